@@ -1,0 +1,24 @@
+using ChatMesh.AppHost.Infrastructure;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var (redis, messaging) = builder.AddChatMeshInfrastructure();
+
+// The token-signing key: generated per AppHost start unless Parameters:jwt-signing-key is configured.
+var signingKey = builder.AddParameter("jwt-signing-key",
+    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true);
+
+var gateway = builder.AddChatService<Projects.ChatMesh_Gateway>("gateway", redis, messaging, signingKey);
+var notification = builder.AddChatService<Projects.ChatMesh_Notification>("notification", redis, messaging, signingKey);
+var legacy = builder.AddChatService<Projects.ChatMesh_Legacy>("legacy", redis, messaging, signingKey);
+var integration = builder.AddChatService<Projects.ChatMesh_Integration>("integration", redis, messaging, signingKey);
+
+builder.AddChatService<Projects.ChatMesh_Web>("web", redis, messaging, signingKey)
+    .WithExternalHttpEndpoints()
+    .WithPublicPort(builder.Configuration)
+    .WithReference(gateway).WaitFor(gateway)
+    .WithReference(notification).WaitFor(notification)
+    .WithReference(legacy).WaitFor(legacy)
+    .WithReference(integration).WaitFor(integration);
+
+builder.Build().Run();

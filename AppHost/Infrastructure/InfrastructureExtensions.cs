@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ChatMesh.AppHost.Infrastructure;
+
+/// <summary>Adds <c>redis</c> and <c>messaging</c> in the mode design.md describes: configured, container, or local.</summary>
+internal static class InfrastructureExtensions
+{
+    public const string RedisName = "redis";
+    public const string MessagingName = "messaging";
+
+    public static (IResourceBuilder<IResourceWithConnectionString> Redis, IResourceBuilder<IResourceWithConnectionString> Messaging)
+        AddChatMeshInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var modeText = configuration["ChatMesh:Infrastructure:Mode"];
+        var requested = InfrastructureMode.Auto;
+        if (!string.IsNullOrWhiteSpace(modeText) && !Enum.TryParse(modeText, ignoreCase: true, out requested))
+        {
+            throw new InvalidOperationException(
+                $"ChatMesh:Infrastructure:Mode '{modeText}' is not one of {string.Join(", ", Enum.GetNames<InfrastructureMode>())}.");
+        }
+
+        // Probe the container runtime at most once, and only when a decision needs it.
+        var probe = new Lazy<ContainerRuntimeStatus>(() => ContainerRuntimeProbe.Probe(configuration));
+        var redisDecision = InfrastructureModeSelector.Select(RedisName, requested, configuration.GetConnectionString(RedisName), () => probe.Value);
+        var messagingDecision = InfrastructureModeSelector.Select(MessagingName, requested, configuration.GetConnectionString(MessagingName), () => probe.Value);
+
+        var local = redisDecision.Mode == InfrastructureMode.Local || messagingDecision.Mode == InfrastructureMode.Local
+            ? new LocalInfrastructure(builder)
+            : null;
+
+        var redis = redisDecision.Mode switch
+        {
+            InfrastructureMode.External => builder.AddConnectionString(RedisName),
+            InfrastructureMode.Container => builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRedis(RedisName).Resource),
+            _ => local!.AddRedis(RedisName),
+        };
+        var messaging = messagingDecision.Mode switch
+        {
+            InfrastructureMode.External => builder.AddConnectionString(MessagingName),
+            InfrastructureMode.Container => builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRabbitMQ(MessagingName).Resource),
+            _ => local!.AddRabbitMQ(MessagingName),
+        };
+
+        builder.Services.AddHostedService(services => new InfrastructureDecisionLogger(
+            services.GetRequiredService<ILogger<InfrastructureDecisionLogger>>(), [redisDecision, messagingDecision], local?.State.Path));
+        return (redis, messaging);
+    }
+
+    /// <summary>Logs the chosen modes once the AppHost starts, where the dashboard and console show them.</summary>
+    private sealed class InfrastructureDecisionLogger(ILogger<InfrastructureDecisionLogger> logger, InfrastructureDecision[] decisions, string? statePath)
+        : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            foreach (var decision in decisions)
+            {
+                logger.LogInformation("Infrastructure {Resource}: {Mode} mode ({Reason})", decision.Resource, decision.Mode, decision.Reason);
+            }
+
+            if (statePath is not null)
+            {
+                logger.LogInformation("Local servers keep their data in {StatePath}", statePath);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>Local mode: machine binaries on free loopback ports, data under a locked state slot.</summary>
+    private sealed class LocalInfrastructure
+    {
+        private readonly IDistributedApplicationBuilder _builder;
+
+        public LocalInfrastructure(IDistributedApplicationBuilder builder)
+        {
+            _builder = builder;
+            var root = builder.Configuration["ChatMesh:Infrastructure:StateDirectory"];
+            State = StateDirectory.Acquire(string.IsNullOrWhiteSpace(root) ? StateDirectory.DefaultRoot() : root);
+            builder.Services.AddSingleton(State);
+        }
+
+        public StateDirectory State { get; }
+
+        public IResourceBuilder<IResourceWithConnectionString> AddRedis(string name)
+        {
+            var command = LocalBinaries.ResolveRedisServer(_builder.Configuration["ChatMesh:Infrastructure:RedisServer"]);
+            var port = FreePorts.Take(1)[0];
+            var secret = State.Secret("redis");
+            var dataDirectory = State.Sub("redis");
+            var configFile = Path.Combine(State.Path, "redis.conf");
+            // The password lives in a 0600 file, not on the command line where ps would show it.
+            State.WritePrivateFile(configFile, string.Join('\n',
+                $"port {port}",
+                "bind 127.0.0.1",
+                "protected-mode yes",
+                "daemonize no",
+                $"dir {dataDirectory}",
+                "appendonly yes",
+                "appendfsync everysec",
+                $"requirepass {secret}",
+                ""));
+
+            var password = _builder.AddParameter($"{name}-password", secret, secret: true);
+            var resource = new LocalRedisResource(name, command, State.Path, port, password.Resource);
+            AddProbe(name, port, TcpProbeHealthCheck.RedisPing, "Redis");
+            return _builder.CreateResourceBuilder<IResourceWithConnectionString>(
+                _builder.AddResource(resource)
+                    .WithArgs(configFile)
+                    .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
+                    .WithHealthCheck($"{name}-probe")
+                    .Resource);
+        }
+
+        public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name)
+        {
+            var command = LocalBinaries.ResolveRabbitMQServer(_builder.Configuration["ChatMesh:Infrastructure:RabbitMQServer"]);
+            var ports = FreePorts.Take(3);
+            var (amqpPort, distributionPort, epmdPort) = (ports[0], ports[1], ports[2]);
+            const string userName = "chatmesh";
+            var secret = State.Secret("rabbitmq");
+            var configBase = Path.Combine(State.Path, "rabbitmq");
+            State.WritePrivateFile(configBase + ".conf", string.Join('\n',
+                $"listeners.tcp.1 = 127.0.0.1:{amqpPort}",
+                $"default_user = {userName}",
+                $"default_pass = {secret}",
+                "log.console = true",
+                "log.console.level = warning",
+                "log.file.level = info",
+                ""));
+            var pluginsFile = Path.Combine(State.Path, "enabled_plugins");
+            File.WriteAllText(pluginsFile, "[].\n");
+
+            var password = _builder.AddParameter($"{name}-password", secret, secret: true);
+            var resource = new LocalRabbitMQResource(name, command, State.Path, amqpPort, userName, password.Resource);
+            AddProbe(name, amqpPort, TcpProbeHealthCheck.AmqpHeader, "RabbitMQ");
+            var epmd = epmdPort.ToString(CultureInfo.InvariantCulture);
+            var nodeName = string.Create(CultureInfo.InvariantCulture, $"chatmesh-{State.Slot}@localhost");
+            StopEpmdOnShutdown(epmd);
+            return _builder.CreateResourceBuilder<IResourceWithConnectionString>(
+                _builder.AddResource(resource)
+                    .WithEnvironment("RABBITMQ_NODENAME", nodeName)
+                    .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
+                    .WithEnvironment("RABBITMQ_NODE_PORT", amqpPort.ToString(CultureInfo.InvariantCulture))
+                    .WithEnvironment("RABBITMQ_DIST_PORT", distributionPort.ToString(CultureInfo.InvariantCulture))
+                    .WithEnvironment("ERL_EPMD_PORT", epmd)
+                    .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
+                    .WithEnvironment("RABBITMQ_MNESIA_BASE", State.Sub("rabbitmq-data"))
+                    .WithEnvironment("RABBITMQ_LOG_BASE", State.Sub("rabbitmq-log"))
+                    .WithEnvironment("RABBITMQ_CONFIG_FILE", configBase)
+                    .WithEnvironment("RABBITMQ_ENABLED_PLUGINS_FILE", pluginsFile)
+                    .WithEnvironment("RABBITMQ_CONF_ENV_FILE", Path.Combine(State.Path, "rabbitmq-env.conf"))
+                    .WithEnvironment("HOME", State.Sub("rabbitmq-home"))
+                    .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
+                    .WithHealthCheck($"{name}-probe")
+                    .Resource);
+        }
+
+        private void AddProbe(string name, int port, byte[] greeting, string serverName) =>
+            _builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+                $"{name}-probe", _ => new TcpProbeHealthCheck(port, greeting, serverName), failureStatus: null, tags: null));
+
+        /// <summary>Erlang starts an epmd daemon that outlives the broker; this AppHost's own epmd port lets us stop just ours.</summary>
+        private void StopEpmdOnShutdown(string epmdPort) =>
+            _builder.Services.AddHostedService(services => new EpmdStopper(
+                services.GetRequiredService<IHostApplicationLifetime>(), epmdPort));
+    }
+
+    private sealed class EpmdStopper(IHostApplicationLifetime lifetime, string epmdPort) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStopped.Register(() =>
+            {
+                if (LocalBinaries.FindOnPath("epmd") is not { } epmd)
+                {
+                    return;
+                }
+
+                var start = new ProcessStartInfo(epmd, ["-kill"]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+                start.Environment["ERL_EPMD_PORT"] = epmdPort;
+                using var process = Process.Start(start);
+                process?.WaitForExit(TimeSpan.FromSeconds(5));
+            });
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
