@@ -1,0 +1,48 @@
+using ChatMesh.Chat.Messages;
+using ChatMesh.Chat.Rooms;
+
+namespace ChatMesh.Chat.EventLog;
+
+/// <summary>
+/// Every read and write of the chat, used by every service that accepts input. Each write is one atomic Redis
+/// script (membership, idempotency, id, log append, outbox append) and returns only once durable.
+/// Refusals throw <see cref="ChatException"/>. <c>actor</c> is the authenticated user id.
+/// </summary>
+public interface IChatService
+{
+    Task<RoomSummary> CreateRoomAsync(string actor, string roomId, string name, RoomKind kind, string? topic, CancellationToken cancellationToken);
+
+    Task<RoomSummary> OpenDirectAsync(string actor, string otherUser, CancellationToken cancellationToken);
+
+    Task<CommitResult> JoinRoomAsync(string actor, string room, CancellationToken cancellationToken);
+
+    Task<CommitResult> LeaveRoomAsync(string actor, string room, CancellationToken cancellationToken);
+
+    Task<CommitResult> InviteAsync(string actor, string room, string invitee, CancellationToken cancellationToken);
+
+    Task<RoomSummary> GetRoomAsync(string actor, string room, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<MyRoom>> ListMyRoomsAsync(string actor, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<string>> GetMembersAsync(string actor, string room, CancellationToken cancellationToken);
+
+    Task<CommitResult> PostMessageAsync(string actor, string room, string text, long? replyTo, string? idempotencyKey, CancellationToken cancellationToken);
+
+    Task<CommitResult> EditMessageAsync(string actor, string room, long messageId, string text, CancellationToken cancellationToken);
+
+    Task<CommitResult> DeleteMessageAsync(string actor, string room, long messageId, CancellationToken cancellationToken);
+
+    Task<CommitResult> AddReactionAsync(string actor, string room, long messageId, string emoji, CancellationToken cancellationToken);
+
+    Task<CommitResult> RemoveReactionAsync(string actor, string room, long messageId, string emoji, CancellationToken cancellationToken);
+
+    Task<CommitResult> MarkReadAsync(string actor, string room, long eventId, CancellationToken cancellationToken);
+
+    Task<HistoryPage> GetHistoryAsync(string actor, string room, long? before, long? after, int limit, CancellationToken cancellationToken);
+
+    Task<Replay> ReplayAsync(string actor, long after, int limit, CancellationToken cancellationToken);
+
+    Task<long> GetHeadAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,10 @@
+namespace ChatMesh.Chat.Events;
+
+/// <summary>
+/// The integration event the outbox publisher puts on the bus for every logged event, in global id order.
+/// <paramref name="Room"/> is set for room events, <paramref name="User"/> for personal ones; <paramref name="Json"/> is the wire object.
+/// </summary>
+public sealed record ChatEventPublished(long Id, string Type, string? Room, string? User, byte[] Json);
+
+/// <summary>An ephemeral signal (typing, presence): fanned out live to every instance, never logged, never replayed.</summary>
+public sealed record EphemeralSignalPublished(string Type, string? Room, string? User, byte[] Json);
