@@ -1,8 +1,7 @@
-using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ChatMesh.AppHost.Infrastructure;
@@ -114,6 +113,7 @@ internal static class InfrastructureExtensions
             return _builder.CreateResourceBuilder<IResourceWithConnectionString>(
                 _builder.AddResource(resource)
                     .WithArgs(configFile)
+                    .WithRunMarker()
                     .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
                     .WithHealthCheck($"{name}-probe")
                     .Resource);
@@ -141,16 +141,15 @@ internal static class InfrastructureExtensions
             var password = _builder.AddParameter($"{name}-password", secret, secret: true);
             var resource = new LocalRabbitMQResource(name, command, State.Path, amqpPort, userName, password.Resource);
             AddProbe(name, amqpPort, TcpProbeHealthCheck.AmqpHeader, "RabbitMQ");
-            var epmd = epmdPort.ToString(CultureInfo.InvariantCulture);
+            var epmd = AddEpmd($"{name}-epmd", epmdPort);
             var nodeName = string.Create(CultureInfo.InvariantCulture, $"chatmesh-{State.Slot}@localhost");
-            StopEpmdOnShutdown(epmd);
             return _builder.CreateResourceBuilder<IResourceWithConnectionString>(
                 _builder.AddResource(resource)
                     .WithEnvironment("RABBITMQ_NODENAME", nodeName)
                     .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
                     .WithEnvironment("RABBITMQ_NODE_PORT", amqpPort.ToString(CultureInfo.InvariantCulture))
                     .WithEnvironment("RABBITMQ_DIST_PORT", distributionPort.ToString(CultureInfo.InvariantCulture))
-                    .WithEnvironment("ERL_EPMD_PORT", epmd)
+                    .WithEnvironment("ERL_EPMD_PORT", epmdPort.ToString(CultureInfo.InvariantCulture))
                     .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
                     .WithEnvironment("RABBITMQ_MNESIA_BASE", State.Sub("rabbitmq-data"))
                     .WithEnvironment("RABBITMQ_LOG_BASE", State.Sub("rabbitmq-log"))
@@ -159,39 +158,38 @@ internal static class InfrastructureExtensions
                     .WithEnvironment("RABBITMQ_CONF_ENV_FILE", Path.Combine(State.Path, "rabbitmq-env.conf"))
                     .WithEnvironment("HOME", State.Sub("rabbitmq-home"))
                     .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
+                    .WithRunMarker()
                     .WithHealthCheck($"{name}-probe")
+                    .WaitFor(epmd)
                     .Resource);
+        }
+
+        /// <summary>
+        /// Erlang's port mapper, run in the foreground as its own resource: otherwise the broker spawns an epmd daemon
+        /// that outlives the AppHost. RabbitMQ finds it through ERL_EPMD_PORT and never starts its own.
+        /// </summary>
+        private IResourceBuilder<ExecutableResource> AddEpmd(string name, int port)
+        {
+            var command = LocalBinaries.FindOnPath("epmd")
+                ?? throw new MissingBinaryException("epmd", "erlang-base", "searched PATH");
+            AddProbe(name, port, TcpProbeHealthCheck.EpmdNames, "epmd");
+            return _builder.AddExecutable(name, command, State.Path, "-port", port.ToString(CultureInfo.InvariantCulture), "-address", "127.0.0.1")
+                .WithRunMarker()
+                .WithHealthCheck($"{name}-probe");
         }
 
         private void AddProbe(string name, int port, byte[] greeting, string serverName) =>
             _builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
                 $"{name}-probe", _ => new TcpProbeHealthCheck(port, greeting, serverName), failureStatus: null, tags: null));
-
-        /// <summary>Erlang starts an epmd daemon that outlives the broker; this AppHost's own epmd port lets us stop just ours.</summary>
-        private void StopEpmdOnShutdown(string epmdPort) =>
-            _builder.Services.AddHostedService(services => new EpmdStopper(
-                services.GetRequiredService<IHostApplicationLifetime>(), epmdPort));
     }
 
-    private sealed class EpmdStopper(IHostApplicationLifetime lifetime, string epmdPort) : IHostedService
+    /// <summary>
+    /// Tags a process with the CHATMESH_RUN_ID that ./chatmesh set, so the script can end anything that outlives
+    /// the AppHost (an epmd daemon, a server orphaned by a killed AppHost) without touching other runs.
+    /// </summary>
+    public static IResourceBuilder<T> WithRunMarker<T>(this IResourceBuilder<T> resource) where T : IResourceWithEnvironment
     {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            lifetime.ApplicationStopped.Register(() =>
-            {
-                if (LocalBinaries.FindOnPath("epmd") is not { } epmd)
-                {
-                    return;
-                }
-
-                var start = new ProcessStartInfo(epmd, ["-kill"]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-                start.Environment["ERL_EPMD_PORT"] = epmdPort;
-                using var process = Process.Start(start);
-                process?.WaitForExit(TimeSpan.FromSeconds(5));
-            });
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        var runId = Environment.GetEnvironmentVariable("CHATMESH_RUN_ID");
+        return string.IsNullOrEmpty(runId) ? resource : resource.WithEnvironment("CHATMESH_RUN_ID", runId);
     }
 }

@@ -23,6 +23,7 @@ internal static class ServiceResourceExtensions
             .WithReference(redis).WaitFor(redis)
             .WithReference(messaging).WaitFor(messaging)
             .WithEnvironment("Auth__SigningKey", signingKey)
+            .WithRunMarker()
             .WithHttpHealthCheck("/health");
         return replicas > 1 ? service.WithReplicas(replicas) : service;
     }

@@ -12,6 +12,9 @@ internal sealed class TcpProbeHealthCheck(int port, byte[] greeting, string serv
     /// <summary>AMQP 0-9-1 protocol header; RabbitMQ answers with Connection.Start once its listener is up.</summary>
     public static readonly byte[] AmqpHeader = "AMQP\0\0\u0009\u0001"u8.ToArray();
 
+    /// <summary>epmd NAMES_REQ (length 1, 'n'); epmd answers with its port and the registered nodes.</summary>
+    public static readonly byte[] EpmdNames = [0, 1, (byte)'n'];
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
