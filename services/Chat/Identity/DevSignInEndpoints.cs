@@ -19,8 +19,18 @@ public static partial class DevSignInEndpoints
     public static IEndpointRouteBuilder MapDevSignIn(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<ChatAuthOptions>>().Value;
-        if (!options.IsDevSignInEnabled)
+        bool enabled;
+        try
+        {
+            enabled = endpoints.ServiceProvider.GetRequiredService<IOptions<ChatAuthOptions>>().Value.IsDevSignInEnabled;
+        }
+        catch (OptionsValidationException)
+        {
+            // Invalid options: map nothing and let ValidateOnStart stop the host with the full message, at start.
+            return endpoints;
+        }
+
+        if (!enabled)
         {
             return endpoints;
         }
