@@ -21,6 +21,6 @@ public static class ChatAuthErrors
     /// <summary>400 from dev sign-in: the user name breaks <see cref="UserName.Pattern"/>.</summary>
     public const string UserNameInvalid = "user_name_invalid";
 
-    /// <summary>400 from dev sign-in: the display name is empty after trimming or longer than 64 characters.</summary>
+    /// <summary>400 from dev sign-in: the display name is longer than 64 characters after trimming, or holds control characters.</summary>
     public const string DisplayNameInvalid = "display_name_invalid";
 }

@@ -14,11 +14,15 @@ public sealed class ChatTokenIssuer(IOptions<ChatAuthOptions> options, TimeProvi
 {
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    /// <summary>Signs a token for <paramref name="userId"/>; the caller validates the id (<see cref="UserName"/>).</summary>
+    /// <summary>Signs a token for <paramref name="userId"/>, which must be a valid <see cref="UserName"/>.</summary>
     public IssuedToken Issue(string userId, string displayName)
     {
-        ArgumentException.ThrowIfNullOrEmpty(userId);
-        ArgumentException.ThrowIfNullOrEmpty(displayName);
+        if (!UserName.IsValid(userId))
+        {
+            throw new ArgumentException($"'{userId}' is not a valid user name ({UserName.Pattern}).", nameof(userId));
+        }
+
+        ArgumentException.ThrowIfNullOrWhiteSpace(displayName);
         var auth = options.Value;
         var signingKey = ChatSigningKey.Create(auth)
             ?? throw new InvalidOperationException($"{ChatAuthOptions.SectionName}:SigningKey is required to issue tokens.");

@@ -59,11 +59,12 @@ public static partial class DevSignInEndpoints
         }
 
         var displayName = string.IsNullOrWhiteSpace(request!.DisplayName) ? userName : request.DisplayName.Trim();
-        if (displayName.Length > DisplayNameMaxLength)
+        // Control characters would let one user's name rewrite how others' lines look in a terminal or log.
+        if (displayName.Length > DisplayNameMaxLength || displayName.Any(char.IsControl))
         {
             return Invalid(
                 "displayName",
-                $"Display names are 1–{DisplayNameMaxLength} characters after trimming.",
+                $"Display names are 1–{DisplayNameMaxLength} characters after trimming, without control characters.",
                 ChatAuthErrors.DisplayNameInvalid);
         }
 

@@ -165,11 +165,14 @@ public sealed class ChatAuthenticationTests(AuthServerFixture fixture) : IClassF
         Assert.False(response.Headers.Contains("Set-Cookie"));
     }
 
-    [Fact]
-    public async Task Too_long_display_name_is_400_problem_details()
+    [Theory]
+    [InlineData(65)]
+    [InlineData(-1)] // a control character
+    public async Task Bad_display_name_is_400_problem_details(int length)
     {
+        var displayName = length < 0 ? "Heidi\u001b[2J" : new string('x', length);
         var response = await Server.Client.PostAsJsonAsync(
-            "/api/auth/sign-in", new { userName = "heidi-long", displayName = new string('x', 65) }, Ct);
+            "/api/auth/sign-in", new { userName = "heidi-long", displayName }, Ct);
 
         await ProblemAssert.HasProblem(response, HttpStatusCode.BadRequest, ChatAuthErrors.DisplayNameInvalid);
     }
