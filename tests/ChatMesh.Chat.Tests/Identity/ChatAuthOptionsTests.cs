@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using ChatMesh.Chat.Identity;
-using ChatMesh.Chat.Tests.Support;
 using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Chat.Tests.Identity;

@@ -1,5 +1,4 @@
 using ChatMesh.Chat.Identity;
-using ChatMesh.Chat.Tests.Support;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using ChatMesh.Chat.Tests.Support;
+using ChatMesh.Chat.Tests.Identity;
 using ChatMesh.Chat.Webhooks;
 using Microsoft.AspNetCore.Http;
 

@@ -1,6 +1,6 @@
-namespace ChatMesh.Chat.Tests.Support;
+namespace ChatMesh.Chat.Tests.Identity;
 
-/// <summary>A clock the test sets by hand.</summary>
+/// <summary>A clock the test sets by hand (shared with the webhook tests).</summary>
 internal sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
 {
     public DateTimeOffset Now { get; set; } = now;
