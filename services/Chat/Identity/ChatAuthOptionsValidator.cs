@@ -1,0 +1,78 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace ChatMesh.Chat.Identity;
+
+/// <summary>Checks <see cref="ChatAuthOptions"/> at start so a bad key or limit stops the service with a clear message.</summary>
+public sealed class ChatAuthOptionsValidator : IValidateOptions<ChatAuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatAuthOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        var section = ChatAuthOptions.SectionName;
+
+        if (options.UsesAuthority)
+        {
+            if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out _))
+            {
+                failures.Add($"{section}:Authority must be an absolute URI (the OpenID Connect issuer), got '{options.Authority}'.");
+            }
+
+            if (options.DevSignIn.Enabled == true)
+            {
+                // Services validate against the authority's keys only, so dev tokens would be issued but never accepted.
+                failures.Add($"{section}:DevSignIn:Enabled cannot be true together with {section}:Authority; use one or the other.");
+            }
+        }
+
+        if (!options.UsesAuthority || options.IsDevSignInEnabled)
+        {
+            var keyBytes = options.SigningKey is null ? 0 : Encoding.UTF8.GetByteCount(options.SigningKey);
+            if (keyBytes < ChatAuthOptions.MinSigningKeyBytes)
+            {
+                failures.Add(
+                    $"{section}:SigningKey must be at least {ChatAuthOptions.MinSigningKeyBytes} bytes of UTF-8 (got {keyBytes}). " +
+                    $"The AppHost passes it as Auth__SigningKey; outside the AppHost set that variable, or set {section}:Authority.");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Issuer))
+        {
+            failures.Add($"{section}:Issuer must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Audience))
+        {
+            failures.Add($"{section}:Audience must not be empty.");
+        }
+
+        if (options.TokenLifetime <= TimeSpan.Zero)
+        {
+            failures.Add($"{section}:TokenLifetime must be greater than zero, got {options.TokenLifetime}.");
+        }
+
+        if (options.ClockSkew < TimeSpan.Zero)
+        {
+            failures.Add($"{section}:ClockSkew must not be negative, got {options.ClockSkew}.");
+        }
+
+        if (!IsCookieName(options.CookieName))
+        {
+            failures.Add($"{section}:CookieName must be a non-empty cookie token (letters, digits, '_', '-', '.'), got '{options.CookieName}'.");
+        }
+
+        foreach (var path in options.EffectiveQueryTokenPaths)
+        {
+            if (string.IsNullOrEmpty(path) || path[0] != '/' || path.Length == 1)
+            {
+                failures.Add($"{section}:QueryTokenPaths entries must be path prefixes like '/ws' (not '/' alone), got '{path}'.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsCookieName(string? value) =>
+        !string.IsNullOrEmpty(value) && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
+}
