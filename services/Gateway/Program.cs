@@ -1,12 +1,21 @@
 using ChatMesh.Chat.Hosting;
+using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Presence;
+using ChatMesh.Gateway.WebSockets;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddChatInfrastructure();
+builder.AddChatAuthentication();
+builder.AddChatPresence();
+builder.AddChatWebSockets();
 
 var app = builder.Build();
 
+app.UseWebSockets();
 app.MapDefaultEndpoints();
+app.MapDevSignIn();
+app.MapChatWebSockets();
 
 app.Run();

@@ -1,0 +1,17 @@
+using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.LiveEvents;
+
+namespace ChatMesh.Gateway.WebSockets;
+
+/// <summary>What one connection knows about its user and the services it talks to.</summary>
+internal sealed record ConnectionContext(
+    string UserId,
+    string ConnectionId,
+    DateTimeOffset? TokenExpiresAt,
+    ChatWebSocketOptions Options,
+    IChatService Chat,
+    ILiveEventHub Hub,
+    IEphemeralSignals Signals,
+    TokenRefresher Tokens,
+    TimeProvider Time,
+    ILogger Logger);

@@ -1,0 +1,145 @@
+using System.Net.WebSockets;
+using ChatMesh.Chat.EventLog;
+
+namespace ChatMesh.Gateway.WebSockets;
+
+/// <summary>Carries out each client frame through the chat domain and answers with an ack or an error frame.</summary>
+internal sealed partial class FrameHandler(ConnectionContext context, ConnectionSender sender, Action<WebSocketCloseStatus, string> close)
+    : IAsyncDisposable
+{
+    private const int MaxRefLength = 64;
+    private readonly Subscription _subscription = new(context, sender);
+    private readonly TypingRelay _typing = new(context);
+    private ITimer? _expiry;
+
+    public void Start(CancellationToken cancellationToken)
+    {
+        var hello = ServerFrames.Hello(context.UserId, context.ConnectionId, context.Hub.LastDispatchedId, context.Options, context.TokenExpiresAt);
+        sender.SendControl(hello);
+        ScheduleExpiry(context.TokenExpiresAt);
+    }
+
+    public async Task HandleAsync(ClientFrame frame, CancellationToken cancellationToken)
+    {
+        var reference = frame.Ref;
+        if (reference is { Length: > MaxRefLength })
+        {
+            sender.SendControl(ServerFrames.Error(null, "invalid_frame", $"ref is longer than {MaxRefLength} characters."));
+            return;
+        }
+
+        try
+        {
+            await DispatchAsync(frame, reference, cancellationToken);
+        }
+        catch (ChatException ex)
+        {
+            sender.SendControl(ServerFrames.Error(reference, ex.Code, ex.Message));
+        }
+        catch (FrameException ex)
+        {
+            sender.SendControl(ServerFrames.Error(reference, ex.Code, ex.Message));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFrameFailed(context.Logger, ex, frame.Type, context.ConnectionId);
+            sender.SendControl(ServerFrames.Error(reference, "internal_error", "The server failed to process this frame; it was not applied."));
+        }
+    }
+
+    private async Task DispatchAsync(ClientFrame frame, string? reference, CancellationToken cancellationToken)
+    {
+        var chat = context.Chat;
+        var user = context.UserId;
+        switch (frame.Type)
+        {
+            case ClientFrameTypes.Subscribe:
+                _subscription.Start(frame.After, reference, cancellationToken);
+                return;
+            case ClientFrameTypes.Send:
+                Ack(reference, await chat.PostMessageAsync(user, Require(frame.Room, "room"), Require(frame.Text, "text"), frame.ReplyTo, frame.Key, cancellationToken));
+                return;
+            case ClientFrameTypes.Edit:
+                Ack(reference, await chat.EditMessageAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Text, "text"), cancellationToken));
+                return;
+            case ClientFrameTypes.Delete:
+                Ack(reference, await chat.DeleteMessageAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), cancellationToken));
+                return;
+            case ClientFrameTypes.React:
+                Ack(reference, await chat.AddReactionAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Emoji, "emoji"), cancellationToken));
+                return;
+            case ClientFrameTypes.Unreact:
+                Ack(reference, await chat.RemoveReactionAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Emoji, "emoji"), cancellationToken));
+                return;
+            case ClientFrameTypes.Read:
+                Ack(reference, await chat.MarkReadAsync(user, Require(frame.Room, "room"), Require(frame.EventId, "eventId"), cancellationToken));
+                return;
+            case ClientFrameTypes.Join:
+                Ack(reference, await chat.JoinRoomAsync(user, Require(frame.Room, "room"), cancellationToken));
+                return;
+            case ClientFrameTypes.Leave:
+                Ack(reference, await chat.LeaveRoomAsync(user, Require(frame.Room, "room"), cancellationToken));
+                return;
+            case ClientFrameTypes.Typing:
+                await _typing.RelayAsync(Require(frame.Room, "room"), cancellationToken);
+                return;
+            case ClientFrameTypes.Ping:
+                sender.SendControl(ServerFrames.Pong(reference));
+                return;
+            case ClientFrameTypes.Auth:
+                var expiresAt = await context.Tokens.ValidateAsync(Require(frame.Token, "token"), context.UserId);
+                ScheduleExpiry(expiresAt);
+                sender.SendControl(ServerFrames.Authenticated(reference, expiresAt));
+                return;
+            case null:
+                throw new FrameException("invalid_frame", "The frame has no type.");
+            default:
+                throw new FrameException("unknown_type", $"Unknown frame type '{Truncate(frame.Type)}'.");
+        }
+    }
+
+    private void Ack(string? reference, CommitResult result) =>
+        sender.SendControl(ServerFrames.Ack(reference, result.EventId, result.Duplicate));
+
+    private void ScheduleExpiry(DateTimeOffset? expiresAt)
+    {
+        _expiry?.Dispose();
+        if (expiresAt is not { } at)
+        {
+            return;
+        }
+
+        var due = at - context.Time.GetUtcNow();
+        _expiry = context.Time.CreateTimer(
+            _ => close(CloseCodes.TokenExpired, "token_expired"), null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+    }
+
+    public Task StopAsync() => _subscription.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_expiry is not null)
+        {
+            await _expiry.DisposeAsync();
+        }
+
+        _subscription.Dispose();
+    }
+
+    private static T Require<T>(T? value, string field) where T : struct =>
+        value ?? throw new FrameException("invalid_frame", $"The frame needs '{field}'.");
+
+    private static string Require(string? value, string field) =>
+        string.IsNullOrEmpty(value) ? throw new FrameException("invalid_frame", $"The frame needs '{field}'.") : value;
+
+    private static string Truncate(string value) => value.Length <= 32 ? value : value[..32] + "…";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Frame {FrameType} failed on connection {ConnectionId}")]
+    private static partial void LogFrameFailed(ILogger logger, Exception exception, string? frameType, string connectionId);
+}
+
+/// <summary>A frame refused before it reached the chat domain; <see cref="Code"/> is the error frame's code.</summary>
+internal sealed class FrameException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ChatMesh.Gateway.WebSockets;
+
+/// <summary>Composition of the <c>/ws</c> channel.</summary>
+internal static class WebSocketExtensions
+{
+    public static WebApplicationBuilder AddChatWebSockets(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ChatWebSocketOptions>()
+            .Bind(builder.Configuration.GetSection(ChatWebSocketOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatWebSocketOptions>, ChatWebSocketOptionsValidator>());
+        builder.Services.TryAddSingleton<TokenRefresher>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapChatWebSockets(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.Map(WebSocketEndpoint.Path, WebSocketEndpoint.HandleAsync)
+            .RequireAuthorization()
+            .WithName("WebSocket")
+            .WithSummary("The chatmesh.v1 WebSocket (see docs/protocol.md).");
+        return endpoints;
+    }
+}
