@@ -9,6 +9,17 @@ namespace ChatMesh.EndToEnd.Tests;
 public sealed class ChatMeshAppFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["gateway", "notification", "legacy", "integration", "web"];
+
+    /// <summary>The token-signing key the AppHost hands every service, fixed here so tests can forge tokens.</summary>
+    public const string SigningKey = "e2e-signing-key-0123456789abcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>Limits lowered for the end-to-end run, so the hostile cases are quick to reach.</summary>
+    public static readonly Dictionary<string, string> GatewayOverrides = new()
+    {
+        ["Gateway__WebSocket__MaxConnectionsPerUser"] = "5",
+        ["Gateway__WebSocket__MaxFrameBytes"] = "8192",
+        ["Gateway__WebSocket__MaxQueuedFrames"] = "64",
+    };
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
     private readonly string _stateDirectory = Directory.CreateTempSubdirectory("chatmesh-e2e-").FullName;
@@ -23,7 +34,14 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             "--ChatMesh:Infrastructure:Mode=Local",
             $"--ChatMesh:Infrastructure:StateDirectory={_stateDirectory}",
             "--ChatMesh:Gateway:Replicas=2",
+            $"--Parameters:jwt-signing-key={SigningKey}",
         ]);
+        var gateway = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "gateway"));
+        foreach (var (name, value) in GatewayOverrides)
+        {
+            gateway.WithEnvironment(name, value);
+        }
+
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
         _app = await builder.BuildAsync();
