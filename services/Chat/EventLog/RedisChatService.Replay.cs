@@ -7,6 +7,8 @@ namespace ChatMesh.Chat.EventLog;
 /// <summary>
 /// Resume: fan-out on read. What a user missed after <c>after</c> is the id-ordered merge of the personal log and of each
 /// room log over the spans in which the user was a member, known from the membership index. Two pipelined round trips.
+/// Everything is cut at the head read first: every event up to it was committed whole before the reads (scripts are
+/// atomic), so a join, leave or post racing with the replay can only add ids above the head, which live delivery brings.
 /// </summary>
 public sealed partial class RedisChatService
 {
@@ -30,7 +32,8 @@ public sealed partial class RedisChatService
         var roomsTask = batch.HashGetAllAsync(UserKey(actor, "rooms"));
         var floorsTask = batch.HashGetAsync(UserKey(actor), ["floor", "mfloor"]);
         var personalTask = batch.StreamRangeAsync(UserKey(actor, "log"), start, "+", limit + 1);
-        // Membership changes are rare and the index is capped, so it is read whole from `after` on.
+        // Membership changes are rare and the index is capped, so it is read whole from `after` on; entries above the
+        // head still tell correctly whether the user was a member before them.
         var membershipTask = batch.StreamRangeAsync(UserKey(actor, "memberships"), start, "+");
         batch.Execute();
         await Task.WhenAll(headTask, roomsTask, floorsTask, personalTask, membershipTask).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -47,16 +50,21 @@ public sealed partial class RedisChatService
         List<StoredEvent> events = new(limit + 1);
         foreach (var entry in personalTask.Result)
         {
+            if (ParseStreamId(entry.Id) > head)
+            {
+                break;
+            }
+
             events.Add(ToStoredEvent(entry, room: null, user: actor));
         }
 
-        var spans = MembershipSpans(after, roomsTask.Result, membershipTask.Result);
+        var spans = MembershipSpans(after, head, roomsTask.Result, membershipTask.Result);
         if (spans.Count > 0)
         {
             batch = db.CreateBatch();
             var reads = spans.Select(s => (Span: s,
                 Floor: batch.HashGetAsync(RoomKey(s.Room), "floor"),
-                Entries: batch.StreamRangeAsync(RoomKey(s.Room, "log"), StreamId(s.From), s.To == long.MaxValue ? "+" : StreamId(s.To), limit + 1)))
+                Entries: batch.StreamRangeAsync(RoomKey(s.Room, "log"), StreamId(s.From), StreamId(s.To), limit + 1)))
                 .ToList();
             batch.Execute();
             await Task.WhenAll(reads.Select(r => (Task)r.Entries).Concat(reads.Select(r => r.Floor))).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -80,7 +88,7 @@ public sealed partial class RedisChatService
         return new Replay(events, reset, more, head);
     }
 
-    /// <summary>One stretch [From, To] of a room's log the user could see; To is long.MaxValue while still a member.</summary>
+    /// <summary>One stretch [From, To] of a room's log the user could see, cut at the head.</summary>
     private readonly record struct MembershipSpan(string Room, long From, long To);
 
     /// <summary>
@@ -88,7 +96,7 @@ public sealed partial class RedisChatService
     /// whether they were a member at <paramref name="after"/> (a leave means yes), each join opens a span, each leave closes it.
     /// Rooms without entries keep the membership they have now.
     /// </summary>
-    private static List<MembershipSpan> MembershipSpans(long after, HashEntry[] currentRooms, StreamEntry[] index)
+    private static List<MembershipSpan> MembershipSpans(long after, long head, HashEntry[] currentRooms, StreamEntry[] index)
     {
         var changes = new Dictionary<string, List<(long Id, bool Join)>>(StringComparer.Ordinal);
         foreach (var entry in index)
@@ -103,12 +111,21 @@ public sealed partial class RedisChatService
         }
 
         List<MembershipSpan> spans = [];
+        void Add(string room, long from, long to)
+        {
+            to = Math.Min(to, head);
+            if (from <= to)
+            {
+                spans.Add(new MembershipSpan(room, from, to));
+            }
+        }
+
         foreach (var current in currentRooms)
         {
             var room = (string)current.Name!;
             if (!changes.ContainsKey(room))
             {
-                spans.Add(new MembershipSpan(room, after + 1, long.MaxValue));
+                Add(room, after + 1, head);
             }
         }
 
@@ -127,7 +144,7 @@ public sealed partial class RedisChatService
                 {
                     if (member)
                     {
-                        spans.Add(new MembershipSpan(room, from, id));
+                        Add(room, from, id);
                     }
 
                     member = false;
@@ -136,7 +153,7 @@ public sealed partial class RedisChatService
 
             if (member)
             {
-                spans.Add(new MembershipSpan(room, from, long.MaxValue));
+                Add(room, from, head);
             }
         }
 
