@@ -177,4 +177,56 @@ public sealed class ReplayTests(RedisServerFixture redis)
 
         Assert.True((await small.Chat.ReplayAsync(bob, start, 100, Token)).Reset);
     }
+
+    [Fact]
+    public async Task Paging_replays_while_others_write_sees_every_event_once()
+    {
+        var (alice, bob) = (t.User("alice"), t.User("bob"));
+        var one = await t.PublicRoomAsync(alice, "race-one");
+        var two = await t.PublicRoomAsync(alice, "race-two");
+        var three = await t.PublicRoomAsync(alice, "race-three");
+        await t.Chat.JoinRoomAsync(bob, one.Id, Token);
+        await t.Chat.JoinRoomAsync(bob, two.Id, Token);
+        var start = await t.Chat.GetHeadAsync(Token);
+
+        var writers = Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var room = (i % 3) switch { 0 => one.Id, 1 => two.Id, _ => three.Id };
+                await t.Chat.PostMessageAsync(alice, room, $"w{w} m{i} @{bob}", null, null, Token);
+                if (w == 0 && i == 10)
+                {
+                    await t.Chat.JoinRoomAsync(bob, three.Id, Token);
+                }
+                else if (w == 1 && i == 15)
+                {
+                    await t.Chat.LeaveRoomAsync(bob, one.Id, Token);
+                }
+            }
+        }, Token)));
+
+        List<long> seen = [];
+        var cursor = start;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "replay did not catch up");
+            var done = writers.IsCompleted;
+            var page = await t.Chat.ReplayAsync(bob, cursor, 7, Token);
+            seen.AddRange(page.Events.Select(e => e.Id));
+            cursor = page.Events.Count > 0 ? page.Events[^1].Id : cursor;
+            if (done && !page.More)
+            {
+                break;
+            }
+        }
+
+        await writers;
+        var reference = await t.Chat.ReplayAsync(bob, start, 1000, Token);
+        Assert.False(reference.More);
+        Assert.Equal(reference.Events.Select(e => e.Id), seen);
+        Assert.Contains(reference.Events, e => e.Room == three.Id && e.Type == ChatEventTypes.MessageCreated);
+        Assert.Contains(reference.Events, e => e.Type == ChatEventTypes.NotificationMention);
+    }
 }

@@ -40,9 +40,14 @@ public sealed class MessageTests(RedisServerFixture redis)
     {
         var (alice, bob) = (t.User("alice"), t.User("bob"));
         var room = await t.PublicRoomAsync(alice, "members-only");
+        var head = await t.Chat.GetHeadAsync(Token);
         Assert.Equal(ChatError.NotMember, await ErrorOf(() => t.Chat.PostMessageAsync(bob, room.Id, "hi", null, null, Token)));
         Assert.Equal(ChatError.NotMember, await ErrorOf(() => t.Chat.GetHistoryAsync(bob, room.Id, null, null, 10, Token)));
         Assert.Equal(ChatError.RoomNotFound, await ErrorOf(() => t.Chat.PostMessageAsync(bob, t.Room("void"), "hi", null, null, Token)));
+        // A refused command writes nothing, not even an id.
+        Assert.Equal(0, (await t.Chat.GetRoomAsync(alice, room.Id, Token)).MessageCount);
+        Assert.False(await t.Db.KeyExistsAsync($"chat:room:{t.Room("void")}"));
+        Assert.Empty((await t.Chat.ReplayAsync(bob, 0, 10, Token)).Events);
     }
 
     [Fact]
@@ -64,14 +69,15 @@ public sealed class MessageTests(RedisServerFixture redis)
         var alice = t.User("alice");
         var room = await t.PublicRoomAsync(alice, "idem");
         var first = await t.Chat.PostMessageAsync(alice, room.Id, "once", null, "key-1", Token);
-        var head = await t.Chat.GetHeadAsync(Token);
         var retry = await t.Chat.PostMessageAsync(alice, room.Id, "once", null, "key-1", Token);
 
         Assert.True(retry.Duplicate);
         Assert.Null(retry.Event);
         Assert.Equal(first.EventId, retry.EventId);
         Assert.Single((await t.Chat.GetHistoryAsync(alice, room.Id, null, null, 10, Token)).Messages);
-        Assert.Equal(head, await t.Chat.GetHeadAsync(Token));
+        var summary = await t.Chat.GetRoomAsync(alice, room.Id, Token);
+        Assert.Equal(first.EventId, summary.LastEventId);
+        Assert.Equal(1, summary.MessageCount);
     }
 
     [Fact]
