@@ -131,6 +131,26 @@ public sealed class EventLogTests(RedisServerFixture redis)
         Assert.Equal(TimeSpan.FromHours(24), defaults.IdempotencyKeyTtl);
     }
 
+    [Fact]
+    public void AddChatDomain_registers_the_redis_chat_service_options_and_a_clock()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(redis.Connection);
+        services.AddChatDomain(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MaxHistoryPage"] = "50",
+            ["Retention:OutboxMaxLength"] = "5000",
+        }).Build());
+        using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<RedisChatService>(provider.GetRequiredService<IChatService>());
+        Assert.Same(TimeProvider.System, provider.GetRequiredService<TimeProvider>());
+        var options = provider.GetRequiredService<IOptions<ChatOptions>>().Value;
+        Assert.Equal(50, options.MaxHistoryPage);
+        Assert.Equal(5000, options.Retention.OutboxMaxLength);
+        Assert.Equal(10_000, options.Retention.MaxEventsPerRoom);
+    }
+
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
