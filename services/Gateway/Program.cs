@@ -1,3 +1,4 @@
+using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.Presence;
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddChatInfrastructure();
+builder.AddChatDomain();
 builder.AddChatAuthentication();
 builder.AddChatPresence();
 builder.AddChatWebSockets();

@@ -28,6 +28,9 @@ public interface IChatService
 
     Task<IReadOnlyList<string>> GetMembersAsync(string actor, string room, CancellationToken cancellationToken);
 
+    /// <summary>Whether the user is a member of the room now (one Redis read; false for unknown rooms).</summary>
+    Task<bool> IsMemberAsync(string user, string room, CancellationToken cancellationToken);
+
     Task<CommitResult> PostMessageAsync(string actor, string room, string text, long? replyTo, string? idempotencyKey, CancellationToken cancellationToken);
 
     Task<CommitResult> EditMessageAsync(string actor, string room, long messageId, string text, CancellationToken cancellationToken);

@@ -6,6 +6,13 @@ namespace ChatMesh.Chat.EventLog;
 /// <summary>Room reads: pipelined, no scripts.</summary>
 public sealed partial class RedisChatService
 {
+    public async Task<bool> IsMemberAsync(string user, string room, CancellationToken cancellationToken)
+    {
+        ChatIds.RequireUser(user, "user");
+        ChatIds.RequireRoom(room);
+        return await Db.HashExistsAsync(RoomKey(room, "members"), user).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<RoomSummary> GetRoomAsync(string actor, string room, CancellationToken cancellationToken)
     {
         ChatIds.RequireUser(actor, "actor");

@@ -15,6 +15,7 @@ internal static class ServerFrames
             writer.WriteString("type", "hello");
             writer.WriteString("user", user);
             writer.WriteString("connectionId", connectionId);
+            writer.WriteString("instance", GatewayInstance.Id);
             writer.WriteNumber("head", head);
             if (tokenExpiresAt is { } expiresAt)
             {

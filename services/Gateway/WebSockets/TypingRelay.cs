@@ -17,8 +17,7 @@ internal sealed class TypingRelay(ConnectionContext context)
         }
 
         // Membership is checked on every signal: typing must not leak into rooms the user is not in.
-        var rooms = await context.Chat.ListMyRoomsAsync(context.UserId, cancellationToken);
-        if (!rooms.Any(mine => mine.Room.Id == room))
+        if (!await context.Chat.IsMemberAsync(context.UserId, room, cancellationToken))
         {
             throw new ChatException(ChatError.NotMember, $"You are not a member of '{room}'.");
         }

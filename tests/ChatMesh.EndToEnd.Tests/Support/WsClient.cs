@@ -4,6 +4,13 @@ using System.Text.Json;
 
 namespace ChatMesh.EndToEnd.Tests.Support;
 
+/// <summary>The server answered the upgrade with an HTTP status instead of 101.</summary>
+public sealed class HandshakeRefusedException(HttpStatusCode status, Exception inner)
+    : Exception($"The WebSocket handshake was refused with HTTP {(int)status}.", inner)
+{
+    public HttpStatusCode Status { get; } = status;
+}
+
 /// <summary>A chatmesh.v1 client for tests: records every frame it receives and the close the server sent.</summary>
 public sealed class WsClient : IAsyncDisposable
 {
@@ -56,8 +63,19 @@ public sealed class WsClient : IAsyncDisposable
             socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
         }
 
+        socket.Options.CollectHttpResponseDetails = true;
         configure?.Invoke(socket.Options);
-        await socket.ConnectAsync(Endpoint(fixture, resource), TestContext.Current.CancellationToken);
+        try
+        {
+            await socket.ConnectAsync(Endpoint(fixture, resource), TestContext.Current.CancellationToken);
+        }
+        catch (WebSocketException ex)
+        {
+            var status = socket.HttpStatusCode;
+            socket.Dispose();
+            throw new HandshakeRefusedException(status, ex);
+        }
+
         var client = new WsClient(socket);
         await client.WaitForAsync(frame => Type(frame) == "hello");
         return client;
