@@ -47,7 +47,7 @@ public sealed class WebSocketHostileTests(ChatMeshAppFixture fixture)
     {
         using var alice = await ChatUser.SignInAsync(fixture, "alice");
 
-        var error = await Assert.ThrowsAsync<WebSocketException>(() =>
+        var error = await Assert.ThrowsAsync<HandshakeRefusedException>(() =>
             WsClient.ConnectAsync(fixture, alice.Token, configure: options => options.SetRequestHeader("Origin", "https://evil.example")));
 
         Assert.Equal(HttpStatusCode.Forbidden, error.Status);
