@@ -29,6 +29,10 @@ public static class LiveEventsExtensions
         bus.TryAddSingleton<ILiveEventHub>(provider => provider.GetRequiredService<LiveEventHub>());
         bus.TryAddSingleton<IEphemeralSignals, EphemeralSignals>();
 
+        // Start accepting connections only once this instance's queue is bound: an event published before that would
+        // reach neither the live stream nor (if committed after the client's replay read) the replay.
+        bus.Configure<MassTransitHostOptions>(host => host.WaitUntilStarted = true);
+
         var endpointName = NewEndpointName();
         bus.AddConsumer<ChatEventConsumer>().Endpoint(endpoint => ConfigureLiveEndpoint(endpoint, endpointName));
         bus.AddConsumer<EphemeralSignalConsumer>().Endpoint(endpoint => ConfigureLiveEndpoint(endpoint, endpointName));
@@ -43,6 +47,8 @@ public static class LiveEventsExtensions
         endpoint.PrefetchCount = LivePrefetchCount;
         endpoint.AddRabbitMqConfigureEndpointCallback((_, rabbit) =>
         {
+            // RabbitMQ reports such a queue as exclusive, not auto-delete (MassTransit declares exclusive queues without
+            // the flag); exclusive is the stronger form: the broker deletes it as soon as this instance's connection closes.
             rabbit.AutoDelete = true;
             rabbit.Durable = false;
             rabbit.Exclusive = true;

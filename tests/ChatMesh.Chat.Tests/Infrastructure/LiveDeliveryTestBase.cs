@@ -13,6 +13,8 @@ public abstract class LiveDeliveryTestBase(RedisProcess redis, RabbitMqServerFix
 
     internal IDatabase Database => _connection!.GetDatabase();
 
+    internal RabbitMqServerFixture Rabbit => rabbit;
+
     public async ValueTask InitializeAsync()
     {
         _connection = await redis.ConnectAsync();
@@ -22,7 +24,7 @@ public abstract class LiveDeliveryTestBase(RedisProcess redis, RabbitMqServerFix
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var host in _hosts)
+        foreach (var host in _hosts.ToArray())
         {
             await StopAsync(host);
         }

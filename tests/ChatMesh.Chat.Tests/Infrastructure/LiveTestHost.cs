@@ -1,7 +1,6 @@
 using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Outbox;
-using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -39,8 +38,6 @@ internal static class LiveTestHost
                 bus.AddLiveEvents();
             }
         });
-        // Return from StartAsync only once the live queue is bound, so nothing published after it is missed.
-        builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
         if (roles.HasFlag(HostRoles.Publisher))
         {
             builder.Services.AddChatOutboxPublisher();

@@ -19,6 +19,7 @@ public sealed class RabbitMqServerFixture : IAsyncLifetime
     private readonly string _root = Directory.CreateTempSubdirectory("chatmesh-rabbit-").FullName;
     private readonly int _port = FreePort.Next();
     private readonly int _epmdPort = FreePort.Next();
+    private readonly string _nodeName = $"t{Guid.NewGuid():N}"[..12] + "@localhost";
     private Process? _process;
 
     /// <summary>The AMQP URI to put in <c>ConnectionStrings:messaging</c>.</summary>
@@ -42,8 +43,7 @@ public sealed class RabbitMqServerFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        var nodeName = $"t{Guid.NewGuid():N}"[..12] + "@localhost";
-        SetEnvironment(start, nodeName, config, plugins);
+        SetEnvironment(start, _nodeName, config, plugins);
         _process = Process.Start(start) ?? throw new InvalidOperationException("rabbitmq-server did not start.");
         // Drain the output so the node never blocks on a full pipe.
         _process.OutputDataReceived += static (_, _) => { };
@@ -51,6 +51,25 @@ public sealed class RabbitMqServerFixture : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         await WaitForAmqpAsync();
+    }
+
+    /// <summary>Runs <c>rabbitmqctl</c> against this node (its cookie is under the node's HOME) and returns its output.</summary>
+    public async Task<string> RunCtlAsync(CancellationToken cancellationToken, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("/usr/lib/rabbitmq/bin/rabbitmqctl") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["RABBITMQ_NODENAME"] = _nodeName;
+        start.Environment["ERL_EPMD_PORT"] = _epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(_root, "no-rabbitmq-env.conf");
+        start.Environment["HOME"] = _root;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("rabbitmqctl did not start.");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return process.ExitCode == 0 ? await output : throw new InvalidOperationException($"rabbitmqctl failed: {await error}");
     }
 
     public async ValueTask DisposeAsync()
