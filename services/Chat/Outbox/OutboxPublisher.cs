@@ -10,8 +10,8 @@ namespace ChatMesh.Chat.Outbox;
 /// <summary>
 /// Puts every outbox entry on the bus as <see cref="Events.ChatEventPublished"/>, in id order, from exactly one instance at
 /// a time. Concurrent publishers on several instances would let RabbitMQ interleave their streams, so a consumer could
-/// see id 12 before id 11 and a client resuming "after 12" would miss 11; one leader awaiting each publish in order
-/// keeps the bus in global id order. Leadership is a Redis lease; a new leader resumes after <c>chat:outbox:published</c>,
+/// see id 12 before id 11 and a client resuming "after 12" would miss 11; one leader publishing in id order keeps the bus
+/// in global id order. Leadership is a Redis lease; a new leader resumes after <c>chat:outbox:published</c>,
 /// so events around a failover may be published twice (consumers drop ids they have seen) but none is skipped.
 /// </summary>
 public sealed partial class OutboxPublisher(
@@ -148,7 +148,9 @@ public sealed partial class OutboxPublisher(
                 }
                 foreach (var published in batch)
                 {
-                    // Awaited one by one: publish order is bus order, which is what consumers rely on.
+                    // Awaited one by one (each until the broker confirms). Starting a batch's publishes together was
+                    // tried and reordered them (a run's first event arrived after its second), and a consumer that
+                    // sees id 2 before id 1 as its first events cannot tell that 1 is missing rather than old.
                     await bus.Publish(published, cancellationToken).ConfigureAwait(false);
                 }
                 var newest = batch[^1].Id;

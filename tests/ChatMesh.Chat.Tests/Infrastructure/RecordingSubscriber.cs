@@ -13,6 +13,8 @@ internal sealed class RecordingSubscriber(string userId) : ILiveSubscriber
 
     public void OnEvent(in LiveEvent liveEvent) => _received.Writer.TryWrite(liveEvent);
 
+    public bool TryTake() => _received.Reader.TryRead(out _);
+
     /// <summary>The next event received, waiting up to a deadline.</summary>
     public async Task<LiveEvent> NextAsync()
     {
