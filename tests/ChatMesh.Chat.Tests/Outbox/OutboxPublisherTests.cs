@@ -77,4 +77,29 @@ public sealed class OutboxPublisherTests(RedisProcess redis, RabbitMqServerFixtu
         Assert.Equal(Enumerable.Range(101, 300).Select(i => (long)i), await bob.NextIdsAsync(300));
         await WaitUntilAsync(() => follower.IsLeader && follower.LastPublishedId == 400, "the follower took over and published everything");
     }
+
+    [Fact]
+    public async Task A_leader_whose_lease_is_taken_stops_and_publishing_resumes_after_it_expires()
+    {
+        var first = await StartHostAsync(HostRoles.Publisher);
+        var second = await StartHostAsync(HostRoles.Publisher);
+        var receiver = await StartHostAsync(HostRoles.Live);
+        var publishers = new[] { first, second }.Select(h => h.Services.GetRequiredService<OutboxPublisher>()).ToArray();
+        var bob = new RecordingSubscriber("bob");
+        using var subscription = receiver.Services.GetRequiredService<ILiveEventHub>().Subscribe(bob, ["room-l"]);
+        await WaitUntilAsync(() => publishers.Any(p => p.IsLeader), "one publisher leads");
+        await Writer.RoomEventAsync("room-l");
+        Assert.Equal(1, (await bob.NextAsync()).Id);
+
+        // A stalled leader's lease expired and someone else (who then crashed) took it: the leader must stop.
+        await Database.StringSetAsync(OutboxKeys.Lease, "crashed-instance", TimeSpan.FromSeconds(1));
+        await WaitUntilAsync(() => publishers.All(p => !p.IsLeader), "the deposed leader stops");
+        for (var i = 0; i < 50; i++)
+        {
+            await Writer.RoomEventAsync("room-l");
+        }
+
+        Assert.Equal(Enumerable.Range(2, 50).Select(i => (long)i), await bob.NextIdsAsync(50));
+        Assert.Single(publishers, p => p.IsLeader);
+    }
 }
