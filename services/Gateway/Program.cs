@@ -1,12 +1,18 @@
 using ChatMesh.Chat.Hosting;
+using ChatMesh.Chat.Identity;
+using ChatMesh.Gateway.Api;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddChatInfrastructure();
+builder.AddChatAuthentication();
+builder.AddChatApi();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapDevSignIn();
+app.MapChatApi();
 
 app.Run();
