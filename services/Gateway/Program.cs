@@ -11,6 +11,8 @@ builder.AddChatApi();
 
 var app = builder.Build();
 
+// Bodiless error answers (unknown route, wrong method or content type) get problem details too.
+app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapDevSignIn();
 app.MapChatApi();

@@ -28,7 +28,15 @@ public static class ApiExtensions
         // Room kinds go on the wire as "public" / "private" / "direct", as in the event JSON.
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddProblemDetails();
+        services.AddProblemDetails(problems =>
+        {
+            var previous = problems.CustomizeProblemDetails;
+            problems.CustomizeProblemDetails = context =>
+            {
+                previous?.Invoke(context);
+                StatusCodeErrors.Customize(context);
+            };
+        });
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer<ChatApiDocumentTransformer>());
         return builder;
     }

@@ -6,7 +6,7 @@ namespace ChatMesh.Gateway.Api.ProblemMapping;
 /// </summary>
 public static class ApiErrors
 {
-    /// <summary>400: the request itself is malformed: bad JSON, wrong content type, a missing field, an unparsable value or header.</summary>
+    /// <summary>400: the request itself is malformed: bad JSON, a missing body or field, an unparsable route or query value, a bad header.</summary>
     public const string InvalidRequest = "invalid_request";
 
     /// <summary>400: a well-formed value out of range (a query <c>limit</c>, a negative cursor).</summary>
@@ -14,4 +14,13 @@ public static class ApiErrors
 
     /// <summary>413: the body is larger than <c>Gateway:Api:MaxRequestBodyBytes</c>.</summary>
     public const string PayloadTooLarge = "payload_too_large";
+
+    /// <summary>415: a body that is not <c>application/json</c> (refused by routing before the endpoint runs).</summary>
+    public const string UnsupportedMediaType = "unsupported_media_type";
+
+    /// <summary>404: no such route (a missing room or message has its own code).</summary>
+    public const string NotFound = "not_found";
+
+    /// <summary>405: the route exists but not with this method.</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
 }

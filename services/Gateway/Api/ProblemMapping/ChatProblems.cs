@@ -49,6 +49,7 @@ public static class ChatProblems
         StatusCodes.Status404NotFound => "Not Found",
         StatusCodes.Status409Conflict => "Conflict",
         StatusCodes.Status413PayloadTooLarge => "Content Too Large",
+        StatusCodes.Status415UnsupportedMediaType => "Unsupported Media Type",
         _ => "Error",
     };
 
@@ -60,6 +61,7 @@ public static class ChatProblems
         StatusCodes.Status404NotFound => "https://tools.ietf.org/html/rfc9110#section-15.5.5",
         StatusCodes.Status409Conflict => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
         StatusCodes.Status413PayloadTooLarge => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        StatusCodes.Status415UnsupportedMediaType => "https://tools.ietf.org/html/rfc9110#section-15.5.16",
         _ => "about:blank",
     };
 }

@@ -62,7 +62,8 @@ internal static class RequestBoundary
         status == StatusCodes.Status413PayloadTooLarge
             ? ChatProblems.PayloadTooLarge(maxBytes)
             // Wrong content type included: the contract answers every unreadable request with 400 invalid_request.
-            : ChatProblems.InvalidRequest(detail ??
-                "The request could not be read: malformed JSON, a content type other than application/json, " +
-                "a missing body, or an unparsable route or query value.");
+            : status == StatusCodes.Status415UnsupportedMediaType
+                ? ChatProblems.Create(status, ApiErrors.UnsupportedMediaType, "Send the body as application/json.")
+                : ChatProblems.InvalidRequest(detail ??
+                    "The request could not be read: malformed JSON, a missing body, or an unparsable route or query value.");
 }
