@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatMesh.Chat.EventLog;
+
+/// <summary>Refuses to start with a limit that would make the chat unbounded or unusable.</summary>
+public sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        List<string> failures = [];
+        Positive(failures, nameof(options.MaxMessageLength), options.MaxMessageLength);
+        Positive(failures, nameof(options.MaxHistoryPage), options.MaxHistoryPage);
+        Positive(failures, nameof(options.MaxReplayPage), options.MaxReplayPage);
+        Positive(failures, nameof(options.MaxRoomNameLength), options.MaxRoomNameLength);
+        Positive(failures, nameof(options.MaxTopicLength), options.MaxTopicLength);
+        Positive(failures, nameof(options.MaxMentionsPerMessage), options.MaxMentionsPerMessage);
+        if (options.IdempotencyKeyTtl < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"Chat:{nameof(options.IdempotencyKeyTtl)} must be at least one second.");
+        }
+
+        if (options.Retention is null)
+        {
+            failures.Add("Chat:Retention is required.");
+        }
+        else
+        {
+            Positive(failures, "Retention:" + nameof(ChatRetentionOptions.MaxEventsPerRoom), options.Retention.MaxEventsPerRoom);
+            Positive(failures, "Retention:" + nameof(ChatRetentionOptions.MaxEventsPerUser), options.Retention.MaxEventsPerUser);
+            Positive(failures, "Retention:" + nameof(ChatRetentionOptions.OutboxMaxLength), options.Retention.OutboxMaxLength);
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Positive(List<string> failures, string name, int value)
+    {
+        if (value <= 0)
+        {
+            failures.Add($"Chat:{name} must be greater than 0 (was {value}).");
+        }
+    }
+}

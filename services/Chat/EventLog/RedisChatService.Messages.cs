@@ -1,0 +1,162 @@
+using ChatMesh.Chat.Events;
+using ChatMesh.Chat.EventLog.Scripts;
+using ChatMesh.Chat.Messages;
+using ChatMesh.Chat.Rooms;
+using StackExchange.Redis;
+
+namespace ChatMesh.Chat.EventLog;
+
+/// <summary>Messages, reactions and read cursors.</summary>
+public sealed partial class RedisChatService
+{
+    public async Task<CommitResult> PostMessageAsync(string actor, string room, string text, long? replyTo, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        ChatIds.RequireUser(actor, "actor");
+        ChatIds.RequireRoom(room);
+        text = MessageRules.NormalizeText(text, chat.MaxMessageLength);
+        if (idempotencyKey is not null)
+        {
+            MessageRules.RequireIdempotencyKey(idempotencyKey);
+        }
+
+        if (replyTo is <= 0)
+        {
+            throw new ChatException(ChatError.InvalidArgument, "replyTo must be a message id.");
+        }
+
+        var now = Now();
+        var candidates = MessageRules.ParseMentionCandidates(text, actor, chat.MaxMentionsPerMessage);
+
+        var created = EventJsonBuilder.Start(ChatEventTypes.MessageCreated, room, actor, now);
+        created.NumberHole("messageId");
+        created.Data.WriteString("text"u8, text);
+        if (replyTo is { } parent)
+        {
+            created.Data.WriteNumber("replyTo"u8, parent);
+        }
+        else
+        {
+            created.Data.WriteNull("replyTo"u8);
+        }
+
+        created.ArrayHole("mentions");
+        var message = created.Finish();
+
+        // In a direct room the other member hears of every message; elsewhere only mentioned members do.
+        var direct = ChatIds.TryParseDirect(room, out var a, out var b);
+        var other = !direct ? "" : string.Equals(actor, a, StringComparison.Ordinal) ? b : a;
+        var notificationType = direct ? ChatEventTypes.NotificationDirect
+            : candidates.Count > 0 ? ChatEventTypes.NotificationMention : "";
+        EventBody notification = default;
+        if (notificationType.Length > 0)
+        {
+            var builder = EventJsonBuilder.Start(notificationType, room, actor, now, EventJsonBuilder.UserHole);
+            builder.Data.WriteString("room"u8, room);
+            builder.NumberHole("messageId");
+            builder.Data.WriteString("by"u8, actor);
+            builder.Data.WriteString("excerpt"u8, MessageRules.Excerpt(text));
+            notification = builder.Finish();
+        }
+
+        var args = new RedisValue[19 + candidates.Count];
+        args[0] = room;
+        args[1] = actor;
+        args[2] = idempotencyKey ?? "";
+        args[3] = (long)chat.IdempotencyKeyTtl.TotalMilliseconds;
+        args[4] = ToMilliseconds(now);
+        args[5] = text;
+        args[6] = replyTo is { } r ? r : "";
+        args[7] = message.Json;
+        Holes(message.Holes).CopyTo(args, 8);
+        args[12] = notificationType;
+        args[13] = notification.Json ?? [];
+        if (notification.Holes is { } holes)
+        {
+            Holes(holes).CopyTo(args, 14);
+        }
+        else
+        {
+            Array.Fill(args, 0, 14, 4);
+        }
+
+        args[18] = other;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            args[19 + i] = candidates[i];
+        }
+
+        var result = await EvalAsync(MessageScripts.Post, args, cancellationToken).ConfigureAwait(false);
+        return ToCommit(result, ChatEventTypes.MessageCreated, room, null);
+    }
+
+    public async Task<CommitResult> EditMessageAsync(string actor, string room, long messageId, string text, CancellationToken cancellationToken)
+    {
+        ChatIds.RequireUser(actor, "actor");
+        ChatIds.RequireRoom(room);
+        text = MessageRules.NormalizeText(text, chat.MaxMessageLength);
+        var now = Now();
+        var edited = EventJsonBuilder.Start(ChatEventTypes.MessageEdited, room, actor, now);
+        edited.Data.WriteNumber("messageId"u8, messageId);
+        edited.Data.WriteString("text"u8, text);
+        edited.ArrayHole("mentions");
+        var body = edited.Finish();
+
+        var candidates = MessageRules.ParseMentionCandidates(text, actor, chat.MaxMentionsPerMessage);
+        RedisValue[] args = [room, actor, messageId, text, ToMilliseconds(now), body.Json, body.Holes[0], body.Holes[1],
+            .. candidates.Select(c => (RedisValue)c)];
+        var result = await EvalAsync(MessageScripts.Edit, args, cancellationToken).ConfigureAwait(false);
+        return ToCommit(result, ChatEventTypes.MessageEdited, room, null);
+    }
+
+    public async Task<CommitResult> DeleteMessageAsync(string actor, string room, long messageId, CancellationToken cancellationToken)
+    {
+        ChatIds.RequireUser(actor, "actor");
+        ChatIds.RequireRoom(room);
+        var deleted = EventJsonBuilder.Start(ChatEventTypes.MessageDeleted, room, actor, Now());
+        deleted.Data.WriteNumber("messageId"u8, messageId);
+        var result = await EvalAsync(MessageScripts.Delete, [room, actor, messageId, deleted.Finish().Json], cancellationToken)
+            .ConfigureAwait(false);
+        return ToCommit(result, ChatEventTypes.MessageDeleted, room, null);
+    }
+
+    public Task<CommitResult> AddReactionAsync(string actor, string room, long messageId, string emoji, CancellationToken cancellationToken) =>
+        ReactAsync(actor, room, messageId, emoji, add: true, cancellationToken);
+
+    public Task<CommitResult> RemoveReactionAsync(string actor, string room, long messageId, string emoji, CancellationToken cancellationToken) =>
+        ReactAsync(actor, room, messageId, emoji, add: false, cancellationToken);
+
+    public async Task<CommitResult> MarkReadAsync(string actor, string room, long eventId, CancellationToken cancellationToken)
+    {
+        ChatIds.RequireUser(actor, "actor");
+        ChatIds.RequireRoom(room);
+        if (eventId < 0)
+        {
+            throw new ChatException(ChatError.InvalidArgument, "eventId must not be negative.");
+        }
+
+        var read = EventJsonBuilder.Start(ChatEventTypes.ReadUpdated, room, actor, Now(), actor);
+        read.Data.WriteString("room"u8, room);
+        read.Data.WriteNumber("lastRead"u8, eventId);
+        read.NumberHole("unread");
+        read.Data.WriteNumber("mentions"u8, 0);
+        var body = read.Finish();
+        var result = await EvalAsync(MessageScripts.MarkRead, [room, actor, eventId, body.Json, body.Holes[0], body.Holes[1]], cancellationToken)
+            .ConfigureAwait(false);
+        return ToCommit(result, ChatEventTypes.ReadUpdated, null, actor);
+    }
+
+    private async Task<CommitResult> ReactAsync(string actor, string room, long messageId, string emoji, bool add, CancellationToken cancellationToken)
+    {
+        ChatIds.RequireUser(actor, "actor");
+        ChatIds.RequireRoom(room);
+        MessageRules.RequireEmoji(emoji);
+        var type = add ? ChatEventTypes.ReactionAdded : ChatEventTypes.ReactionRemoved;
+        var reaction = EventJsonBuilder.Start(type, room, actor, Now());
+        reaction.Data.WriteNumber("messageId"u8, messageId);
+        reaction.Data.WriteString("emoji"u8, emoji);
+        reaction.Data.WriteString("user"u8, actor);
+        var result = await EvalAsync(MessageScripts.React, [room, actor, messageId, emoji, add ? "1" : "0", reaction.Finish().Json], cancellationToken)
+            .ConfigureAwait(false);
+        return ToCommit(result, type, room, null);
+    }
+}

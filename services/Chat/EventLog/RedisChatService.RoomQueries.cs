@@ -1,0 +1,148 @@
+using ChatMesh.Chat.Rooms;
+using StackExchange.Redis;
+
+namespace ChatMesh.Chat.EventLog;
+
+/// <summary>Room reads: pipelined, no scripts.</summary>
+public sealed partial class RedisChatService
+{
+    public async Task<RoomSummary> GetRoomAsync(string actor, string room, CancellationToken cancellationToken)
+    {
+        ChatIds.RequireUser(actor, "actor");
+        ChatIds.RequireRoom(room);
+        var batch = Db.CreateBatch();
+        var hash = batch.HashGetAllAsync(RoomKey(room));
+        var member = batch.HashExistsAsync(RoomKey(room, "members"), actor);
+        var invited = batch.SetContainsAsync(RoomKey(room, "invited"), actor);
+        batch.Execute();
+        await Task.WhenAll(hash, member, invited).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        if (hash.Result.Length == 0)
+        {
+            throw new ChatException(ChatError.RoomNotFound, $"room {room} does not exist");
+        }
+
+        var summary = ParseRoom(room, hash.Result);
+        // Private and direct rooms are visible to their members and, for private rooms, to whoever is invited.
+        if (summary.Kind != RoomKind.Public && !member.Result && !invited.Result)
+        {
+            throw new ChatException(ChatError.NotMember, $"not a member of {room}");
+        }
+
+        return summary;
+    }
+
+    public async Task<IReadOnlyList<MyRoom>> ListMyRoomsAsync(string actor, CancellationToken cancellationToken)
+    {
+        ChatIds.RequireUser(actor, "actor");
+        var db = Db;
+        var batch = db.CreateBatch();
+        var rooms = batch.HashKeysAsync(UserKey(actor, "rooms"));
+        var reads = batch.HashGetAllAsync(UserKey(actor, "read"));
+        var mentions = batch.HashGetAllAsync(UserKey(actor, "mentions"));
+        batch.Execute();
+        await Task.WhenAll(rooms, reads, mentions).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        var summaries = await GetSummariesAsync(db, rooms.Result, cancellationToken).ConfigureAwait(false);
+        var readByRoom = reads.Result.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+        var mentionsByRoom = mentions.Result.ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal);
+        List<MyRoom> mine = new(summaries.Count);
+        foreach (var summary in summaries)
+        {
+            var (lastRead, countAtRead) = ParseCursor(readByRoom.GetValueOrDefault(summary.Id));
+            mine.Add(new MyRoom(summary, lastRead, Math.Max(0, summary.MessageCount - countAtRead), mentionsByRoom.GetValueOrDefault(summary.Id)));
+        }
+
+        return mine;
+    }
+
+    public async Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(CancellationToken cancellationToken)
+    {
+        var db = Db;
+        var ids = await db.SetMembersAsync(PublicRoomsKey).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await GetSummariesAsync(db, ids, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<string>> GetMembersAsync(string actor, string room, CancellationToken cancellationToken)
+    {
+        ChatIds.RequireUser(actor, "actor");
+        ChatIds.RequireRoom(room);
+        var batch = Db.CreateBatch();
+        var exists = batch.KeyExistsAsync(RoomKey(room));
+        var members = batch.HashKeysAsync(RoomKey(room, "members"));
+        batch.Execute();
+        await Task.WhenAll(exists, members).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!exists.Result)
+        {
+            throw new ChatException(ChatError.RoomNotFound, $"room {room} does not exist");
+        }
+
+        var names = members.Result.Select(m => (string)m!).ToList();
+        if (!names.Contains(actor, StringComparer.Ordinal))
+        {
+            throw new ChatException(ChatError.NotMember, $"not a member of {room}");
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    private static async Task<List<RoomSummary>> GetSummariesAsync(IDatabase db, RedisValue[] ids, CancellationToken cancellationToken)
+    {
+        var batch = db.CreateBatch();
+        var hashes = ids.Select(id => (Id: (string)id!, Hash: batch.HashGetAllAsync(RoomKey((string)id!)))).ToList();
+        batch.Execute();
+        await Task.WhenAll(hashes.Select(h => h.Hash)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return hashes.Where(h => h.Hash.Result.Length > 0)
+            .Select(h => ParseRoom(h.Id, h.Hash.Result))
+            .OrderBy(r => r.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>A read cursor is stored as <c>{eventId}:{messageCountAtThatEvent}</c>.</summary>
+    private static (long EventId, long CountAt) ParseCursor(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return (0, 0);
+        }
+
+        var colon = cursor.IndexOf(':', StringComparison.Ordinal);
+        return (long.Parse(cursor.AsSpan(0, colon), provider: null), long.Parse(cursor.AsSpan(colon + 1), provider: null));
+    }
+
+    private static RoomSummary ParseRoom(string id, RedisResult[] flat)
+    {
+        var entries = new HashEntry[flat.Length / 2];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = new HashEntry((RedisValue)flat[2 * i], (RedisValue)flat[(2 * i) + 1]);
+        }
+
+        return ParseRoom(id, entries);
+    }
+
+    private static RoomSummary ParseRoom(string id, HashEntry[] hash)
+    {
+        string name = id, owner = "", topic = "", kind = "";
+        long createdAt = 0, last = 0, count = 0, members = 0;
+        foreach (var entry in hash)
+        {
+            switch ((string)entry.Name!)
+            {
+                case "name": name = (string)entry.Value!; break;
+                case "kind": kind = (string)entry.Value!; break;
+                case "owner": owner = (string)entry.Value!; break;
+                case "topic": topic = (string)entry.Value!; break;
+                case "createdAt": createdAt = (long)entry.Value; break;
+                case "last": last = (long)entry.Value; break;
+                case "count": count = (long)entry.Value; break;
+                case "members": members = (long)entry.Value; break;
+                default: break;
+            }
+        }
+
+        return new RoomSummary(id, name, ParseKind(kind), owner, topic.Length == 0 ? null : topic,
+            DateTimeOffset.FromUnixTimeMilliseconds(createdAt), last, count, members);
+    }
+}

@@ -1,0 +1,122 @@
+using ChatMesh.Chat.Events;
+using ChatMesh.Chat.Rooms;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatMesh.Chat.EventLog;
+
+/// <summary>
+/// <see cref="IChatService"/> over Redis. Every write is one Lua script (one EVALSHA round trip): checks first, then the
+/// global id from <c>chat:seq</c>, the log append(s) and the outbox append. Reads are pipelined. Layout: docs/eventlog.md.
+/// </summary>
+public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOptions<ChatOptions> options, TimeProvider time) : IChatService
+{
+    internal const string SeqKey = "chat:seq";
+    internal const string PublicRoomsKey = "chat:rooms:public";
+
+    private readonly ChatOptions chat = options.Value;
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<long> GetHeadAsync(CancellationToken cancellationToken)
+    {
+        var head = await Db.StringGetAsync(SeqKey).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return head.IsNull ? 0 : (long)head;
+    }
+
+    internal static RedisKey RoomKey(string room) => "chat:room:" + room;
+
+    internal static RedisKey RoomKey(string room, string suffix) => "chat:room:" + room + ":" + suffix;
+
+    internal static RedisKey UserKey(string user) => "chat:user:" + user;
+
+    internal static RedisKey UserKey(string user, string suffix) => "chat:user:" + user + ":" + suffix;
+
+    /// <summary>Now, cut to the millisecond the wire format carries, so stored and sent times agree.</summary>
+    private DateTimeOffset Now()
+    {
+        var now = time.GetUtcNow();
+        return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+    }
+
+    /// <summary>Runs a script with the common limits prepended; a <c>CHAT code message</c> error becomes a <see cref="ChatException"/>.</summary>
+    private async Task<RedisResult> EvalAsync(string script, RedisValue[] args, CancellationToken cancellationToken)
+    {
+        // A write is not cancelled once sent: it either commits atomically or not at all.
+        cancellationToken.ThrowIfCancellationRequested();
+        var all = new RedisValue[args.Length + 3];
+        all[0] = chat.Retention.MaxEventsPerRoom;
+        all[1] = chat.Retention.MaxEventsPerUser;
+        all[2] = chat.Retention.OutboxMaxLength;
+        args.CopyTo(all, 3);
+        try
+        {
+            // StackExchange.Redis loads the script once per server and then sends EVALSHA (re-loading after a NOSCRIPT).
+            return await Db.ScriptEvaluateAsync(script, null, all).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("CHAT ", StringComparison.Ordinal))
+        {
+            throw ToChatException(ex.Message);
+        }
+    }
+
+    private static ChatException ToChatException(string message)
+    {
+        var rest = message.AsSpan(5);
+        var space = rest.IndexOf(' ');
+        var code = space < 0 ? rest : rest[..space];
+        var text = space < 0 ? "" : rest[(space + 1)..].ToString();
+        ChatError error = code switch
+        {
+            "room_not_found" => ChatError.RoomNotFound,
+            "room_exists" => ChatError.RoomExists,
+            "not_member" => ChatError.NotMember,
+            "forbidden" => ChatError.Forbidden,
+            "message_not_found" => ChatError.MessageNotFound,
+            "text_too_long" => ChatError.TextTooLong,
+            _ => ChatError.InvalidArgument,
+        };
+        return new ChatException(error, text);
+    }
+
+    /// <summary>Reads the <c>{E, duplicate, json}</c> reply of a command script.</summary>
+    private static CommitResult ToCommit(RedisResult result, string type, string? room, string? user)
+    {
+        var items = (RedisResult[])result!;
+        var id = (long)items[0];
+        if ((long)items[1] == 1)
+        {
+            return new CommitResult(id, true, null);
+        }
+
+        var json = (byte[])items[2]!;
+        return new CommitResult(id, false, new StoredEvent(id, type, room, user, json));
+    }
+
+    private static RedisValue[] Holes(int[] holes)
+    {
+        var values = new RedisValue[holes.Length];
+        for (var i = 0; i < holes.Length; i++)
+        {
+            values[i] = holes[i];
+        }
+
+        return values;
+    }
+
+    private static long ToMilliseconds(DateTimeOffset at) => at.ToUnixTimeMilliseconds();
+
+    private static string KindName(RoomKind kind) => kind switch
+    {
+        RoomKind.Public => "public",
+        RoomKind.Private => "private",
+        _ => "direct",
+    };
+
+    private static RoomKind ParseKind(string? kind) => kind switch
+    {
+        "public" => RoomKind.Public,
+        "private" => RoomKind.Private,
+        _ => RoomKind.Direct,
+    };
+}

@@ -1,0 +1,164 @@
+namespace ChatMesh.Chat.EventLog.Scripts;
+
+/// <summary>Message and read-state scripts. Commands return <c>{E, duplicate, json}</c>; a no-op returns <c>{id, 1}</c>.</summary>
+internal static class MessageScripts
+{
+    // Message state for history: hash chat:room:{r}:msg:{id} (a author, t text, ts, ed edited, d deleted, rt replyTo,
+    // m mentions space-separated, x:{emoji} reacting users as " u1 u2 "), indexed by the zset chat:room:{r}:messages.
+    private const string Helpers = """
+        local function msg_key(r, id) return rk(r) .. ':msg:' .. id end
+        -- The author of a message that exists and is not deleted, else nil.
+        local function live_author(r, id)
+          local m = redis.call('HMGET', msg_key(r, id), 'a', 'd')
+          if not m[1] or m[2] == '1' then return nil end
+          return m[1]
+        end
+
+        """;
+
+    // ARGV: 4 room, 5 author, 6 idempotency key or '', 7 key ttl ms, 8 createdAt ms, 9 text, 10 replyTo or '',
+    // 11 message.created body, 12-15 holes (messageId, mentions), 16 notification type or '', 17 notification body,
+    // 18-21 its holes (user, messageId), 22 the other member of a direct room or '', 23.. mention candidates.
+    public const string Post = ChatLua.Prelude + Helpers + """
+        local r, u, key = ARGV[4], ARGV[5], ARGV[6]
+        local kind, err = member_of(r, u)
+        if err then return err end
+        local idem
+        if key ~= '' then
+          idem = 'chat:idem:' .. u .. ':' .. key
+          local prev = redis.call('GET', idem)
+          if prev then return {tonumber(prev), 1} end
+        end
+        local replyTo = ARGV[10]
+        if replyTo ~= '' and redis.call('EXISTS', msg_key(r, replyTo)) == 0 then
+          return fail('message_not_found', 'replyTo ' .. replyTo .. ' is not a message of ' .. r)
+        end
+        local mentioned, mentionsJson = members_among(r, 23)
+
+        local e = next_id()
+        local json = wire(e, fill(ARGV[11], 12, {idstr(e), mentionsJson}))
+        append_room(r, e, 'message.created', json)
+        redis.call('HSET', msg_key(r, idstr(e)), 'a', u, 't', ARGV[9], 'ts', ARGV[8], 'rt', replyTo, 'm', table.concat(mentioned, ' '))
+        redis.call('ZADD', rk(r) .. ':messages', e, idstr(e))
+        redis.call('HINCRBY', rk(r), 'count', 1)
+        -- History keeps as many messages as the room log keeps events.
+        if redis.call('ZCARD', rk(r) .. ':messages') > MAXROOM then
+          local old = redis.call('ZPOPMIN', rk(r) .. ':messages')
+          redis.call('DEL', msg_key(r, old[1]))
+        end
+        if idem then redis.call('SET', idem, idstr(e), 'PX', ARGV[7]) end
+
+        local notification = ARGV[16]
+        if notification == 'notification.direct' then
+          local other = ARGV[22]
+          user_event(other, notification, fill(ARGV[17], 18, {other, idstr(e)}))
+        elseif notification == 'notification.mention' then
+          for _, m in ipairs(mentioned) do
+            redis.call('HINCRBY', uk(m) .. ':mentions', r, 1)
+            user_event(m, notification, fill(ARGV[17], 18, {m, idstr(e)}))
+          end
+        end
+        return {e, 0, json}
+        """;
+
+    // ARGV: 4 room, 5 user, 6 message id, 7 text, 8 editedAt ms, 9 message.edited body, 10-11 hole (mentions), 12.. candidates.
+    public const string Edit = ChatLua.Prelude + Helpers + """
+        local r, u, id = ARGV[4], ARGV[5], ARGV[6]
+        local kind, err = member_of(r, u)
+        if err then return err end
+        local author = live_author(r, id)
+        if not author then return fail('message_not_found', 'message ' .. id .. ' not found in ' .. r) end
+        if author ~= u then return fail('forbidden', 'only the author may edit a message') end
+        local mentioned, mentionsJson = members_among(r, 12)
+        local e, json = room_event(r, 'message.edited', fill(ARGV[9], 10, {mentionsJson}))
+        redis.call('HSET', msg_key(r, id), 't', ARGV[7], 'ed', ARGV[8], 'm', table.concat(mentioned, ' '))
+        return {e, 0, json}
+        """;
+
+    // ARGV: 4 room, 5 user, 6 message id, 7 message.deleted body.
+    public const string Delete = ChatLua.Prelude + Helpers + """
+        local r, u, id = ARGV[4], ARGV[5], ARGV[6]
+        local kind, err = member_of(r, u)
+        if err then return err end
+        local author = live_author(r, id)
+        if not author then return fail('message_not_found', 'message ' .. id .. ' not found in ' .. r) end
+        if author ~= u and redis.call('HGET', rk(r), 'owner') ~= u then
+          return fail('forbidden', 'only the author or the room owner may delete a message')
+        end
+        local e, json = room_event(r, 'message.deleted', ARGV[7])
+        local m = msg_key(r, id)
+        -- A tombstone: the text and what hangs off it go, the place in history stays.
+        for _, field in ipairs(redis.call('HKEYS', m)) do
+          if string.sub(field, 1, 2) == 'x:' then redis.call('HDEL', m, field) end
+        end
+        redis.call('HSET', m, 't', '', 'm', '', 'd', '1')
+        return {e, 0, json}
+        """;
+
+    // ARGV: 4 room, 5 user, 6 message id, 7 emoji, 8 '1' add / '0' remove, 9 reaction body.
+    public const string React = ChatLua.Prelude + Helpers + """
+        local r, u, id, emoji, add = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8] == '1'
+        local kind, err = member_of(r, u)
+        if err then return err end
+        if not live_author(r, id) then return fail('message_not_found', 'message ' .. id .. ' not found in ' .. r) end
+        local m, field = msg_key(r, id), 'x:' .. emoji
+        local users = redis.call('HGET', m, field) or ' '
+        local at = string.find(users, ' ' .. u .. ' ', 1, true)
+        if (add and at) or (not add and not at) then return {0, 1} end
+        local e, json
+        if add then
+          e, json = room_event(r, 'reaction.added', ARGV[9])
+          redis.call('HSET', m, field, users .. u .. ' ')
+        else
+          e, json = room_event(r, 'reaction.removed', ARGV[9])
+          users = string.sub(users, 1, at) .. string.sub(users, at + #u + 2)
+          if users == ' ' then redis.call('HDEL', m, field) else redis.call('HSET', m, field, users) end
+        end
+        return {e, 0, json}
+        """;
+
+    // ARGV: 4 room, 5 user, 6 event id, 7 read.updated body, 8-9 hole (unread).
+    // The cursor stores the room's message count at the cursor, so unread is a subtraction; it never moves back.
+    public const string MarkRead = ChatLua.Prelude + """
+        local r, u, at = ARGV[4], ARGV[5], tonumber(ARGV[6])
+        local kind, err = member_of(r, u)
+        if err then return err end
+        local last = tonumber(redis.call('HGET', rk(r), 'last') or '0')
+        if at > last then return fail('invalid_argument', 'event ' .. ARGV[6] .. ' is after the last event of ' .. r) end
+        local cursor = redis.call('HGET', uk(u) .. ':read', r)
+        local current = tonumber(string.match(cursor or '0:0', '^(%d+)'))
+        if at <= current then return {current, 1} end
+        local count = tonumber(redis.call('HGET', rk(r), 'count') or '0')
+        local unread = redis.call('ZCOUNT', rk(r) .. ':messages', '(' .. ARGV[6], '+inf')
+        redis.call('HSET', uk(u) .. ':read', r, ARGV[6] .. ':' .. idstr(count - unread))
+        redis.call('HDEL', uk(u) .. ':mentions', r)
+        local e = next_id()
+        local json = wire(e, fill(ARGV[7], 8, {idstr(unread)}))
+        capped_add(uk(u) .. ':log', uk(u), 'floor', MAXUSER, e, 'e', json)
+        outbox(e, 'read.updated', '', u, json)
+        return {e, 0, json}
+        """;
+
+    // ARGV: 4 room, 5 user, 6 before or '', 7 after or '', 8 limit.
+    // Returns {hasMore, id1, fields1, id2, fields2, ...}: ascending when paging forward from `after`, else descending.
+    public const string History = ChatLua.Prelude + Helpers + """
+        local r, u, before, after, limit = ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
+        local kind, err = member_of(r, u)
+        if err then return err end
+        local hi = '+inf'
+        if before ~= '' then hi = '(' .. before end
+        local ids
+        if after ~= '' then
+          ids = redis.call('ZRANGEBYSCORE', rk(r) .. ':messages', '(' .. after, hi, 'LIMIT', 0, limit + 1)
+        else
+          ids = redis.call('ZREVRANGEBYSCORE', rk(r) .. ':messages', hi, '-inf', 'LIMIT', 0, limit + 1)
+        end
+        local out = {0}
+        if #ids > limit then out[1] = 1 end
+        for i = 1, math.min(#ids, limit) do
+          out[#out + 1] = ids[i]
+          out[#out + 1] = redis.call('HGETALL', msg_key(r, ids[i]))
+        end
+        return out
+        """;
+}

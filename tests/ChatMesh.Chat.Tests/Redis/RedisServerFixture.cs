@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+[assembly: AssemblyFixture(typeof(ChatMesh.Chat.Tests.Redis.RedisServerFixture))]
+
+namespace ChatMesh.Chat.Tests.Redis;
+
+/// <summary>
+/// One real redis-server for the test assembly, on a free loopback port, with no persistence; tests isolate by
+/// unique room and user names. Killed (with its temp dir removed) when the assembly's tests end.
+/// </summary>
+public sealed class RedisServerFixture : IAsyncLifetime
+{
+    private const string ServerPath = "/usr/bin/redis-server";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly string directory = Directory.CreateTempSubdirectory("chatmesh-redis-").FullName;
+    private Process? process;
+    private ConnectionMultiplexer? connection;
+
+    public int Port { get; private set; }
+
+    public ConnectionMultiplexer Connection => connection ?? throw new InvalidOperationException("redis-server is not started.");
+
+    public async ValueTask InitializeAsync()
+    {
+        Port = FreePort();
+        var start = new ProcessStartInfo(ServerPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+                     "--save", "", "--appendonly", "no", "--dir", directory })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {ServerPath}");
+        // Drain its output so a chatty server never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow + StartTimeout;
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"redis-server exited with {process.ExitCode} before answering PING.");
+            }
+
+            try
+            {
+                var options = ConfigurationOptions.Parse($"127.0.0.1:{Port}");
+                options.AbortOnConnectFail = true;
+                options.ConnectTimeout = 1000;
+                connection = await ConnectionMultiplexer.ConnectAsync(options);
+                await connection.GetDatabase().PingAsync();
+                return;
+            }
+            catch (RedisConnectionException ex)
+            {
+                last = ex;
+                connection?.Dispose();
+                connection = null;
+                await Task.Delay(50);
+            }
+        }
+
+        throw new TimeoutException($"redis-server on port {Port} did not answer PING within {StartTimeout}.", last);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process?.Dispose();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover empty temp dir is harmless.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
