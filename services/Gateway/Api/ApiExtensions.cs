@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ChatMesh.Chat.EventLog;
 using ChatMesh.Gateway.Api.Events;
 using ChatMesh.Gateway.Api.Messages;
 using ChatMesh.Gateway.Api.ProblemMapping;
@@ -14,10 +15,14 @@ public static class ApiExtensions
 {
     public const string OpenApiPattern = ApiPaths.Prefix + "/openapi/{documentName}.json";
 
-    /// <summary>Registers validated <see cref="ChatApiOptions"/> (<c>Gateway:Api</c>), the JSON shape of the API and its OpenAPI document.</summary>
+    /// <summary>
+    /// Registers the chat domain (<see cref="IChatService"/>; idempotent), validated <see cref="ChatApiOptions"/>
+    /// (<c>Gateway:Api</c>), the JSON shape of the API and its OpenAPI document.
+    /// </summary>
     public static WebApplicationBuilder AddChatApi(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.AddChatDomain();
         var services = builder.Services;
 
         services.AddOptions<ChatApiOptions>()
