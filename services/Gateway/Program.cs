@@ -1,23 +1,29 @@
-using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Chat.Outbox;
 using ChatMesh.Chat.Presence;
+using ChatMesh.Gateway.Api;
 using ChatMesh.Gateway.WebSockets;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddChatInfrastructure();
-builder.AddChatDomain();
+builder.AddChatInfrastructure(bus => bus.AddLiveEvents());
+builder.Services.AddChatOutboxPublisher();
 builder.AddChatAuthentication();
 builder.AddChatPresence();
+builder.AddChatApi();
 builder.AddChatWebSockets();
 
 var app = builder.Build();
 
+// Bodiless error answers (unknown route, wrong method or content type) get problem details too.
+app.UseStatusCodePages();
 app.UseWebSockets();
 app.MapDefaultEndpoints();
 app.MapDevSignIn();
+app.MapChatApi();
 app.MapChatWebSockets();
 
 app.Run();

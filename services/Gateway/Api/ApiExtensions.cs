@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ChatMesh.Chat.EventLog;
+using ChatMesh.Gateway.Api.Events;
+using ChatMesh.Gateway.Api.Messages;
+using ChatMesh.Gateway.Api.ProblemMapping;
+using ChatMesh.Gateway.Api.Rooms;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ChatMesh.Gateway.Api;
+
+/// <summary>Composition of the REST chat API under <c>/api</c>.</summary>
+public static class ApiExtensions
+{
+    public const string OpenApiPattern = ApiPaths.Prefix + "/openapi/{documentName}.json";
+
+    /// <summary>
+    /// Registers the chat domain (<see cref="IChatService"/>; idempotent), validated <see cref="ChatApiOptions"/>
+    /// (<c>Gateway:Api</c>), the JSON shape of the API and its OpenAPI document.
+    /// </summary>
+    public static WebApplicationBuilder AddChatApi(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddChatDomain();
+        var services = builder.Services;
+
+        services.AddOptions<ChatApiOptions>()
+            .Bind(builder.Configuration.GetSection(ChatApiOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatApiOptions>, ChatApiOptionsValidator>());
+
+        // Room kinds go on the wire as "public" / "private" / "direct", as in the event JSON.
+        services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddProblemDetails(problems =>
+        {
+            var previous = problems.CustomizeProblemDetails;
+            problems.CustomizeProblemDetails = context =>
+            {
+                previous?.Invoke(context);
+                StatusCodeErrors.Customize(context);
+            };
+        });
+        services.AddOpenApi(openApi => openApi.AddDocumentTransformer<ChatApiDocumentTransformer>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps the chat API under <c>/api</c>: every endpoint requires an authenticated user, refusals become problem details
+    /// with an <c>error</c> code, bodies are capped. The OpenAPI document is at <c>/api/openapi/v1.json</c>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapChatApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+
+        var api = endpoints.MapGroup(ApiPaths.Prefix)
+            .RequireAuthorization()
+            .WithRequestBoundary()
+            .AddEndpointFilter<ChatExceptionFilter>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        api.MapRoomEndpoints();
+        api.MapMessageEndpoints();
+        api.MapEventEndpoints();
+
+        // The API description holds no user data, and code generators fetch it without a token.
+        endpoints.MapOpenApi(OpenApiPattern).AllowAnonymous();
+        return endpoints;
+    }
+}

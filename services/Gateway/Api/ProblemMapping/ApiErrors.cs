@@ -1,0 +1,26 @@
+namespace ChatMesh.Gateway.Api.ProblemMapping;
+
+/// <summary>
+/// The <c>error</c> codes the API adds to the chat domain's own (<see cref="Chat.EventLog.ChatException.Code"/>)
+/// and to the auth codes (<see cref="Chat.Identity.ChatAuthErrors"/>).
+/// </summary>
+public static class ApiErrors
+{
+    /// <summary>400: the request itself is malformed: bad JSON, a missing body or field, an unparsable route or query value, a bad header.</summary>
+    public const string InvalidRequest = "invalid_request";
+
+    /// <summary>400: a well-formed value out of range (a query <c>limit</c>, a negative cursor).</summary>
+    public const string InvalidArgument = "invalid_argument";
+
+    /// <summary>413: the body is larger than <c>Gateway:Api:MaxRequestBodyBytes</c>.</summary>
+    public const string PayloadTooLarge = "payload_too_large";
+
+    /// <summary>415: a body that is not <c>application/json</c> (refused by routing before the endpoint runs).</summary>
+    public const string UnsupportedMediaType = "unsupported_media_type";
+
+    /// <summary>404: no such route (a missing room or message has its own code).</summary>
+    public const string NotFound = "not_found";
+
+    /// <summary>405: the route exists but not with this method.</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
+}

@@ -1,0 +1,19 @@
+using ChatMesh.Chat.EventLog;
+
+namespace ChatMesh.Gateway.Api.ProblemMapping;
+
+/// <summary>Turns a refused command (<see cref="ChatException"/>) into its problem details; nothing was written.</summary>
+internal sealed class ChatExceptionFilter : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (ChatException exception)
+        {
+            return ChatProblems.From(exception);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace ChatMesh.Gateway.Api.ProblemMapping;
+
+/// <summary>
+/// Wraps every API endpoint's request delegate: caps the body at <see cref="ChatApiOptions.MaxRequestBodyBytes"/> and gives
+/// the framework's own refusals (bad JSON, wrong content type, missing body, unparsable route or query value, body too
+/// large) a problem details body. Parameter binding runs before endpoint filters, so a filter cannot see these; the
+/// framework either sets the status with an empty body or, when <c>RouteHandlerOptions.ThrowOnBadRequest</c> is on
+/// (the Development default), throws <see cref="BadHttpRequestException"/>. Both cases are handled here.
+/// </summary>
+internal static class RequestBoundary
+{
+    public static TBuilder WithRequestBoundary<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.Add(endpoint =>
+        {
+            var inner = endpoint.RequestDelegate
+                ?? throw new InvalidOperationException($"Endpoint '{endpoint.DisplayName}' has no request delegate.");
+            endpoint.RequestDelegate = context => InvokeAsync(context, inner);
+        });
+        return builder;
+    }
+
+    private static async Task InvokeAsync(HttpContext context, RequestDelegate inner)
+    {
+        var maxBytes = context.RequestServices.GetRequiredService<IOptions<ChatApiOptions>>().Value.MaxRequestBodyBytes;
+
+        // Kestrel enforces the cap while the body is read, also for a chunked body that declares no length.
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = maxBytes;
+        }
+
+        if (context.Request.ContentLength > maxBytes)
+        {
+            await ChatProblems.PayloadTooLarge(maxBytes).ExecuteAsync(context);
+            return;
+        }
+
+        try
+        {
+            await inner(context);
+        }
+        catch (BadHttpRequestException exception) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await ProblemFor(exception.StatusCode, maxBytes, exception.Message).ExecuteAsync(context);
+            return;
+        }
+
+        if (!context.Response.HasStarted && context.Response.StatusCode is 400 or 413 or 415)
+        {
+            await ProblemFor(context.Response.StatusCode, maxBytes, detail: null).ExecuteAsync(context);
+        }
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ProblemFor(int status, long maxBytes, string? detail) =>
+        status == StatusCodes.Status413PayloadTooLarge
+            ? ChatProblems.PayloadTooLarge(maxBytes)
+            // Wrong content type included: the contract answers every unreadable request with 400 invalid_request.
+            : status == StatusCodes.Status415UnsupportedMediaType
+                ? ChatProblems.Create(status, ApiErrors.UnsupportedMediaType, "Send the body as application/json.")
+                : ChatProblems.InvalidRequest(detail ??
+                    "The request could not be read: malformed JSON, a missing body, or an unparsable route or query value.");
+}
