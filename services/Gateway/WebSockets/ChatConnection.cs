@@ -17,8 +17,14 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     private readonly ConnectionSender _sender;
     private readonly FrameRateLimiter _rateLimiter;
     private readonly FrameHandler _handler;
-    private readonly CancellationTokenSource _stop;
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationToken _aborted;
     private readonly ILogger _logger;
+    private Task _writer = Task.CompletedTask;
+    private Task _closed = Task.CompletedTask;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "bye";
     private int _closing;
@@ -30,40 +36,46 @@ internal sealed partial class ChatConnection : IAsyncDisposable
         _context = context;
         _options = context.Options;
         _logger = context.Logger;
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        _aborted = aborted;
         _sender = new ConnectionSender(socket, context.UserId, _options.MaxQueuedFrames,
-            () => Close(CloseCodes.SlowConsumer, "slow_consumer"));
+            () => Close(CloseCodes.SlowConsumer, "slow_consumer", drain: false));
         _rateLimiter = new FrameRateLimiter(_options.FramesPerSecond, _options.FrameBurst, context.Time);
-        _handler = new FrameHandler(context, _sender, Close);
+        _handler = new FrameHandler(context, _sender, (status, reason) => Close(status, reason, drain: true));
     }
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var onStopping = stopping.Register(() => Close(CloseCodes.GoingAway, "server_shutdown"));
-        var writer = _sender.RunAsync(_stop.Token);
+        using var onStopping = stopping.Register(() => Close(CloseCodes.GoingAway, "server_shutdown", drain: true));
+        _writer = _sender.RunAsync(_stop.Token);
         _handler.Start(_stop.Token);
         try
         {
-            await ReceiveLoopAsync(_stop.Token);
+            // Reads use only the request's own abort token: cancelling a pending receive would abort the socket
+            // before the close frame that tells the client why.
+            await ReceiveLoopAsync(_aborted);
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (_aborted.IsCancellationRequested)
         {
-            // Closed by us (limit, slow consumer, token expiry, shutdown): the close below says why.
+            // The client vanished.
         }
         catch (WebSocketException ex)
         {
             LogTransportError(_logger, _context.ConnectionId, ex.WebSocketErrorCode);
-            await _stop.CancelAsync();
+        }
+        finally
+        {
+            _received.TrySetResult();
         }
 
-        _sender.Complete();
-        await _stop.CancelAsync();
-        await Task.WhenAll(writer, _handler.StopAsync()).ContinueWith(static _ => { }, TaskScheduler.Default);
-        await CloseSocketAsync();
+        Close(WebSocketCloseStatus.NormalClosure, "bye", drain: false);
+        await _closed;
     }
 
-    /// <summary>Asks the connection to end with this close code; the first reason wins.</summary>
-    public void Close(WebSocketCloseStatus status, string reason)
+    /// <summary>
+    /// Ends the connection with this close code; the first reason wins. With <paramref name="drain"/> the frames
+    /// already queued (such as the error frames explaining a limit) are written first, within a short bound.
+    /// </summary>
+    public void Close(WebSocketCloseStatus status, string reason, bool drain)
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0)
         {
@@ -72,7 +84,41 @@ internal sealed partial class ChatConnection : IAsyncDisposable
 
         _closeStatus = status;
         _closeReason = reason;
-        _stop.Cancel();
+        _closed = CloseAsync(drain);
+    }
+
+    private async Task CloseAsync(bool drain)
+    {
+        _sender.Complete();
+        if (drain)
+        {
+            _stop.CancelAfter(DrainTimeout);
+        }
+        else
+        {
+            await _stop.CancelAsync();
+        }
+
+        await Task.WhenAll(_writer, _handler.StopAsync()).ContinueWith(static _ => { }, TaskScheduler.Default);
+        await _stop.CancelAsync();
+        if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var timeout = new CancellationTokenSource(CloseTimeout);
+            try
+            {
+                await _socket.CloseOutputAsync(_closeStatus, _closeReason, timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The peer is gone; nothing left to tell it.
+            }
+        }
+
+        // The receive loop ends when the client answers the close; a client that never does is cut off.
+        if (await Task.WhenAny(_received.Task, Task.Delay(CloseTimeout, CancellationToken.None)) != _received.Task)
+        {
+            _socket.Abort();
+        }
     }
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
@@ -98,8 +144,14 @@ internal sealed partial class ChatConnection : IAsyncDisposable
 
                 if (!result.EndOfMessage)
                 {
-                    Close(CloseCodes.MessageTooBig, "frame_too_large");
+                    Close(CloseCodes.MessageTooBig, "frame_too_large", drain: false);
+                    await DiscardUntilClosedAsync(buffer, cancellationToken);
                     return;
+                }
+
+                if (Volatile.Read(ref _closing) != 0)
+                {
+                    continue;
                 }
 
                 if (!_rateLimiter.TryTake())
@@ -107,8 +159,7 @@ internal sealed partial class ChatConnection : IAsyncDisposable
                     _sender.SendControl(ServerFrames.Error(null, "rate_limited", "Too many frames; slow down. This frame was not processed."));
                     if (++_violations >= _options.MaxRateLimitViolations)
                     {
-                        Close(CloseCodes.PolicyViolation, "rate_limited");
-                        return;
+                        Close(CloseCodes.PolicyViolation, "rate_limited", drain: true);
                     }
 
                     continue;
@@ -146,21 +197,16 @@ internal sealed partial class ChatConnection : IAsyncDisposable
         }
     }
 
-    private async Task CloseSocketAsync()
+    /// <summary>Reads and drops whatever the client still sends until its close frame (or the abort) arrives.</summary>
+    private async Task DiscardUntilClosedAsync(byte[] buffer, CancellationToken cancellationToken)
     {
-        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        while (true)
         {
-            return;
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await _socket.CloseOutputAsync(_closeStatus, _closeReason, timeout.Token);
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // The peer is gone; nothing left to tell it.
+            var result = await _socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
         }
     }
 
