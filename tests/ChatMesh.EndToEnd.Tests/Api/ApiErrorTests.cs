@@ -101,7 +101,7 @@ public sealed class ApiErrorTests(ChatMeshAppFixture fixture)
     [InlineData("POST", "/api/direct/someone")]
     public async Task Without_a_token_every_endpoint_is_a_401_problem(string method, string path)
     {
-        using var anonymous = fixture.CreateClient("gateway");
+        using var anonymous = ApiUser.CreateCookielessClient(fixture, "gateway");
         using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
 
         using var response = await anonymous.SendAsync(request, Cancel);
