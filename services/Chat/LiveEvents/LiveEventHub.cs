@@ -1,0 +1,169 @@
+using ChatMesh.Chat.Events;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatMesh.Chat.LiveEvents;
+
+/// <summary>
+/// Dispatches the events this instance consumes to its local subscribers. Logged events arrive in global id order
+/// through this instance's queue; the hub drops ids it has dispatched and repairs gaps from the outbox so that every
+/// local subscriber sees every event once, in id order. Routing tables are copy-on-write arrays: dispatch reads a
+/// snapshot under a short lock and calls subscribers outside it, so a subscriber may unsubscribe from inside OnEvent.
+/// </summary>
+public sealed partial class LiveEventHub(
+    IConnectionMultiplexer redis,
+    IOptions<LiveEventOptions> options,
+    LiveEventMetrics metrics,
+    ILogger<LiveEventHub> logger) : ILiveEventHub
+{
+    private const int RepairBatchSize = 512;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Subscription[]> _byRoom = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Subscription[]> _byUser = new(StringComparer.Ordinal);
+    // Logged events are handled one at a time: ordering, dedupe and repair depend on it.
+    private readonly SemaphoreSlim _ordering = new(1, 1);
+    private long _lastDispatchedId;
+
+    public long LastDispatchedId => Interlocked.Read(ref _lastDispatchedId);
+
+    /// <summary>Dispatches one logged event from the bus, after any events missing before it.</summary>
+    public async ValueTask DeliverAsync(ChatEventPublished published, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(published);
+        await _ordering.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var last = LastDispatchedId;
+            if (published.Id <= last)
+            {
+                // Published twice around a publisher failover, or already dispatched by a gap repair.
+                metrics.DuplicateDropped();
+                return;
+            }
+            if (last > 0 && published.Id > last + 1)
+            {
+                await RepairAsync(last + 1, published.Id - 1).ConfigureAwait(false);
+            }
+            DispatchLogged(published);
+        }
+        finally
+        {
+            _ordering.Release();
+        }
+    }
+
+    /// <summary>Dispatches an ephemeral signal (typing, presence): to the room's members, or else to the user.</summary>
+    public void DeliverSignal(EphemeralSignalPublished signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        var liveEvent = new LiveEvent(0, signal.Type, signal.Room, signal.User, signal.Json);
+        Dispatch(in liveEvent, signal.Room is not null ? Targets(_byRoom, signal.Room) : Targets(_byUser, signal.User));
+    }
+
+    private void DispatchLogged(ChatEventPublished published)
+    {
+        var liveEvent = new LiveEvent(published.Id, published.Type, published.Room, published.User, published.Json);
+        if (published.User is not null)
+        {
+            Dispatch(in liveEvent, Targets(_byUser, published.User));
+        }
+        else if (published.Room is not null)
+        {
+            var member = published.Type is ChatEventTypes.MemberJoined or ChatEventTypes.MemberLeft
+                ? MemberEventReader.ReadUser(published.Json)
+                : null;
+            if (member is not null && published.Type == ChatEventTypes.MemberJoined)
+            {
+                // Before delivery, so the new member's connections see their own join.
+                Join(member, published.Room);
+            }
+            Dispatch(in liveEvent, Targets(_byRoom, published.Room));
+            if (member is not null && published.Type == ChatEventTypes.MemberLeft)
+            {
+                // After delivery, so the leaving member's connections see their own leave.
+                Leave(member, published.Room);
+            }
+        }
+        Interlocked.Exchange(ref _lastDispatchedId, published.Id);
+    }
+
+    private void Dispatch(in LiveEvent liveEvent, Subscription[] targets)
+    {
+        var delivered = 0;
+        foreach (var subscription in targets)
+        {
+            if (subscription.IsDisposed)
+            {
+                continue;
+            }
+            try
+            {
+                subscription.Subscriber.OnEvent(in liveEvent);
+                delivered++;
+            }
+            catch (Exception exception)
+            {
+                // A broken subscriber must not starve the others; it is dropped and its client will resume.
+                LogSubscriberFailed(exception, subscription.Subscriber.UserId);
+                subscription.Dispose();
+            }
+        }
+        metrics.Dispatched(delivered);
+    }
+
+    private async Task RepairAsync(long fromId, long toId)
+    {
+        var missing = toId - fromId + 1;
+        if (missing > options.Value.MaxGapRepair)
+        {
+            LogGapTooLarge(fromId, toId, options.Value.MaxGapRepair);
+            metrics.Lost(missing);
+            return;
+        }
+        var repaired = 0L;
+        var next = fromId;
+        try
+        {
+            while (next <= toId)
+            {
+                var batch = await Outbox.OutboxEntries.ReadRangeAsync(redis.GetDatabase(), next, toId, RepairBatchSize).ConfigureAwait(false);
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+                foreach (var published in batch)
+                {
+                    DispatchLogged(published);
+                    repaired++;
+                }
+                next = batch[^1].Id + 1;
+            }
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            LogRepairFailed(exception, fromId, toId);
+        }
+        metrics.Repaired(repaired);
+        if (repaired < missing)
+        {
+            // Trimmed from the outbox (or never written): these connections cannot get them live; a resume from the
+            // log replays what is still retained, and beyond retention the client gets a reset.
+            LogGapUnrepaired(fromId, toId, missing - repaired);
+            metrics.Lost(missing - repaired);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live subscriber of user {UserId} threw; unsubscribed")]
+    private partial void LogSubscriberFailed(Exception exception, string userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gap of live events {FromId}..{ToId} exceeds {MaxGapRepair}; not repaired")]
+    private partial void LogGapTooLarge(long fromId, long toId, int maxGapRepair);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gap of live events {FromId}..{ToId}: {Missing} not found in the outbox; local subscribers miss them")]
+    private partial void LogGapUnrepaired(long fromId, long toId, long missing);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gap of live events {FromId}..{ToId} could not be read from the outbox")]
+    private partial void LogRepairFailed(Exception exception, long fromId, long toId);
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatMesh.Chat.LiveEvents;
+
+/// <summary>Limits of live delivery on one instance (configuration section <c>Chat:LiveEvents</c>).</summary>
+public sealed class LiveEventOptions
+{
+    public const string SectionName = "Chat:LiveEvents";
+
+    /// <summary>Events a connection may have queued before it counts as a slow consumer and is cut off.</summary>
+    public int MaxQueuedEventsPerConnection { get; set; } = 1024;
+
+    /// <summary>
+    /// The largest gap in received ids repaired from the outbox. A bigger gap (this instance was cut off from the bus
+    /// for long) is skipped with a warning: its connections would overflow anyway and must resume from the log.
+    /// </summary>
+    public int MaxGapRepair { get; set; } = 10_000;
+}
+
+/// <summary>Rejects live delivery limits that cannot work, at start.</summary>
+public sealed class LiveEventOptionsValidator : IValidateOptions<LiveEventOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LiveEventOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.MaxQueuedEventsPerConnection is < 1 or > 1_000_000)
+        {
+            failures.Add($"{nameof(LiveEventOptions.MaxQueuedEventsPerConnection)} must be between 1 and 1000000.");
+        }
+        if (options.MaxGapRepair is < 0 or > 1_000_000)
+        {
+            failures.Add($"{nameof(LiveEventOptions.MaxGapRepair)} must be between 0 and 1000000.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,26 @@
+namespace ChatMesh.Chat.Outbox;
+
+/// <summary>The Redis keys of the outbox: the stream the event log appends to, and the publisher's own bookkeeping.</summary>
+public static class OutboxKeys
+{
+    /// <summary>The global event counter the event log INCRs; every logged event's id comes from it.</summary>
+    public const string Sequence = "chat:seq";
+
+    /// <summary>The outbox stream: entry id <c>E-0</c>, fields <c>t</c>, <c>r</c>, <c>u</c>, <c>e</c> (see <see cref="OutboxFields"/>).</summary>
+    public const string Stream = "chat:outbox";
+
+    /// <summary>Holds the instance id of the one publisher allowed to publish, with a TTL (the lease).</summary>
+    public const string Lease = "chat:outbox:lease";
+
+    /// <summary>The id of the last event the publisher put on the bus; a new leader resumes after it.</summary>
+    public const string Published = "chat:outbox:published";
+}
+
+/// <summary>The field names of an outbox entry.</summary>
+public static class OutboxFields
+{
+    public const string Type = "t";
+    public const string Room = "r";
+    public const string User = "u";
+    public const string Json = "e";
+}

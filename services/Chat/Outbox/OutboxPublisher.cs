@@ -1,0 +1,226 @@
+using System.Diagnostics.Metrics;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatMesh.Chat.Outbox;
+
+/// <summary>
+/// Puts every outbox entry on the bus as <see cref="Events.ChatEventPublished"/>, in id order, from exactly one instance at
+/// a time. Concurrent publishers on several instances would let RabbitMQ interleave their streams, so a consumer could
+/// see id 12 before id 11 and a client resuming "after 12" would miss 11; one leader publishing in id order keeps the bus
+/// in global id order. Leadership is a Redis lease; a new leader resumes after <c>chat:outbox:published</c>,
+/// so events around a failover may be published twice (consumers drop ids they have seen) but none is skipped.
+/// </summary>
+public sealed partial class OutboxPublisher(
+    IConnectionMultiplexer redis,
+    IBus bus,
+    IOptions<OutboxOptions> options,
+    TimeProvider time,
+    IMeterFactory meterFactory,
+    ILogger<OutboxPublisher> logger) : BackgroundService
+{
+    private readonly OutboxOptions _options = options.Value;
+    private readonly OutboxLease _lease = new(redis, NewInstanceId(), options.Value.LeaseDuration);
+    private readonly OutboxMetrics _metrics = new(meterFactory);
+    private long _leaseValidUntilTicks;
+    private long _lastPublishedId;
+    private volatile bool _isLeader;
+
+    /// <summary>This publisher's identity in the lease.</summary>
+    public string InstanceId => _lease.InstanceId;
+
+    /// <summary>True while this instance holds the lease and publishes.</summary>
+    public bool IsLeader => _isLeader;
+
+    /// <summary>The last id this instance published and recorded (0 if it never led).</summary>
+    public long LastPublishedId => Interlocked.Read(ref _lastPublishedId);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using var tail = new OutboxTailReader(redis);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var attemptedAt = time.GetUtcNow();
+                if (await _lease.TryAcquireAsync().ConfigureAwait(false))
+                {
+                    Volatile.Write(ref _leaseValidUntilTicks, (attemptedAt + _options.LeaseDuration).UtcTicks);
+                    await LeadAsync(tail, stoppingToken).ConfigureAwait(false);
+                }
+                await Task.Delay(_options.RenewInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                LogLeaseUnavailable(exception);
+                await DelayQuietlyAsync(_options.RenewInterval, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task LeadAsync(OutboxTailReader tail, CancellationToken stoppingToken)
+    {
+        using var leadership = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        _isLeader = true;
+        LogLeaseAcquired(InstanceId);
+        var renewing = RenewAsync(leadership);
+        try
+        {
+            await PublishAsync(tail, leadership.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (leadership.IsCancellationRequested)
+        {
+            // Lease lost or host stopping: either way stop publishing now.
+        }
+        finally
+        {
+            _isLeader = false;
+            _metrics.ClearLag();
+            await leadership.CancelAsync().ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                // Hand over at once instead of making the next leader wait for the lease to expire.
+                await ReleaseQuietlyAsync().ConfigureAwait(false);
+            }
+            LogLeaseEnded(InstanceId);
+        }
+    }
+
+    private async Task RenewAsync(CancellationTokenSource leadership)
+    {
+        try
+        {
+            while (!leadership.IsCancellationRequested)
+            {
+                await Task.Delay(_options.RenewInterval, time, leadership.Token).ConfigureAwait(false);
+                var attemptedAt = time.GetUtcNow();
+                bool renewed;
+                try
+                {
+                    renewed = await _lease.TryRenewAsync().ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is RedisException or TimeoutException)
+                {
+                    // Keep trying until the local validity runs out; the publish loop checks it before each batch.
+                    LogLeaseUnavailable(exception);
+                    continue;
+                }
+                if (!renewed)
+                {
+                    await leadership.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+                Volatile.Write(ref _leaseValidUntilTicks, (attemptedAt + _options.LeaseDuration).UtcTicks);
+                await UpdateLagAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task PublishAsync(OutboxTailReader tail, CancellationToken cancellationToken)
+    {
+        var last = await _lease.ReadPublishedAsync().ConfigureAwait(false);
+        Interlocked.Exchange(ref _lastPublishedId, last);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var batch = await tail.ReadAfterAsync(last, _options.BatchSize, _options.IdleReadTimeout, cancellationToken).ConfigureAwait(false);
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+                if (!LeaseStillValid())
+                {
+                    // Renewals have been failing for a whole lease: another instance may already lead.
+                    return;
+                }
+                foreach (var published in batch)
+                {
+                    // Awaited one by one (each until the broker confirms). Starting a batch's publishes together was
+                    // tried and reordered them (a run's first event arrived after its second), and a consumer that
+                    // sees id 2 before id 1 as its first events cannot tell that 1 is missing rather than old.
+                    await bus.Publish(published, cancellationToken).ConfigureAwait(false);
+                }
+                var newest = batch[^1].Id;
+                var trimBelow = newest - _options.RetainPublished;
+                if (!await _lease.RecordPublishedAsync(newest, trimBelow).ConfigureAwait(false))
+                {
+                    return;
+                }
+                last = newest;
+                Interlocked.Exchange(ref _lastPublishedId, newest);
+                _metrics.Published(batch.Count);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Redis or RabbitMQ unavailable: keep the lease while it renews and retry from the last recorded id.
+                LogPublishFailed(exception, last);
+                await Task.Delay(_options.RenewInterval, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private bool LeaseStillValid() => time.GetUtcNow().UtcTicks < Volatile.Read(ref _leaseValidUntilTicks);
+
+    private async Task UpdateLagAsync()
+    {
+        try
+        {
+            var head = await redis.GetDatabase().StringGetAsync(OutboxKeys.Sequence).ConfigureAwait(false);
+            _metrics.SetLag(head.IsNull ? 0 : (long)head - LastPublishedId);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            LogLeaseUnavailable(exception);
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync()
+    {
+        try
+        {
+            await _lease.ReleaseAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            LogLeaseUnavailable(exception);
+        }
+    }
+
+    private async Task DelayQuietlyAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static string NewInstanceId() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox lease acquired by {InstanceId}; publishing")]
+    private partial void LogLeaseAcquired(string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox lease of {InstanceId} ended; publishing stopped")]
+    private partial void LogLeaseEnded(string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox lease could not be checked")]
+    private partial void LogLeaseUnavailable(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox publish failed after id {LastPublishedId}; retrying")]
+    private partial void LogPublishFailed(Exception exception, long lastPublishedId);
+}
