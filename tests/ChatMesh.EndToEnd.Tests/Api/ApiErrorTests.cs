@@ -51,6 +51,12 @@ public sealed class ApiErrorTests(ChatMeshAppFixture fixture)
         await Json.ProblemAsync(tooLong, HttpStatusCode.BadRequest, "text_too_long");
         using var direct = await alice.PostAsync("/api/rooms", new { id = Names.Room("kind"), name = "x", kind = "direct" });
         await Json.ProblemAsync(direct, HttpStatusCode.BadRequest, "invalid_argument");
+        using var badId = await alice.PostAsync("/api/rooms", new { id = "Not A Room Id", name = "x" });
+        await Json.ProblemAsync(badId, HttpStatusCode.BadRequest, "invalid_argument");
+        using var withSelf = await alice.PostAsync($"/api/direct/{alice.Id}");
+        await Json.ProblemAsync(withSelf, HttpStatusCode.BadRequest, "invalid_argument");
+        using var readPastEnd = await alice.PostAsync($"/api/rooms/{room}/read", new { eventId = long.MaxValue });
+        await Json.ProblemAsync(readPastEnd, HttpStatusCode.BadRequest, "invalid_argument");
     }
 
     [Fact]
