@@ -18,7 +18,8 @@ builder.AddChatWebSockets();
 
 var app = builder.Build();
 
-// Bodiless error answers (unknown route, wrong method or content type) get problem details too.
+// Unhandled failures and bodiless error answers (unknown route, wrong method or content type) get problem details too.
+app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseWebSockets();
 app.MapDefaultEndpoints();

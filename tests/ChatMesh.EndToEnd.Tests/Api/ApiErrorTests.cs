@@ -51,6 +51,12 @@ public sealed class ApiErrorTests(ChatMeshAppFixture fixture)
         await Json.ProblemAsync(tooLong, HttpStatusCode.BadRequest, "text_too_long");
         using var direct = await alice.PostAsync("/api/rooms", new { id = Names.Room("kind"), name = "x", kind = "direct" });
         await Json.ProblemAsync(direct, HttpStatusCode.BadRequest, "invalid_argument");
+        using var badId = await alice.PostAsync("/api/rooms", new { id = "Not A Room Id", name = "x" });
+        await Json.ProblemAsync(badId, HttpStatusCode.BadRequest, "invalid_argument");
+        using var withSelf = await alice.PostAsync($"/api/direct/{alice.Id}");
+        await Json.ProblemAsync(withSelf, HttpStatusCode.BadRequest, "invalid_argument");
+        using var readPastEnd = await alice.PostAsync($"/api/rooms/{room}/read", new { eventId = long.MaxValue });
+        await Json.ProblemAsync(readPastEnd, HttpStatusCode.BadRequest, "invalid_argument");
     }
 
     [Fact]
@@ -101,7 +107,7 @@ public sealed class ApiErrorTests(ChatMeshAppFixture fixture)
     [InlineData("POST", "/api/direct/someone")]
     public async Task Without_a_token_every_endpoint_is_a_401_problem(string method, string path)
     {
-        using var anonymous = fixture.CreateClient("gateway");
+        using var anonymous = ApiUser.CreateCookielessClient(fixture, "gateway");
         using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
 
         using var response = await anonymous.SendAsync(request, Cancel);

@@ -16,13 +16,23 @@ internal sealed class ApiUser(HttpClient client, string id) : IDisposable
     /// <summary>Signs in a fresh user (unique name from <paramref name="prefix"/>) through <paramref name="resource"/>.</summary>
     public static async Task<ApiUser> SignInAsync(ChatMeshAppFixture fixture, string prefix, string resource = "gateway")
     {
-        var client = fixture.CreateClient(resource);
+        var client = CreateCookielessClient(fixture, resource);
         var id = Names.User(prefix);
         using var response = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName = id }, Cancel);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var token = (await response.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("token").GetString();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return new ApiUser(client, id);
+    }
+
+    /// <summary>
+    /// A client with its own handler that keeps no cookies. The fixture's clients share pooled handlers, hence one cookie
+    /// jar, so the cookie one user's sign-in sets would otherwise ride along on every other client's requests.
+    /// </summary>
+    public static HttpClient CreateCookielessClient(ChatMeshAppFixture fixture, string resource)
+    {
+        using var shared = fixture.CreateClient(resource);
+        return new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = shared.BaseAddress };
     }
 
     public Task<HttpResponseMessage> GetAsync(string path) => Client.GetAsync(new Uri(path, UriKind.Relative), Cancel);

@@ -161,7 +161,8 @@ public sealed class RoomApiTests(ChatMeshAppFixture fixture)
         Assert.Equal(1, before.GetProperty("mentions").GetInt64());
 
         using var read = await bob.PostAsync($"/api/rooms/{room}/read", new { eventId = last });
-        Assert.Equal(last, (await Json.ReadAsync(read, HttpStatusCode.OK)).GetProperty("eventId").GetInt64());
+        // The answer is the id of the read.updated event the read logged in bob's personal feed.
+        Assert.True((await Json.ReadAsync(read, HttpStatusCode.OK)).GetProperty("eventId").GetInt64() > last);
 
         var after = MyRoom(await bob.GetJsonAsync("/api/rooms"), room);
         Assert.Equal(0, after.GetProperty("unread").GetInt64());

@@ -21,6 +21,9 @@ public static class ApiErrors
     /// <summary>404: no such route (a missing room or message has its own code).</summary>
     public const string NotFound = "not_found";
 
+    /// <summary>500: an unexpected failure (Redis unreachable, a bug); nothing is known to be written. Details are only in the logs.</summary>
+    public const string Internal = "internal_error";
+
     /// <summary>405: the route exists but not with this method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 }

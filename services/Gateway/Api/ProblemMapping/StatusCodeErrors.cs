@@ -22,6 +22,7 @@ internal static class StatusCodeErrors
         StatusCodes.Status405MethodNotAllowed => ApiErrors.MethodNotAllowed,
         StatusCodes.Status413PayloadTooLarge => ApiErrors.PayloadTooLarge,
         StatusCodes.Status415UnsupportedMediaType => ApiErrors.UnsupportedMediaType,
+        StatusCodes.Status500InternalServerError => ApiErrors.Internal,
         _ => null,
     };
 }
