@@ -82,8 +82,12 @@ public sealed class ApiErrorTests(ChatMeshAppFixture fixture)
 
         using var declared = new ByteArrayContent(body);
         declared.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using (var response = await alice.Client.PostAsync(uri, declared, Cancel))
+        // A well-behaved client announces a large body and waits: the server refuses before the body is sent
+        // (without Expect the refusal can race the upload and surface as a broken pipe instead of the 413).
+        using (var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = declared })
         {
+            request.Headers.ExpectContinue = true;
+            using var response = await alice.Client.SendAsync(request, Cancel);
             await Json.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
         }
 
@@ -92,6 +96,7 @@ public sealed class ApiErrorTests(ChatMeshAppFixture fixture)
         using (var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = chunked })
         {
             request.Headers.TransferEncodingChunked = true;
+            request.Headers.ExpectContinue = true;
             using var response = await alice.Client.SendAsync(request, Cancel);
             await Json.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
         }
