@@ -1,3 +1,4 @@
+using ChatMesh.EndToEnd.Tests.Overrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -13,13 +14,6 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
     /// <summary>The token-signing key the AppHost hands every service, fixed here so tests can forge tokens.</summary>
     public const string SigningKey = "e2e-signing-key-0123456789abcdefghijklmnopqrstuvwxyz";
 
-    /// <summary>Limits lowered for the end-to-end run, so the hostile cases are quick to reach.</summary>
-    public static readonly Dictionary<string, string> GatewayOverrides = new()
-    {
-        ["Gateway__WebSocket__MaxConnectionsPerUser"] = "5",
-        ["Gateway__WebSocket__MaxFrameBytes"] = "8192",
-        ["Gateway__WebSocket__MaxQueuedFrames"] = "64",
-    };
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
     private readonly string _stateDirectory = Directory.CreateTempSubdirectory("chatmesh-e2e-").FullName;
@@ -36,11 +30,7 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             "--ChatMesh:Gateway:Replicas=2",
             $"--Parameters:jwt-signing-key={SigningKey}",
         ]);
-        var gateway = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "gateway"));
-        foreach (var (name, value) in GatewayOverrides)
-        {
-            gateway.WithEnvironment(name, value);
-        }
+        ApplyOverrides(builder);
 
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
@@ -50,6 +40,21 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
         foreach (var resource in Services)
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+    }
+
+    private static void ApplyOverrides(IDistributedApplicationTestingBuilder builder)
+    {
+        var suites = typeof(ChatMeshAppFixture).Assembly.GetTypes()
+            .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(IServiceOverrides).IsAssignableFrom(type))
+            .Select(type => (IServiceOverrides)Activator.CreateInstance(type)!);
+        foreach (var suite in suites)
+        {
+            var resource = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == suite.Resource));
+            foreach (var (name, value) in suite.Environment)
+            {
+                resource.WithEnvironment(name, value);
+            }
         }
     }
 

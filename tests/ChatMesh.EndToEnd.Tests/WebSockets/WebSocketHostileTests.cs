@@ -140,7 +140,7 @@ public sealed class WebSocketHostileTests(ChatMeshAppFixture fixture)
     public async Task More_connections_than_the_per_user_cap_are_refused_with_429()
     {
         using var alice = await ChatUser.SignInAsync(fixture, "alice");
-        var cap = int.Parse(ChatMeshAppFixture.GatewayOverrides["Gateway__WebSocket__MaxConnectionsPerUser"], System.Globalization.CultureInfo.InvariantCulture);
+        const int cap = Overrides.GatewayOverrides.MaxConnectionsPerUser;
         List<WsClient> open = [];
         try
         {

@@ -1,0 +1,16 @@
+namespace ChatMesh.EndToEnd.Tests.Overrides;
+
+/// <summary>Gateway limits lowered so the WebSocket hostile cases are quick to reach.</summary>
+public sealed class GatewayOverrides : IServiceOverrides
+{
+    public const int MaxConnectionsPerUser = 5;
+
+    public string Resource => "gateway";
+
+    public IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
+    {
+        ["Gateway__WebSocket__MaxConnectionsPerUser"] = MaxConnectionsPerUser.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Gateway__WebSocket__MaxFrameBytes"] = "8192",
+        ["Gateway__WebSocket__MaxQueuedFrames"] = "64",
+    };
+}
