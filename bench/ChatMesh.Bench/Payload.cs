@@ -1,0 +1,26 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ChatMesh.Bench;
+
+/// <summary>Message text carrying its send timestamp, found in received bytes without parsing the JSON around it.</summary>
+internal static class Payload
+{
+    private static readonly byte[] Marker = "t="u8.ToArray();
+
+    /// <summary><c>t=&lt;16 hex digits&gt;;xxxx…</c>, exactly <paramref name="length"/> characters.</summary>
+    public static string Create(int length)
+    {
+        var stamp = $"t={Stopwatch.GetTimestamp():x16};";
+        return stamp.Length >= length ? stamp : stamp + new string('x', length - stamp.Length);
+    }
+
+    public static bool TryReadTimestamp(ReadOnlySpan<byte> frame, out long timestamp)
+    {
+        timestamp = 0;
+        var at = frame.IndexOf(Marker);
+        return at >= 0 && frame.Length >= at + 2 + 16
+            && long.TryParse(System.Text.Encoding.ASCII.GetString(frame.Slice(at + 2, 16)), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out timestamp);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ChatMesh.Bench.Targets;
+
+/// <summary>
+/// The whole ChatMesh pipeline, started through the AppHost (local Redis and RabbitMQ, one gateway): receivers and
+/// the sender are raw chatmesh.v1 WebSockets, so every delivery crosses auth, the Redis commit, the outbox, RabbitMQ
+/// and the gateway's per-connection queues.
+/// </summary>
+internal sealed class ChatMeshTarget : IChatTarget
+{
+    private readonly string _runId = $"bench-{Guid.NewGuid():N}";
+    private readonly string _state = Directory.CreateTempSubdirectory("chatmesh-bench-").FullName;
+    private readonly string _room = $"bench-{Guid.NewGuid().ToString("N")[..8]}";
+    private readonly List<string> _tokens = [];
+    private DistributedApplication? _app;
+    private HttpClient? _http;
+    private Uri? _ws;
+
+    public string Name => "ChatMesh (WebSocket, full pipeline)";
+
+    public int ServerProcessId { get; private set; }
+
+    public async Task StartAsync(int receivers, CancellationToken cancellationToken)
+    {
+        Environment.SetEnvironmentVariable("CHATMESH_RUN_ID", _runId);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
+            ["--ChatMesh:Infrastructure:Mode=Local", $"--ChatMesh:Infrastructure:StateDirectory={_state}"], cancellationToken);
+        // Start-up health probes fail until each service is up; only real problems should reach the console.
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Critical));
+        var gateway = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "gateway"));
+        // The load generator is one client sending far faster than a person: lift its rate limit, nothing else.
+        gateway.WithEnvironment("Gateway__WebSocket__FramesPerSecond", "1000000")
+            .WithEnvironment("Gateway__WebSocket__FrameBurst", "1000000")
+            .WithEnvironment("Logging__LogLevel__Default", "Warning");
+        _app = await builder.BuildAsync(cancellationToken);
+        await _app.StartAsync(cancellationToken);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancellationToken);
+        _http = _app.CreateHttpClient("gateway", "http");
+        _ws = new UriBuilder(_app.GetEndpoint("gateway", "http")) { Scheme = "ws", Path = "/ws" }.Uri;
+        ServerProcessId = ProcessMemory.Find("ChatMesh.Gatewa", $"CHATMESH_RUN_ID={_runId}")
+            ?? throw new InvalidOperationException("The gateway process was not found.");
+
+        var owner = await SignInAsync("bench-owner", cancellationToken);
+        using (var create = new HttpRequestMessage(HttpMethod.Post, "/api/rooms") { Content = JsonContent.Create(new { id = _room, name = _room, kind = "public" }) })
+        {
+            create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner);
+            (await _http.SendAsync(create, cancellationToken)).EnsureSuccessStatusCode();
+        }
+
+        _tokens.Add(owner);
+        await Parallel.ForAsync(0, receivers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
+        {
+            var user = await SignInAsync($"bench-r{i}", token);
+            using var join = new HttpRequestMessage(HttpMethod.Post, $"/api/rooms/{_room}/join");
+            join.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user);
+            (await _http.SendAsync(join, token)).EnsureSuccessStatusCode();
+            lock (_tokens)
+            {
+                _tokens.Add(user);
+            }
+        });
+    }
+
+    public async Task<RawSocket> ConnectReceiverAsync(int index, LatencyRecorder? recorder, CancellationToken cancellationToken)
+    {
+        var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[1 + (index % (_tokens.Count - 1))], cancellationToken);
+        await socket.SendAsync("""{"type":"subscribe"}""", cancellationToken);
+        await socket.ReceiveUntilAsync(text => text.Contains("\"subscribed\"", StringComparison.Ordinal), cancellationToken);
+        socket.StartReceiving(message =>
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (recorder is not null && Payload.TryReadTimestamp(message.Span, out var sent))
+            {
+                recorder.Record(sent, now);
+            }
+        });
+        return socket;
+    }
+
+    public async Task<Func<string, CancellationToken, Task>> ConnectSenderAsync(CancellationToken cancellationToken)
+    {
+        var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[0], cancellationToken);
+        socket.StartReceiving(static _ => { });
+        return (text, token) => socket.SendAsync(JsonSerializer.Serialize(new { type = "send", room = _room, text }), token);
+    }
+
+    private async Task<string> SignInAsync(string user, CancellationToken cancellationToken)
+    {
+        using var response = await _http!.PostAsJsonAsync("/api/auth/sign-in", new { userName = user }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return body.RootElement.GetProperty("token").GetString()!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_state, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean.
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace ChatMesh.Bench.Targets;
+
+/// <summary>
+/// The baseline: a minimal ASP.NET Core SignalR hub doing a group broadcast, in its own process, reached with raw
+/// WebSockets speaking SignalR's JSON hub protocol (no HubConnection: the heavy client would measure itself).
+/// </summary>
+internal sealed class SignalRTarget : IChatTarget
+{
+    private const char RecordSeparator = '\u001e';
+    private Process? _server;
+    private Uri? _hub;
+
+    public string Name => "ASP.NET Core SignalR hub (group broadcast)";
+
+    public int ServerProcessId => _server?.Id ?? 0;
+
+    public async Task StartAsync(int receivers, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        _server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["--signalr-server", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("The SignalR baseline server did not start.");
+        _hub = new Uri($"ws://127.0.0.1:{port}/hub");
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port, cancellationToken);
+                return;
+            }
+            catch (SocketException) when (attempt < 200)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+    }
+
+    public async Task<RawSocket> ConnectReceiverAsync(int index, LatencyRecorder? recorder, CancellationToken cancellationToken)
+    {
+        var socket = await HandshakeAsync(cancellationToken);
+        await socket.SendAsync("""{"type":1,"target":"Join","arguments":["bench"]}""" + RecordSeparator, cancellationToken);
+        socket.StartReceiving(message =>
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (recorder is null)
+            {
+                return;
+            }
+
+            // One WebSocket message may hold several records; each invocation carries one timestamped text.
+            var span = message.Span;
+            while (span.Length > 0)
+            {
+                var end = span.IndexOf((byte)RecordSeparator);
+                var record = end < 0 ? span : span[..end];
+                if (Payload.TryReadTimestamp(record, out var sent))
+                {
+                    recorder.Record(sent, now);
+                }
+
+                span = end < 0 ? [] : span[(end + 1)..];
+            }
+        });
+        return socket;
+    }
+
+    public async Task<Func<string, CancellationToken, Task>> ConnectSenderAsync(CancellationToken cancellationToken)
+    {
+        var socket = await HandshakeAsync(cancellationToken);
+        socket.StartReceiving(static _ => { });
+        return (text, token) => socket.SendAsync($$"""{"type":1,"target":"Send","arguments":["bench","{{text}}"]}""" + RecordSeparator, token);
+    }
+
+    private async Task<RawSocket> HandshakeAsync(CancellationToken cancellationToken)
+    {
+        var socket = await RawSocket.ConnectAsync(_hub!, subProtocol: null, bearer: null, cancellationToken);
+        await socket.SendAsync("""{"protocol":"json","version":1}""" + RecordSeparator, cancellationToken);
+        await socket.ReceiveUntilAsync(text => text.StartsWith('{'), cancellationToken);
+        return socket;
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (_server is { HasExited: false })
+        {
+            _server.Kill(entireProcessTree: true);
+            _server.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+
+        _server?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
