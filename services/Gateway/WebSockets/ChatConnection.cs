@@ -18,7 +18,6 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     private readonly FrameRateLimiter _rateLimiter;
     private readonly FrameHandler _handler;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationToken _aborted;
@@ -89,21 +88,29 @@ internal sealed partial class ChatConnection : IAsyncDisposable
 
     private async Task CloseAsync(bool drain)
     {
-        _sender.Complete();
+        // Never cancel a send in flight: a cancelled WebSocket send aborts the connection, and the close frame that
+        // says why would be lost. Drain (or discard) the queue and wait for the writer, bounded.
         if (drain)
         {
-            _stop.CancelAfter(DrainTimeout);
+            _sender.Complete();
         }
         else
         {
-            await _stop.CancelAsync();
+            _sender.Discard();
         }
 
-        await Task.WhenAll(_writer, _handler.StopAsync()).ContinueWith(static _ => { }, TaskScheduler.Default);
+        var writerDone = await CompletesWithinAsync(_writer, drain ? DrainTimeout : _options.CloseTimeout);
         await _stop.CancelAsync();
+        await _handler.StopAsync().ContinueWith(static _ => { }, TaskScheduler.Default);
+        if (!writerDone)
+        {
+            _socket.Abort();
+            return;
+        }
+
         if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            using var timeout = new CancellationTokenSource(CloseTimeout);
+            using var timeout = new CancellationTokenSource(_options.CloseTimeout);
             try
             {
                 await _socket.CloseOutputAsync(_closeStatus, _closeReason, timeout.Token);
@@ -115,10 +122,21 @@ internal sealed partial class ChatConnection : IAsyncDisposable
         }
 
         // The receive loop ends when the client answers the close; a client that never does is cut off.
-        if (await Task.WhenAny(_received.Task, Task.Delay(CloseTimeout, CancellationToken.None)) != _received.Task)
+        if (!await CompletesWithinAsync(_received.Task, _options.CloseTimeout))
         {
             _socket.Abort();
         }
+    }
+
+    private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
+    {
+        var finished = await Task.WhenAny(task, Task.Delay(timeout, CancellationToken.None)) == task;
+        if (finished)
+        {
+            await task.ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+
+        return finished;
     }
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)

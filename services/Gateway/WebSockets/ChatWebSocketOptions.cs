@@ -28,6 +28,12 @@ public sealed class ChatWebSocketOptions
     /// <summary>Outbound frames queued for one connection; a client that falls this far behind is closed with 4000.</summary>
     public int MaxQueuedFrames { get; set; } = 1024;
 
+    /// <summary>
+    /// How long closing waits for the client: for a send in flight to be read (a slow consumer gets its close frame
+    /// after the data already on the wire), and for the client's answer to the close frame. Then the socket is dropped.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Events read from Redis per replay batch when a client resumes.</summary>
     public int ReplayBatchSize { get; set; } = 500;
 
@@ -72,6 +78,11 @@ internal sealed class ChatWebSocketOptionsValidator : IValidateOptions<ChatWebSo
         if (options.MaxQueuedFrames < 16 || options.ReplayBatchSize < 1 || options.MaxConnectionsPerUser < 1)
         {
             failures.Add($"{ChatWebSocketOptions.SectionName}: MaxQueuedFrames must be at least 16; ReplayBatchSize and MaxConnectionsPerUser at least 1.");
+        }
+
+        if (options.CloseTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{ChatWebSocketOptions.SectionName}:CloseTimeout must be positive.");
         }
 
         if (options.TypingThrottle < TimeSpan.Zero)

@@ -19,6 +19,7 @@ internal sealed class ConnectionSender(WebSocket socket, string userId, int capa
     private readonly Lock _gate = new();
     private List<LiveEvent>? _held;
     private int _slow;
+    private volatile bool _discard;
 
     public string UserId { get; } = userId;
 
@@ -98,6 +99,11 @@ internal sealed class ConnectionSender(WebSocket socket, string userId, int capa
     {
         await foreach (var frame in _queue.Reader.ReadAllAsync(cancellationToken))
         {
+            if (_discard)
+            {
+                return;
+            }
+
             if (frame.Id > 0)
             {
                 if (frame.Id <= LastSentId)
@@ -113,6 +119,13 @@ internal sealed class ConnectionSender(WebSocket socket, string userId, int capa
     }
 
     public void Complete() => _queue.Writer.TryComplete();
+
+    /// <summary>Drops everything still queued; the send in flight (if any) finishes, since cancelling it would abort the socket.</summary>
+    public void Discard()
+    {
+        _discard = true;
+        _queue.Writer.TryComplete();
+    }
 
     private void SlowConsumer()
     {

@@ -1,0 +1,71 @@
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+
+namespace ChatMesh.Gateway.Tests.WebSockets;
+
+/// <summary>
+/// A server and a client WebSocket joined by in-memory pipes. Server-to-client bytes are bounded, so a client
+/// that does not read makes the server's sends wait — a slow consumer without a network.
+/// </summary>
+internal sealed class InMemoryWebSockets : IDisposable
+{
+    public InMemoryWebSockets(int serverToClientBytes)
+    {
+        var toClient = new Pipe(new PipeOptions(pauseWriterThreshold: serverToClientBytes, resumeWriterThreshold: serverToClientBytes / 2));
+        var toServer = new Pipe();
+        Server = WebSocket.CreateFromStream(new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream()),
+            new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        Client = WebSocket.CreateFromStream(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()),
+            new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+    }
+
+    public WebSocket Server { get; }
+
+    public WebSocket Client { get; }
+
+    public void Dispose()
+    {
+        Server.Dispose();
+        Client.Dispose();
+    }
+
+    private sealed class DuplexStream(Stream input, Stream output) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => input.ReadAsync(buffer, cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer, offset, count);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => output.WriteAsync(buffer, cancellationToken);
+
+        public override void Flush() => output.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken);
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                input.Dispose();
+                output.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

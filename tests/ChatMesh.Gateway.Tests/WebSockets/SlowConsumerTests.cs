@@ -1,0 +1,154 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Chat.Rooms;
+using ChatMesh.Gateway.WebSockets;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ChatMesh.Gateway.Tests.WebSockets;
+
+/// <summary>
+/// A client that stops reading fills the socket, then its bounded queue: it is cut off with close 4000, after the
+/// frames already on the wire, and nothing it did receive is out of order. (Through the AppHost's proxies the
+/// buffers are too deep to fill reliably, so the mechanism is tested here on in-memory sockets.)
+/// </summary>
+public sealed class SlowConsumerTests
+{
+    [Fact]
+    public async Task A_client_that_stops_reading_gets_its_buffered_frames_then_close_4000()
+    {
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024);
+        var hub = new CapturingHub();
+        var options = new ChatWebSocketOptions { MaxQueuedFrames = 16, CloseTimeout = TimeSpan.FromSeconds(30) };
+        await using var connection = new ChatConnection(sockets.Server, Context(options, hub), CancellationToken.None);
+        var running = connection.RunAsync(CancellationToken.None);
+
+        await Send(sockets.Client, """{"type":"subscribe"}""");
+        await ReadUntil(sockets.Client, frame => Type(frame) == "subscribed");
+        var subscriber = await hub.Subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        // The client reads nothing while 200 events of 4 KB arrive: far more than 16 KB of pipe plus 16 frames.
+        // Events arrive over time (the writer gets to run), as live traffic does.
+        for (var id = 1; id <= 200; id++)
+        {
+            subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, Event(id)));
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+
+        List<long> received = [];
+        while (await Receive(sockets.Client) is { } frame)
+        {
+            received.Add(frame.GetProperty("id").GetInt64());
+        }
+
+        Assert.Equal((WebSocketCloseStatus)4000, sockets.Client.CloseStatus);
+        Assert.Equal("slow_consumer", sockets.Client.CloseStatusDescription);
+        Assert.InRange(received.Count, 1, 199);
+        Assert.Equal(Enumerable.Range(1, received.Count).Select(id => (long)id), received);
+
+        await sockets.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "ok", TestContext.Current.CancellationToken);
+        await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task A_reading_client_gets_every_event_in_order()
+    {
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024);
+        var hub = new CapturingHub();
+        await using var connection = new ChatConnection(sockets.Server, Context(new ChatWebSocketOptions { MaxQueuedFrames = 256 }, hub), CancellationToken.None);
+        var running = connection.RunAsync(CancellationToken.None);
+        await Send(sockets.Client, """{"type":"subscribe"}""");
+        await ReadUntil(sockets.Client, frame => Type(frame) == "subscribed");
+        var subscriber = await hub.Subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        var reading = ReadUntil(sockets.Client, frame => frame.GetProperty("id").GetInt64() == 100);
+        for (var id = 1; id <= 100; id++)
+        {
+            subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, Event(id)));
+        }
+
+        var frames = await reading;
+        Assert.Equal(Enumerable.Range(1, 100).Select(id => (long)id), frames.Where(frame => frame.TryGetProperty("id", out _)).Select(frame => frame.GetProperty("id").GetInt64()));
+        await sockets.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
+        await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+
+    private static ConnectionContext Context(ChatWebSocketOptions options, ILiveEventHub hub)
+    {
+        var chat = Stub<IChatService>.Create(new()
+        {
+            [nameof(IChatService.ListMyRoomsAsync)] = _ => Task.FromResult<IReadOnlyList<MyRoom>>([]),
+            [nameof(IChatService.GetHeadAsync)] = _ => Task.FromResult(0L),
+        });
+        var signals = Stub<IEphemeralSignals>.Create([]);
+        return new ConnectionContext("bob", "connection-1", null, options, chat, hub, signals, Tokens: null!, TimeProvider.System, NullLogger.Instance);
+    }
+
+    private static byte[] Event(long id) =>
+        Encoding.UTF8.GetBytes($$$"""{"id":{{{id}}},"type":"message.created","room":"room","data":{"text":"{{{new string('x', 4000)}}}"}}""");
+
+    private static Task Send(WebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+
+    private static string? Type(JsonElement frame) => frame.TryGetProperty("type", out var type) ? type.GetString() : null;
+
+    private static async Task<List<JsonElement>> ReadUntil(WebSocket socket, Func<JsonElement, bool> match)
+    {
+        List<JsonElement> frames = [];
+        while (await Receive(socket) is { } frame)
+        {
+            frames.Add(frame);
+            if (match(frame))
+            {
+                return frames;
+            }
+        }
+
+        throw new InvalidOperationException($"Closed ({socket.CloseStatus}) before the expected frame.");
+    }
+
+    /// <summary>One whole message (reassembled from fragments), or null at the close frame.</summary>
+    private static async Task<JsonElement?> Receive(WebSocket socket)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var buffer = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+            }
+        }
+    }
+
+    private sealed class CapturingHub : ILiveEventHub
+    {
+        public TaskCompletionSource<ILiveSubscriber> Subscribed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long LastDispatchedId => 0;
+
+        public IDisposable Subscribe(ILiveSubscriber subscriber, IEnumerable<string> rooms)
+        {
+            Subscribed.TrySetResult(subscriber);
+            return new Unsubscribe();
+        }
+
+        private sealed class Unsubscribe : IDisposable
+        {
+            public void Dispose()
+            {
+            }
+        }
+    }
+}
