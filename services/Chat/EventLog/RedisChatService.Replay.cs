@@ -38,17 +38,18 @@ public sealed partial class RedisChatService
         batch.Execute();
         await Task.WhenAll(headTask, roomsTask, floorsTask, personalTask, membershipTask).WaitAsync(cancellationToken).ConfigureAwait(false);
 
-        var head = headTask.Result.IsNull ? 0 : (long)headTask.Result;
+        var headValue = await headTask.ConfigureAwait(false);
+        var head = headValue.IsNull ? 0 : (long)headValue;
         if (after > head)
         {
             throw new ChatException(ChatError.CursorFromFuture, $"event {after} is after the newest event {head}.");
         }
 
-        var floors = floorsTask.Result;
+        var floors = await floorsTask.ConfigureAwait(false);
         var reset = Floor(floors[0]) > after || Floor(floors[1]) > after;
 
         List<StoredEvent> events = new(limit + 1);
-        foreach (var entry in personalTask.Result)
+        foreach (var entry in await personalTask.ConfigureAwait(false))
         {
             if (ParseStreamId(entry.Id) > head)
             {
@@ -58,7 +59,7 @@ public sealed partial class RedisChatService
             events.Add(ToStoredEvent(entry, room: null, user: actor));
         }
 
-        var spans = MembershipSpans(after, head, roomsTask.Result, membershipTask.Result);
+        var spans = MembershipSpans(after, head, await roomsTask.ConfigureAwait(false), await membershipTask.ConfigureAwait(false));
         if (spans.Count > 0)
         {
             batch = db.CreateBatch();
@@ -70,8 +71,8 @@ public sealed partial class RedisChatService
             await Task.WhenAll(reads.Select(r => (Task)r.Entries).Concat(reads.Select(r => r.Floor))).WaitAsync(cancellationToken).ConfigureAwait(false);
             foreach (var (span, floor, entries) in reads)
             {
-                reset |= Floor(floor.Result) >= span.From;
-                foreach (var entry in entries.Result)
+                reset |= Floor(await floor.ConfigureAwait(false)) >= span.From;
+                foreach (var entry in await entries.ConfigureAwait(false))
                 {
                     events.Add(ToStoredEvent(entry, span.Room, user: null));
                 }

@@ -23,15 +23,16 @@ public sealed partial class RedisChatService
         var invited = batch.SetContainsAsync(RoomKey(room, "invited"), actor);
         batch.Execute();
         await Task.WhenAll(hash, member, invited).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var (fields, isMember, isInvited) = (await hash.ConfigureAwait(false), await member.ConfigureAwait(false), await invited.ConfigureAwait(false));
 
-        if (hash.Result.Length == 0)
+        if (fields.Length == 0)
         {
             throw new ChatException(ChatError.RoomNotFound, $"room {room} does not exist");
         }
 
-        var summary = ParseRoom(room, hash.Result);
+        var summary = ParseRoom(room, fields);
         // Private and direct rooms are visible to their members and, for private rooms, to whoever is invited.
-        if (summary.Kind != RoomKind.Public && !member.Result && !invited.Result)
+        if (summary.Kind != RoomKind.Public && !isMember && !isInvited)
         {
             throw new ChatException(ChatError.NotMember, $"not a member of {room}");
         }
@@ -50,9 +51,9 @@ public sealed partial class RedisChatService
         batch.Execute();
         await Task.WhenAll(rooms, reads, mentions).WaitAsync(cancellationToken).ConfigureAwait(false);
 
-        var summaries = await GetSummariesAsync(db, rooms.Result, cancellationToken).ConfigureAwait(false);
-        var readByRoom = reads.Result.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
-        var mentionsByRoom = mentions.Result.ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal);
+        var summaries = await GetSummariesAsync(db, await rooms.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var readByRoom = (await reads.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+        var mentionsByRoom = (await mentions.ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal);
         List<MyRoom> mine = new(summaries.Count);
         foreach (var summary in summaries)
         {
@@ -79,12 +80,12 @@ public sealed partial class RedisChatService
         var members = batch.HashKeysAsync(RoomKey(room, "members"));
         batch.Execute();
         await Task.WhenAll(exists, members).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (!exists.Result)
+        if (!await exists.ConfigureAwait(false))
         {
             throw new ChatException(ChatError.RoomNotFound, $"room {room} does not exist");
         }
 
-        var names = members.Result.Select(m => (string)m!).ToList();
+        var names = (await members.ConfigureAwait(false)).Select(m => (string)m!).ToList();
         if (!names.Contains(actor, StringComparer.Ordinal))
         {
             throw new ChatException(ChatError.NotMember, $"not a member of {room}");
@@ -99,9 +100,10 @@ public sealed partial class RedisChatService
         var batch = db.CreateBatch();
         var hashes = ids.Select(id => (Id: (string)id!, Hash: batch.HashGetAllAsync(RoomKey((string)id!)))).ToList();
         batch.Execute();
-        await Task.WhenAll(hashes.Select(h => h.Hash)).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return hashes.Where(h => h.Hash.Result.Length > 0)
-            .Select(h => ParseRoom(h.Id, h.Hash.Result))
+        var results = await Task.WhenAll(hashes.Select(h => h.Hash)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return hashes.Zip(results, (h, fields) => (h.Id, Fields: fields))
+            .Where(h => h.Fields.Length > 0)
+            .Select(h => ParseRoom(h.Id, h.Fields))
             .OrderBy(r => r.Id, StringComparer.Ordinal)
             .ToList();
     }
