@@ -44,11 +44,12 @@ public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOpti
     {
         // A write is not cancelled once sent: it either commits atomically or not at all.
         cancellationToken.ThrowIfCancellationRequested();
-        var all = new RedisValue[args.Length + 3];
+        var all = new RedisValue[args.Length + 4];
         all[0] = chat.Retention.MaxEventsPerRoom;
         all[1] = chat.Retention.MaxEventsPerUser;
         all[2] = chat.Retention.OutboxMaxLength;
-        args.CopyTo(all, 3);
+        all[3] = Telemetry.ChatTelemetry.CurrentTraceParent();
+        args.CopyTo(all, 4);
         try
         {
             // StackExchange.Redis loads the script once per server and then sends EVALSHA (re-loading after a NOSCRIPT).

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using ChatMesh.Chat.Telemetry;
 using ChatMesh.Chat.Events;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -64,6 +66,10 @@ public sealed partial class LiveEventHub(
 
     private void DispatchLogged(ChatEventPublished published)
     {
+        // A child of the consume span (and so of the action that committed the event): which instance handed it to how many.
+        using var activity = ChatTelemetry.Source.StartActivity("live dispatch", ActivityKind.Internal);
+        activity?.SetTag("chatmesh.event_id", published.Id);
+        activity?.SetTag("chatmesh.room", published.Room);
         var liveEvent = new LiveEvent(published.Id, published.Type, published.Room, published.User, published.Json);
         if (published.User is not null)
         {
@@ -91,6 +97,7 @@ public sealed partial class LiveEventHub(
 
     private void Dispatch(in LiveEvent liveEvent, Subscription[] targets)
     {
+        Activity.Current?.SetTag("chatmesh.recipients", targets.Length);
         var delivered = 0;
         foreach (var subscription in targets)
         {

@@ -40,13 +40,13 @@ public static class OutboxEntries
     /// <summary>Turns one XRANGE entry into the bus event; false for an entry that is not in the documented format.</summary>
     public static bool TryRead(StreamEntry entry, out ChatEventPublished published)
     {
-        string? type = null, room = null, user = null;
+        string? type = null, room = null, user = null, traceParent = null;
         byte[]? json = null;
         foreach (var field in entry.Values)
         {
-            Assign(field.Name.ToString(), field.Value, ref type, ref room, ref user, ref json);
+            Assign(field.Name.ToString(), field.Value, ref type, ref room, ref user, ref json, ref traceParent);
         }
-        return TryCreate(EventId(entry.Id.ToString()), type, room, user, json, out published);
+        return TryCreate(EventId(entry.Id.ToString()), type, room, user, json, traceParent, out published);
     }
 
     /// <summary>Turns one entry of an XREAD reply (<c>[id, [field, value, …]]</c>) into the bus event.</summary>
@@ -57,17 +57,17 @@ public static class OutboxEntries
         {
             return false;
         }
-        string? type = null, room = null, user = null;
+        string? type = null, room = null, user = null, traceParent = null;
         byte[]? json = null;
         var fields = entry[1];
         for (var i = 0; i + 1 < fields.Length; i += 2)
         {
-            Assign(fields[i].ToString(), (RedisValue)fields[i + 1], ref type, ref room, ref user, ref json);
+            Assign(fields[i].ToString(), (RedisValue)fields[i + 1], ref type, ref room, ref user, ref json, ref traceParent);
         }
-        return TryCreate(EventId(entry[0].ToString()), type, room, user, json, out published);
+        return TryCreate(EventId(entry[0].ToString()), type, room, user, json, traceParent, out published);
     }
 
-    private static void Assign(string name, RedisValue value, ref string? type, ref string? room, ref string? user, ref byte[]? json)
+    private static void Assign(string name, RedisValue value, ref string? type, ref string? room, ref string? user, ref byte[]? json, ref string? traceParent)
     {
         switch (name)
         {
@@ -75,17 +75,18 @@ public static class OutboxEntries
             case OutboxFields.Room: room = value.IsNullOrEmpty ? null : value.ToString(); break;
             case OutboxFields.User: user = value.IsNullOrEmpty ? null : value.ToString(); break;
             case OutboxFields.Json: json = (byte[]?)value; break;
+            case OutboxFields.TraceParent: traceParent = value.IsNullOrEmpty ? null : value.ToString(); break;
         }
     }
 
-    private static bool TryCreate(long id, string? type, string? room, string? user, byte[]? json, out ChatEventPublished published)
+    private static bool TryCreate(long id, string? type, string? room, string? user, byte[]? json, string? traceParent, out ChatEventPublished published)
     {
         published = null!;
         if (id <= 0 || string.IsNullOrEmpty(type) || json is null)
         {
             return false;
         }
-        published = new ChatEventPublished(id, type, room, user, json);
+        published = new ChatEventPublished(id, type, room, user, json, traceParent);
         return true;
     }
 }

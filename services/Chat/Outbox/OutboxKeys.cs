@@ -23,4 +23,7 @@ public static class OutboxFields
     public const string Room = "r";
     public const string User = "u";
     public const string Json = "e";
+
+    /// <summary>The W3C traceparent of the span that committed the event (empty when untraced).</summary>
+    public const string TraceParent = "tp";
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ChatMesh.Chat.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -151,7 +153,15 @@ public sealed partial class OutboxPublisher(
                     // Awaited one by one (each until the broker confirms). Starting a batch's publishes together was
                     // tried and reordered them (a run's first event arrived after its second), and a consumer that
                     // sees id 2 before id 1 as its first events cannot tell that 1 is missing rather than old.
-                    await bus.Publish(published, cancellationToken).ConfigureAwait(false);
+                    // Continue the trace of the action that committed the event: MassTransit's send span and every
+                    // consumer's span become its children, so one message is one trace end to end.
+                    using (var activity = ChatTelemetry.StartFromTraceParent("outbox publish", ActivityKind.Producer, published.TraceParent))
+                    {
+                        activity?.SetTag("chatmesh.event_id", published.Id);
+                        activity?.SetTag("chatmesh.event_type", published.Type);
+                        activity?.SetTag("chatmesh.room", published.Room);
+                        await bus.Publish(published, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 var newest = batch[^1].Id;
                 var trimBelow = newest - _options.RetainPublished;

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
+using ChatMesh.Chat.Telemetry;
 using ChatMesh.Chat.EventLog;
 
 namespace ChatMesh.Gateway.WebSockets;
@@ -28,12 +30,18 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
             return;
         }
 
+        // Each user action on the socket is its own trace (linked to the connection's), carried through the
+        // Redis commit and the outbox onto the bus, so the dashboard shows one message as one trace.
+        using var activity = frame.Type is ClientFrameTypes.Ping or null ? null : ChatTelemetry.StartRoot($"ws {frame.Type}", ActivityKind.Server);
+        activity?.SetTag("chatmesh.channel", "websocket");
+        activity?.SetTag("chatmesh.room", frame.Room);
         try
         {
             await DispatchAsync(frame, reference, cancellationToken);
         }
         catch (ChatException ex)
         {
+            activity?.SetTag("chatmesh.error", ex.Code);
             sender.SendControl(ServerFrames.Error(reference, ex.Code, ex.Message));
         }
         catch (FrameException ex)
@@ -98,8 +106,11 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
         }
     }
 
-    private void Ack(string? reference, CommitResult result) =>
+    private void Ack(string? reference, CommitResult result)
+    {
+        Activity.Current?.SetTag("chatmesh.event_id", result.EventId);
         sender.SendControl(ServerFrames.Ack(reference, result.EventId, result.Duplicate));
+    }
 
     private void ScheduleExpiry(DateTimeOffset? expiresAt)
     {

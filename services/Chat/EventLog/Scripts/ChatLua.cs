@@ -4,11 +4,14 @@ namespace ChatMesh.Chat.EventLog.Scripts;
 /// The Lua shared by every write script. Scripts check everything first and write only after the last check:
 /// Redis does not roll back a script that fails halfway. Keys are derived inside the scripts (not passed as KEYS),
 /// which is fine on the single primary this design requires (see docs/eventlog.md).
-/// Every script receives ARGV[1..3] = max events per room, max events per user, outbox cap.
+/// Every script receives ARGV[1..3] = max events per room, max events per user, outbox cap, and ARGV[4] = the
+/// committing span's W3C traceparent (stored with the outbox entry so the trace continues onto the bus); the
+/// prelude removes ARGV[4], so each script's own arguments start at ARGV[4].
 /// </summary>
 internal static class ChatLua
 {
     public const string Prelude = """
+        local TRACEPARENT = table.remove(ARGV, 4)
         local MAXROOM, MAXUSER, OUTBOX = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
         local function rk(r) return 'chat:room:' .. r end
         local function uk(u) return 'chat:user:' .. u end
@@ -41,7 +44,7 @@ internal static class ChatLua
         end
 
         local function outbox(e, t, r, u, json)
-          redis.call('XADD', 'chat:outbox', 'MAXLEN', '~', OUTBOX, idstr(e) .. '-0', 't', t, 'r', r, 'u', u, 'e', json)
+          redis.call('XADD', 'chat:outbox', 'MAXLEN', '~', OUTBOX, idstr(e) .. '-0', 't', t, 'r', r, 'u', u, 'e', json, 'tp', TRACEPARENT)
         end
 
         local function next_id() return redis.call('INCR', 'chat:seq') end

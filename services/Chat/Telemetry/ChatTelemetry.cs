@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace ChatMesh.Chat.Telemetry;
+
+/// <summary>
+/// The <c>ChatMesh</c> ActivitySource every component starts its spans on (ServiceDefaults exports it), and the
+/// helpers that carry one user action's trace across the asynchronous hops: the outbox stores the committing
+/// span's W3C traceparent, and the publisher continues that trace when it puts the event on the bus.
+/// </summary>
+public static class ChatTelemetry
+{
+    public const string Name = "ChatMesh";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    /// <summary>The current span as a W3C traceparent, or empty when nothing is being traced.</summary>
+    public static string CurrentTraceParent() =>
+        Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id ?? string.Empty : string.Empty;
+
+    /// <summary>Starts a span whose parent is a stored traceparent (or a new root when there is none).</summary>
+    public static Activity? StartFromTraceParent(string name, ActivityKind kind, string? traceParent)
+    {
+        var parent = !string.IsNullOrEmpty(traceParent) && ActivityContext.TryParse(traceParent, null, out var context) ? context : default;
+        return Source.StartActivity(name, kind, parent);
+    }
+
+    /// <summary>Starts a span for one client frame as the root of its own trace, linked to the long-lived connection span.</summary>
+    public static Activity? StartRoot(string name, ActivityKind kind)
+    {
+        var connection = Activity.Current;
+        Activity.Current = null;
+        try
+        {
+            return connection is null
+                ? Source.StartActivity(name, kind)
+                : Source.StartActivity(name, kind, default(ActivityContext), links: [new ActivityLink(connection.Context)]);
+        }
+        finally
+        {
+            if (Activity.Current is null)
+            {
+                Activity.Current = connection;
+            }
+        }
+    }
+}
