@@ -1,4 +1,5 @@
 using ChatMesh.EndToEnd.Tests.Overrides;
+using ChatMesh.EndToEnd.Tests.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +22,9 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
+    /// <summary>Receives every span the services export (OTLP/HTTP), for the tracing tests.</summary>
+    public OtlpCollector Traces { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
@@ -31,6 +35,8 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             $"--Parameters:jwt-signing-key={SigningKey}",
         ]);
         ApplyOverrides(builder);
+        await Traces.StartAsync();
+        ExportTracesTo(builder, Traces.Endpoint);
 
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
@@ -40,6 +46,19 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
         foreach (var resource in Services)
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+    }
+
+    /// <summary>Every service exports to the in-test collector, quickly, over OTLP/HTTP.</summary>
+    private static void ExportTracesTo(IDistributedApplicationTestingBuilder builder, Uri endpoint)
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.ToString().TrimEnd('/'))
+                .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200")
+                .WithEnvironment("OTEL_TRACES_SAMPLER", "always_on");
         }
     }
 
@@ -67,6 +86,8 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+
+        await Traces.DisposeAsync();
 
         try
         {
