@@ -65,7 +65,7 @@ internal sealed class PollClient(HttpClient client) : IDisposable
     public Task<HttpResponseMessage> DeleteAsync(string queueId) =>
         Client.DeleteAsync(new Uri($"/poll/queues/{queueId}", UriKind.Relative), Cancel);
 
-    public Task<HttpResponseMessage> PostJsonAsync(string path, object body, string? idempotencyKey = null)
+    public async Task<HttpResponseMessage> PostJsonAsync(string path, object body, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
         if (idempotencyKey is not null)
@@ -73,7 +73,7 @@ internal sealed class PollClient(HttpClient client) : IDisposable
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         }
 
-        return Client.SendAsync(request, Cancel);
+        return await Client.SendAsync(request, Cancel);
     }
 
     public Task<HttpResponseMessage> PostFormAsync(string path, params (string Name, string Value)[] fields) =>
