@@ -7,6 +7,7 @@ public sealed class LegacyOverrides : IServiceOverrides
     public const int ShortPollsPerMinute = 20;
     public const int MaxQueuesPerUser = 10;
     public const int MaxRequestBodyBytes = 65536;
+    public const int MaxHeldPollsPerUser = 3;
 
     public string Resource => "legacy";
 
@@ -15,6 +16,7 @@ public sealed class LegacyOverrides : IServiceOverrides
         ["Legacy__QueueIdleTimeout"] = QueueIdleTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         ["Legacy__ShortPollsPerMinute"] = ShortPollsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Legacy__MaxQueuesPerUser"] = MaxQueuesPerUser.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Legacy__MaxHeldPollsPerUser"] = MaxHeldPollsPerUser.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Legacy__MaxRequestBodyBytes"] = MaxRequestBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }
