@@ -30,6 +30,7 @@ public static class LegacyExtensions
         services.AddSingleton<EventQueueStore>();
         services.AddSingleton<LongPoller>();
         services.AddSingleton<HeldPolls>();
+        services.AddSingleton<PollMetrics>();
         services.AddSingleton<PollRequestBoundary>();
 
         // Room kinds go on the wire as "public" / "private" / "direct", as in the REST API and the event JSON.

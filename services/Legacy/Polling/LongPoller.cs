@@ -13,7 +13,7 @@ namespace ChatMesh.Legacy.Polling;
 /// for the rest of a burst, and reads again. Every answer is exactly the log's replay after the cursor, so live delivery
 /// only decides <em>when</em> to answer, never <em>what</em>: no gap, no duplicate, whatever order the bus brings.
 /// </summary>
-public sealed class LongPoller(IChatService chat, ILiveEventHub hub, IOptions<LegacyOptions> options, TimeProvider time)
+public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics metrics, IOptions<LegacyOptions> options, TimeProvider time)
 {
     // Replay pages scanned per read when a filter drops everything; the cursor still advances past them.
     private const int MaxScansPerRead = 10;
@@ -25,21 +25,38 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, IOptions<Le
     /// </summary>
     public async Task<PollBatch> PollAsync(EventQueue queue, TimeSpan? hold, CancellationToken release, CancellationToken cancellationToken)
     {
-        if (hold is not { } wait)
-        {
-            return await ReadAsync(queue, queue.Cursor, heartbeat: false, cancellationToken);
-        }
+        var batch = hold is { } wait
+            ? await HoldAsync(queue, wait, release, cancellationToken)
+            : await ReadAsync(queue, queue.Cursor, cancellationToken);
+        metrics.Answered(batch);
+        return batch;
+    }
 
-        var settings = options.Value;
+    private async Task<PollBatch> HoldAsync(EventQueue queue, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
+    {
         var started = time.GetTimestamp();
         var waiter = new PollWaiter(queue.User, queue.Filter);
         var rooms = await chat.ListMyRoomsAsync(queue.User, cancellationToken);
         using var subscription = hub.Subscribe(waiter, rooms.Select(static room => room.Room.Id));
+        metrics.HoldStarted();
+        try
+        {
+            return await WaitForEventsAsync(queue, waiter, started, wait, release, cancellationToken);
+        }
+        finally
+        {
+            metrics.HoldEnded();
+        }
+    }
 
+    private async Task<PollBatch> WaitForEventsAsync(
+        EventQueue queue, PollWaiter waiter, long started, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
         var position = queue.Cursor;
         while (true)
         {
-            var batch = await ReadAsync(queue, position, heartbeat: false, cancellationToken);
+            var batch = await ReadAsync(queue, position, cancellationToken);
             if (batch.Events.Count > 0 || batch.Reset)
             {
                 return batch;
@@ -62,7 +79,7 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, IOptions<Le
     }
 
     /// <summary>The queue's events after <paramref name="after"/>, filtered, at most <see cref="LegacyOptions.MaxEventsPerResponse"/>.</summary>
-    private async Task<PollBatch> ReadAsync(EventQueue queue, long after, bool heartbeat, CancellationToken cancellationToken)
+    private async Task<PollBatch> ReadAsync(EventQueue queue, long after, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxEventsPerResponse;
         List<StoredEvent> events = [];
@@ -90,6 +107,6 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, IOptions<Le
             }
         }
 
-        return new PollBatch(events, position, heartbeat, reset, head);
+        return new PollBatch(events, position, Heartbeat: false, reset, head);
     }
 }
