@@ -1,12 +1,25 @@
+using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Hosting;
+using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Chat.Outbox;
+using ChatMesh.Legacy.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddChatInfrastructure();
+builder.AddChatInfrastructure(bus => bus.AddLiveEvents());
+builder.AddChatDomain();
+builder.Services.AddChatOutboxPublisher();
+builder.AddChatAuthentication();
+builder.AddLegacyPolling();
 
 var app = builder.Build();
 
+// Unhandled failures and bodiless error answers (unknown route, wrong method) get problem details too.
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.MapDefaultEndpoints();
+app.MapLegacyPolling();
 
 app.Run();

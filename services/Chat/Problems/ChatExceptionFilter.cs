@@ -1,19 +1,21 @@
 using ChatMesh.Chat.EventLog;
+using Microsoft.AspNetCore.Http;
 
-namespace ChatMesh.Gateway.Api.ProblemMapping;
+namespace ChatMesh.Chat.Problems;
 
 /// <summary>Turns a refused command (<see cref="ChatException"/>) into its problem details; nothing was written.</summary>
-internal sealed class ChatExceptionFilter : IEndpointFilter
+public sealed class ChatExceptionFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
+        ArgumentNullException.ThrowIfNull(next);
         try
         {
-            return await next(context);
+            return await next(context).ConfigureAwait(false);
         }
         catch (ChatException exception)
         {
-            return ChatProblems.From(exception);
+            return ChatProblemDetails.From(exception);
         }
     }
 }

@@ -1,0 +1,83 @@
+using StackExchange.Redis;
+
+namespace ChatMesh.Legacy.EventQueues;
+
+/// <summary>
+/// The atomic queue operations. A queue is the hash <c>legacy:queue:{id}</c> (<c>user</c>, <c>rooms</c>, <c>types</c>,
+/// <c>acked</c>, <c>created</c>) whose TTL every poll refreshes; <c>legacy:queue:{id}:owner</c> outlives it by
+/// <c>ExpiredQueueMemory</c> so an expired id is told apart from an unknown one; <c>legacy:user:{u}:queues</c> scores
+/// the user's queue ids by expiry (ms) to bound them per user.
+/// </summary>
+internal static class EventQueueScripts
+{
+    public const long NotFound = -1;
+    public const long Expired = -2;
+    public const long OtherUser = -3;
+    public const long BehindAck = -4;
+    public const long FromFuture = -5;
+    public const long TooMany = -6;
+
+    public static RedisKey QueueKey(string id) => $"legacy:queue:{id}";
+
+    public static RedisKey OwnerKey(string id) => $"legacy:queue:{id}:owner";
+
+    public static RedisKey UserQueuesKey(string user) => $"legacy:user:{user}:queues";
+
+    public static RedisKey RateKey(string user, long window) => $"legacy:user:{user}:shortpolls:{window}";
+
+    /// <summary>Creates a queue unless the user holds <c>max</c> live ones; 1, or <see cref="TooMany"/>.</summary>
+    public static readonly LuaScript Register = LuaScript.Prepare("""
+        redis.call('ZREMRANGEBYSCORE', @userQueues, '-inf', @now)
+        if redis.call('ZCARD', @userQueues) >= tonumber(@max) then return -6 end
+        redis.call('HSET', @queue, 'user', @user, 'rooms', @rooms, 'types', @types, 'acked', @acked, 'created', @now)
+        redis.call('PEXPIRE', @queue, @ttl)
+        redis.call('SET', @owner, @user, 'PX', tonumber(@ttl) + tonumber(@memory))
+        redis.call('ZADD', @userQueues, tonumber(@now) + tonumber(@ttl), @id)
+        redis.call('PEXPIRE', @userQueues, @indexTtl)
+        return 1
+        """);
+
+    /// <summary>
+    /// Starts a poll: checks owner and cursor (<c>-1</c> = the acknowledged cursor), acknowledges the cursor and refreshes
+    /// the expiry. Returns <c>{1, cursor, rooms, types}</c> or <c>{code, acked}</c>.
+    /// </summary>
+    public static readonly LuaScript Poll = LuaScript.Prepare("""
+        local q = redis.call('HMGET', @queue, 'user', 'rooms', 'types', 'acked')
+        if not q[1] then
+          local owner = redis.call('GET', @owner)
+          if not owner then return {-1} end
+          if owner ~= @user then return {-3} end
+          return {-2}
+        end
+        if q[1] ~= @user then return {-3} end
+        local acked = tonumber(q[4])
+        local cursor = tonumber(@cursor)
+        if cursor < 0 then cursor = acked end
+        if cursor > tonumber(@head) then return {-5, q[4]} end
+        if cursor < acked then return {-4, q[4]} end
+        if cursor > acked then redis.call('HSET', @queue, 'acked', string.format('%d', cursor)) end
+        redis.call('PEXPIRE', @queue, @ttl)
+        redis.call('PEXPIRE', @owner, tonumber(@ttl) + tonumber(@memory))
+        redis.call('ZADD', @userQueues, 'XX', tonumber(@now) + tonumber(@ttl), @id)
+        redis.call('PEXPIRE', @userQueues, @indexTtl)
+        return {1, string.format('%d', cursor), q[2], q[3]}
+        """);
+
+    /// <summary>Deletes a queue (also an expired one still remembered); 1, <see cref="NotFound"/> or <see cref="OtherUser"/>.</summary>
+    public static readonly LuaScript Delete = LuaScript.Prepare("""
+        local owner = redis.call('HGET', @queue, 'user')
+        if not owner then owner = redis.call('GET', @owner) end
+        if not owner then return -1 end
+        if owner ~= @user then return -3 end
+        redis.call('DEL', @queue, @owner)
+        redis.call('ZREM', @userQueues, @id)
+        return 1
+        """);
+
+    /// <summary>Counts one short poll in the current minute; returns the count so far.</summary>
+    public static readonly LuaScript CountShortPoll = LuaScript.Prepare("""
+        local count = redis.call('INCR', @key)
+        if count == 1 then redis.call('PEXPIRE', @key, 120000) end
+        return count
+        """);
+}

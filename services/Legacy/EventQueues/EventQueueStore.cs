@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using ChatMesh.Legacy.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatMesh.Legacy.EventQueues;
+
+/// <summary>The outcome of starting a poll on a queue: the queue, or why not (<see cref="EventQueueScripts"/> codes).</summary>
+public readonly record struct QueueLookup(EventQueue? Queue, long Refusal, long Acked);
+
+/// <summary>
+/// Event queues in Redis, so any instance serves any poll. Each operation is one script: registration bounded per user,
+/// a poll's owner and cursor checks with the acknowledgement and the expiry refresh, deletion.
+/// </summary>
+public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<LegacyOptions> options, TimeProvider time)
+{
+    /// <summary>Queue ids: 128 random bits as 32 lowercase hex characters (unguessable).</summary>
+    public static bool IsQueueId(string? id) =>
+        id is { Length: 32 } && id.All(static c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    /// <summary>Creates a queue starting after <paramref name="head"/>; null when the user already holds the maximum.</summary>
+    public async Task<string?> RegisterAsync(string user, QueueFilter filter, long head)
+    {
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var settings = options.Value;
+        var result = (long)await EventQueueScripts.Register.EvaluateAsync(redis.GetDatabase(), new
+        {
+            queue = EventQueueScripts.QueueKey(id),
+            owner = EventQueueScripts.OwnerKey(id),
+            userQueues = EventQueueScripts.UserQueuesKey(user),
+            id,
+            user,
+            rooms = QueueFilter.Encode(filter.Rooms),
+            types = QueueFilter.Encode(filter.Types),
+            acked = head,
+            now = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            ttl = (long)settings.QueueIdleTimeout.TotalMilliseconds,
+            memory = (long)settings.ExpiredQueueMemory.TotalMilliseconds,
+            indexTtl = IndexTtl(settings),
+            max = settings.MaxQueuesPerUser,
+        });
+        return result == EventQueueScripts.TooMany ? null : id;
+    }
+
+    /// <summary>
+    /// Starts a poll: the queue must be the user's and live; <paramref name="cursor"/> (null: the acknowledged one) must
+    /// be neither behind the acknowledged cursor nor beyond <paramref name="head"/>. Acknowledges it and keeps the queue
+    /// alive for the idle timeout after this poll's <paramref name="hold"/>.
+    /// </summary>
+    public async Task<QueueLookup> StartPollAsync(string id, string user, long? cursor, long head, TimeSpan hold)
+    {
+        var settings = options.Value;
+        var ttl = settings.QueueIdleTimeout + hold;
+        var result = (RedisResult[])(await EventQueueScripts.Poll.EvaluateAsync(redis.GetDatabase(), new
+        {
+            queue = EventQueueScripts.QueueKey(id),
+            owner = EventQueueScripts.OwnerKey(id),
+            userQueues = EventQueueScripts.UserQueuesKey(user),
+            id,
+            user,
+            cursor = cursor ?? -1,
+            head,
+            now = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            ttl = (long)ttl.TotalMilliseconds,
+            memory = (long)settings.ExpiredQueueMemory.TotalMilliseconds,
+            indexTtl = IndexTtl(settings),
+        }))!;
+        var code = (long)result[0];
+        if (code != 1)
+        {
+            return new QueueLookup(null, code, result.Length > 1 ? ParseLong(result[1]) : 0);
+        }
+
+        var filter = new QueueFilter(QueueFilter.Decode((string?)result[2]), QueueFilter.Decode((string?)result[3]));
+        var start = ParseLong(result[1]);
+        return new QueueLookup(new EventQueue(id, user, filter, start), 0, start);
+    }
+
+    /// <summary>Deletes the user's queue: 1, <see cref="EventQueueScripts.NotFound"/> or <see cref="EventQueueScripts.OtherUser"/>.</summary>
+    public async Task<long> DeleteAsync(string id, string user) =>
+        (long)await EventQueueScripts.Delete.EvaluateAsync(redis.GetDatabase(), new
+        {
+            queue = EventQueueScripts.QueueKey(id),
+            owner = EventQueueScripts.OwnerKey(id),
+            userQueues = EventQueueScripts.UserQueuesKey(user),
+            id,
+            user,
+        });
+
+    /// <summary>Counts a short poll; returns the seconds until the user may poll again, or null when within the rate.</summary>
+    public async Task<int?> CountShortPollAsync(string user)
+    {
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var window = now / 60;
+        var count = (long)await EventQueueScripts.CountShortPoll.EvaluateAsync(redis.GetDatabase(), new
+        {
+            key = EventQueueScripts.RateKey(user, window),
+        });
+        return count > options.Value.ShortPollsPerMinute ? (int)(((window + 1) * 60) - now) : null;
+    }
+
+    // The per-user index lives as long as its longest-lived queue can.
+    private static long IndexTtl(LegacyOptions settings) =>
+        (long)(settings.QueueIdleTimeout + settings.MaxPollTimeout).TotalMilliseconds + 1000;
+
+    private static long ParseLong(RedisResult value) => long.Parse((string)value!, CultureInfo.InvariantCulture);
+}

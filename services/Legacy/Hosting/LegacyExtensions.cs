@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ChatMesh.Chat.Problems;
+using ChatMesh.Legacy.EventQueues;
+using ChatMesh.Legacy.Polling;
+using ChatMesh.Legacy.Sending;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ChatMesh.Legacy.Hosting;
+
+/// <summary>Composition of the long-polling service under <c>/poll</c>.</summary>
+public static class LegacyExtensions
+{
+    public const string Prefix = "/poll";
+
+    /// <summary>
+    /// Registers validated <see cref="LegacyOptions"/> (<c>Legacy</c>), the Redis event queues, the poller and problem details
+    /// with <c>error</c> codes. The chat domain, live events, the outbox publisher and authentication are added by Program.
+    /// </summary>
+    public static WebApplicationBuilder AddLegacyPolling(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<LegacyOptions>()
+            .Bind(builder.Configuration.GetSection(LegacyOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LegacyOptions>, LegacyOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EventQueueStore>();
+        services.AddSingleton<LongPoller>();
+        services.AddSingleton<HeldPolls>();
+        services.AddSingleton<PollMetrics>();
+        services.AddSingleton<PollRequestBoundary>();
+
+        // Room kinds go on the wire as "public" / "private" / "direct", as in the REST API and the event JSON.
+        services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddProblemDetails(problems =>
+        {
+            var previous = problems.CustomizeProblemDetails;
+            problems.CustomizeProblemDetails = context =>
+            {
+                previous?.Invoke(context);
+                PollProblems.AddStatusCodeError(context);
+            };
+        });
+        return builder;
+    }
+
+    /// <summary>Maps <c>/poll</c>: event queues, polls and sends; every route requires an authenticated user.</summary>
+    public static IEndpointRouteBuilder MapLegacyPolling(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var poll = endpoints.MapGroup(Prefix)
+            .RequireAuthorization()
+            .AddEndpointFilter<PollRequestBoundary>()
+            .AddEndpointFilter<ChatExceptionFilter>();
+        poll.MapQueueEndpoints();
+        poll.MapPollEndpoints();
+        poll.MapSendEndpoints();
+        return endpoints;
+    }
+}

@@ -1,0 +1,37 @@
+namespace ChatMesh.Legacy.Hosting;
+
+/// <summary>Limits and timings of the long-polling service, bound from <c>Legacy</c> and validated on start.</summary>
+public sealed class LegacyOptions
+{
+    public const string SectionName = "Legacy";
+
+    /// <summary>Longest a poll is held without events; a client may ask for less with <c>timeout</c>.</summary>
+    public TimeSpan MaxPollTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A queue nobody polls for this long expires (its Redis TTL is refreshed by every poll).</summary>
+    public TimeSpan QueueIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long after expiry an id is still recognised, and answered with <c>queue_expired</c> rather than <c>queue_not_found</c>.</summary>
+    public TimeSpan ExpiredQueueMemory { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Live queues a user may hold at once (all instances); one more is 429 <c>too_many_queues</c>.</summary>
+    public int MaxQueuesPerUser { get; set; } = 10;
+
+    /// <summary><c>dont_block</c> polls a user may make per minute (all instances); more is 429 <c>rate_limited</c>.</summary>
+    public int ShortPollsPerMinute { get; set; } = 120;
+
+    /// <summary>Polls a user may have held at once on one instance; one more is 429 <c>too_many_held_polls</c>.</summary>
+    public int MaxHeldPollsPerUser { get; set; } = 10;
+
+    /// <summary>Largest request body; a bigger one is 413 <c>payload_too_large</c>.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Most events in one poll response; more are fetched by the next poll, which returns at once.</summary>
+    public int MaxEventsPerResponse { get; set; } = 100;
+
+    /// <summary>After a wake-up, how long a held poll waits for more events of the same burst before answering.</summary>
+    public TimeSpan CoalesceDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Most rooms a queue's <c>rooms</c> filter may name.</summary>
+    public int MaxRoomsPerQueue { get; set; } = 256;
+}

@@ -1,0 +1,45 @@
+using ChatMesh.Chat.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ChatMesh.Legacy.Hosting;
+
+/// <summary>The problem details of <c>/poll</c> refusals, built on the shared <see cref="ChatProblemDetails"/>.</summary>
+internal static class PollProblems
+{
+    public static ProblemHttpResult BadRequest(string error, string detail) =>
+        ChatProblemDetails.Create(StatusCodes.Status400BadRequest, error, detail);
+
+    public static ProblemHttpResult InvalidRequest(string detail) => BadRequest(PollErrors.InvalidRequest, detail);
+
+    public static ProblemHttpResult InvalidArgument(string detail) => BadRequest(PollErrors.InvalidArgument, detail);
+
+    public static ProblemHttpResult TooMany(string error, string detail) =>
+        ChatProblemDetails.Create(StatusCodes.Status429TooManyRequests, error, detail);
+
+    public static ProblemHttpResult PayloadTooLarge(long maxBytes) =>
+        ChatProblemDetails.Create(StatusCodes.Status413PayloadTooLarge, PollErrors.PayloadTooLarge, $"The request body is larger than {maxBytes} bytes.");
+
+    public static ProblemHttpResult UnsupportedMediaType() =>
+        ChatProblemDetails.Create(StatusCodes.Status415UnsupportedMediaType, PollErrors.UnsupportedMediaType,
+            "Send the body as application/json or application/x-www-form-urlencoded.");
+
+    /// <summary>The <c>error</c> code for answers ASP.NET Core writes itself (unknown route, wrong method, failures).</summary>
+    public static void AddStatusCodeError(ProblemDetailsContext context)
+    {
+        var extensions = context.ProblemDetails.Extensions;
+        var code = context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status400BadRequest => PollErrors.InvalidRequest,
+            StatusCodes.Status404NotFound => PollErrors.NotFound,
+            StatusCodes.Status405MethodNotAllowed => PollErrors.MethodNotAllowed,
+            StatusCodes.Status413PayloadTooLarge => PollErrors.PayloadTooLarge,
+            StatusCodes.Status415UnsupportedMediaType => PollErrors.UnsupportedMediaType,
+            StatusCodes.Status500InternalServerError => PollErrors.Internal,
+            _ => null,
+        };
+        if (code is not null && !extensions.ContainsKey(ChatProblemDetails.ErrorExtension))
+        {
+            extensions[ChatProblemDetails.ErrorExtension] = code;
+        }
+    }
+}
