@@ -21,6 +21,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     private List<LiveEvent>? _held;
     private IDisposable? _live;
     private int _overflowed;
+    private int _completed;
 
     /// <param name="userId">The user whose events this feed carries.</param>
     /// <param name="capacity">Items queued (and live events held during a replay) before the client counts as too slow.</param>
@@ -244,7 +245,12 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     }
 
     /// <summary>Ends the feed normally: items already queued are still read, then <see cref="ReadAllAsync"/> ends.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
+    public void Complete()
+    {
+        // Set first: an item refused because the feed is complete is no overflow.
+        Volatile.Write(ref _completed, 1);
+        _queue.Writer.TryComplete();
+    }
 
     /// <summary>Stops live delivery (the queue stays readable).</summary>
     public void Unsubscribe() => Interlocked.Exchange(ref _live, null)?.Dispose();
@@ -257,6 +263,11 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
 
     private void Overflow()
     {
+        if (Volatile.Read(ref _completed) != 0)
+        {
+            return;
+        }
+
         if (Interlocked.Exchange(ref _overflowed, 1) == 0)
         {
             _queue.Writer.TryComplete();

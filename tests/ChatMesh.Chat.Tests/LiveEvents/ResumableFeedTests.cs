@@ -73,6 +73,21 @@ public sealed class ResumableFeedTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Items_refused_after_a_normal_completion_are_no_overflow()
+    {
+        var overflows = 0;
+        using var feed = new ResumableFeed(t.User("done"), capacity: 4, onOverflow: () => overflows++);
+        feed.Complete();
+
+        Assert.False(feed.TrySendControl("heartbeat", new byte[] { 1 }));
+        feed.OnEvent(Live(1, "r"));
+
+        Assert.False(feed.Overflowed);
+        Assert.Equal(0, overflows);
+        Assert.Empty(await Ids(feed));
+    }
+
+    [Fact]
     public async Task Ids_already_sent_are_skipped_and_filters_apply_to_replay_and_live()
     {
         var alice = t.User("alice");
