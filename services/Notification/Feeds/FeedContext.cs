@@ -18,6 +18,7 @@ internal sealed class FeedContext(
     IOptions<NotificationOptions> options,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
+    FeedMetrics metrics,
     ILogger<FeedSession> logger)
 {
     public IChatService Chat { get; } = chat;
@@ -32,8 +33,10 @@ internal sealed class FeedContext(
 
     public ILogger Logger { get; } = logger;
 
+    public FeedMetrics Metrics { get; } = metrics;
+
     /// <summary>Validates the request and registers the connection; the session is started, or the problem says why not.</summary>
-    public async Task<(FeedSession? Session, ProblemHttpResult? Problem)> OpenAsync(HttpContext httpContext, bool typed)
+    public async Task<(FeedSession? Session, ProblemHttpResult? Problem)> OpenAsync(HttpContext httpContext, string channel)
     {
         var settings = Options;
         if (!FeedRequest.TryParse(httpContext.Request, settings.MaxFilterRooms, out var request, out var invalid))
@@ -66,7 +69,7 @@ internal sealed class FeedContext(
                 $"This user already holds {settings.MaxStreamsPerUser} connections; close one first."));
         }
 
-        var session = new FeedSession(this, request, lease, typed, cancellationToken);
+        var session = new FeedSession(this, request, lease, channel, cancellationToken);
         session.Start(head);
         return (session, null);
     }

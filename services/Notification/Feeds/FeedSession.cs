@@ -19,18 +19,21 @@ internal sealed partial class FeedSession : IAsyncDisposable
     private readonly FeedRequest _request;
     private readonly ConnectionLease _lease;
     private readonly bool _typed;
+    private readonly string _channel;
     private readonly CancellationTokenSource _stop;
     private readonly ResumableFeed _feed;
     private ITimer? _heartbeat;
     private CancellationTokenRegistration _onStopping;
     private Task _subscribing = Task.CompletedTask;
 
-    public FeedSession(FeedContext context, FeedRequest request, ConnectionLease lease, bool typed, CancellationToken aborted)
+    public FeedSession(FeedContext context, FeedRequest request, ConnectionLease lease, string channel, CancellationToken aborted)
     {
         _context = context;
         _request = request;
         _lease = lease;
-        _typed = typed;
+        _channel = channel;
+        // NDJSON lines describe themselves; on SSE the event: field carries the type.
+        _typed = channel == FeedChannels.Ndjson;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         _feed = new ResumableFeed(lease.User, context.Options.MaxQueuedEvents, request.IsFiltered ? request.Allows : null);
     }
@@ -41,6 +44,7 @@ internal sealed partial class FeedSession : IAsyncDisposable
     public void Start(long head)
     {
         var options = _context.Options;
+        _context.Metrics.Opened(_channel);
         _feed.TrySendControl(FeedControl.Hello, FeedControl.HelloJson(_typed, User, _lease.ConnectionId, head, options));
         _heartbeat = _context.Time.CreateTimer(static state => ((ResumableFeed)state!).TrySendControl(FeedControl.Heartbeat, Empty),
             _feed, options.Sse.HeartbeatInterval, options.Sse.HeartbeatInterval);
@@ -80,11 +84,17 @@ internal sealed partial class FeedSession : IAsyncDisposable
     {
         await foreach (var item in _feed.ReadAllAsync(cancellationToken))
         {
+            if (item.Id > 0)
+            {
+                _context.Metrics.Delivered(_channel);
+            }
+
             yield return item;
         }
 
         if (_feed.Overflowed)
         {
+            _context.Metrics.SlowConsumer(_channel);
             yield return new FeedItem(0, FeedControl.Error, null, FeedControl.ErrorJson(_typed, FeedControl.SlowConsumer,
                 $"More than {_context.Options.MaxQueuedEvents} events were waiting; resume from the last event id."), IsControl: true);
         }
@@ -110,9 +120,17 @@ internal sealed partial class FeedSession : IAsyncDisposable
         _feed.Dispose();
         await _subscribing;
         _stop.Dispose();
+        _context.Metrics.Closed(_channel);
         await _lease.DisposeAsync();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Subscribing the stream of {User} failed")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception, string user);
+}
+
+/// <summary>The channel names used in metrics and to pick the control items' shape.</summary>
+internal static class FeedChannels
+{
+    public const string Sse = "sse";
+    public const string Ndjson = "ndjson";
 }

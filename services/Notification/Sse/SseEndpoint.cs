@@ -21,7 +21,7 @@ internal static class SseEndpoint
 
     public static async Task<Results<EmptyHttpResult, ProblemHttpResult>> HandleAsync(HttpContext httpContext, FeedContext feeds)
     {
-        var (session, problem) = await feeds.OpenAsync(httpContext, typed: false);
+        var (session, problem) = await feeds.OpenAsync(httpContext, FeedChannels.Sse);
         if (session is null)
         {
             return problem!;

@@ -15,7 +15,7 @@ internal static class NdjsonEndpoint
 
     public static async Task<Results<EmptyHttpResult, ProblemHttpResult>> HandleAsync(HttpContext httpContext, FeedContext feeds)
     {
-        var (session, problem) = await feeds.OpenAsync(httpContext, typed: true);
+        var (session, problem) = await feeds.OpenAsync(httpContext, FeedChannels.Ndjson);
         if (session is null)
         {
             return problem!;
