@@ -3,14 +3,13 @@ using ChatMesh.Chat.EventLog;
 namespace ChatMesh.Gateway.WebSockets;
 
 /// <summary>
-/// Live delivery for one connection, optionally resumed: subscribe to live events first (held back), replay what
-/// the client missed from Redis, then release the held events it did not already get — no gap, no duplicate.
+/// The <c>subscribe</c> frame: starts live delivery on the connection's <see cref="Chat.LiveEvents.ResumableFeed"/>
+/// (resumed when it names <c>after</c>) and answers with <c>subscribed</c> or <c>reset</c> ahead of the live events.
 /// Runs beside the receive loop so a long replay never stalls the connection's other frames.
 /// </summary>
 internal sealed class Subscription(ConnectionContext context, ConnectionSender sender) : IDisposable
 {
     private Task _running = Task.CompletedTask;
-    private IDisposable? _live;
     private int _started;
 
     public void Start(long? after, string? reference, CancellationToken cancellationToken)
@@ -32,22 +31,14 @@ internal sealed class Subscription(ConnectionContext context, ConnectionSender s
     {
         try
         {
-            if (after is { } resumeAfter)
-            {
-                sender.BeginHold();
-                await SubscribeLiveAsync(cancellationToken);
-                await ReplayAsync(resumeAfter, reference, cancellationToken);
-            }
-            else
-            {
-                await SubscribeLiveAsync(cancellationToken);
-                sender.SendControl(ServerFrames.Subscribed(reference, await context.Chat.GetHeadAsync(cancellationToken), replayed: 0));
-            }
+            await sender.Feed.SubscribeAsync(context.Chat, context.Hub, after, context.Options.ReplayBatchSize,
+                result => sender.SendControl(result.Reset
+                    ? ServerFrames.Reset(reference, result.Head)
+                    : ServerFrames.Subscribed(reference, result.Head, result.Replayed)),
+                cancellationToken);
         }
         catch (ChatException ex)
         {
-            Unsubscribe();
-            sender.EndHold(long.MaxValue);
             Interlocked.Exchange(ref _started, 0);
             sender.SendControl(ServerFrames.Error(reference, ex.Code, ex.Message));
         }
@@ -55,63 +46,13 @@ internal sealed class Subscription(ConnectionContext context, ConnectionSender s
         {
             // The connection is closing.
         }
-    }
-
-    private async Task ReplayAsync(long after, string? reference, CancellationToken cancellationToken)
-    {
-        var last = after;
-        long replayed = 0;
-        while (true)
+        catch (System.Threading.Channels.ChannelClosedException)
         {
-            var batch = await context.Chat.ReplayAsync(context.UserId, last, context.Options.ReplayBatchSize, cancellationToken);
-            if (batch.Reset)
-            {
-                // Part of what was missed is beyond retention: say so instead of leaving a silent gap.
-                sender.SendControl(ServerFrames.Reset(reference, batch.Head));
-                sender.EndHold(0);
-                return;
-            }
-
-            foreach (var storedEvent in batch.Events)
-            {
-                await sender.SendReplayAsync(storedEvent, cancellationToken);
-                last = storedEvent.Id;
-                replayed++;
-            }
-
-            if (!batch.More)
-            {
-                sender.SendControl(ServerFrames.Subscribed(reference, Math.Max(batch.Head, last), replayed));
-                sender.EndHold(last);
-                return;
-            }
+            // The feed completed (slow consumer or closing) during the replay.
         }
-    }
-
-    private async Task SubscribeLiveAsync(CancellationToken cancellationToken)
-    {
-        var rooms = await RoomsAsync(cancellationToken);
-        _live = context.Hub.Subscribe(sender, rooms);
-
-        // A room joined between reading the list and subscribing passed the hub before we listened: look again.
-        var again = await RoomsAsync(cancellationToken);
-        if (!again.IsSubsetOf(rooms))
-        {
-            var previous = _live;
-            _live = context.Hub.Subscribe(sender, again);
-            previous.Dispose();
-        }
-    }
-
-    private async Task<HashSet<string>> RoomsAsync(CancellationToken cancellationToken)
-    {
-        var mine = await context.Chat.ListMyRoomsAsync(context.UserId, cancellationToken);
-        return [.. mine.Select(room => room.Room.Id)];
     }
 
     public Task StopAsync() => _running;
 
-    private void Unsubscribe() => Interlocked.Exchange(ref _live, null)?.Dispose();
-
-    public void Dispose() => Unsubscribe();
+    public void Dispose() => sender.Feed.Unsubscribe();
 }

@@ -16,8 +16,11 @@ internal static class EdgeRoutes
         ("/api/notifications/{**rest}", "notification", 0),
         ("/api/webhooks/{**rest}", "integration", 0),
         ("/api/{**rest}", "gateway", 10),
+        ("/api/notifications", "notification", 0),
         ("/sse/{**rest}", "notification", 0),
+        ("/sse", "notification", 0),
         ("/stream/{**rest}", "notification", 0),
+        ("/stream", "notification", 0),
         ("/poll/{**rest}", "legacy", 0),
         ("/hooks/{**rest}", "integration", 0),
     ];

@@ -1,0 +1,309 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using ChatMesh.Chat.EventLog;
+
+namespace ChatMesh.Chat.LiveEvents;
+
+/// <summary>
+/// One connection's outbound feed, whatever the channel (WebSocket, SSE, NDJSON): a bounded queue of items and the
+/// resume protocol in front of it. <see cref="SubscribeAsync"/> subscribes live first and holds live events back,
+/// replays what the client missed from the log in batches, then releases the held events the replay did not cover;
+/// <see cref="ReadAllAsync"/> skips logged ids already sent. The client sees every event once, in id order. A queue
+/// that overflows marks the feed <see cref="Overflowed"/> and completes it: the channel tells the client why and ends.
+/// </summary>
+public sealed class ResumableFeed : ILiveSubscriber, IDisposable
+{
+    private readonly Channel<FeedItem> _queue;
+    private readonly int _capacity;
+    private readonly Func<string, string?, bool>? _filter;
+    private readonly Action? _onOverflow;
+    private readonly Lock _gate = new();
+    private List<LiveEvent>? _held;
+    private IDisposable? _live;
+    private int _overflowed;
+    private int _completed;
+    private volatile bool _discarded;
+
+    /// <param name="userId">The user whose events this feed carries.</param>
+    /// <param name="capacity">Items queued (and live events held during a replay) before the client counts as too slow.</param>
+    /// <param name="filter">Which events (type, room; room null for personal events) the client wants; null for all.</param>
+    /// <param name="onOverflow">Called once, on the thread that found the queue full, when the feed overflows.</param>
+    public ResumableFeed(string userId, int capacity, Func<string, string?, bool>? filter = null, Action? onOverflow = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        UserId = userId;
+        _capacity = capacity;
+        _filter = filter;
+        _onOverflow = onOverflow;
+        _queue = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = false,
+        });
+    }
+
+    public string UserId { get; }
+
+    /// <summary>True once an item did not fit: the feed is complete and the client must resume later.</summary>
+    public bool Overflowed => Volatile.Read(ref _overflowed) != 0;
+
+    /// <summary>The newest logged event id handed to the channel by <see cref="ReadAllAsync"/>.</summary>
+    public long LastSentId { get; private set; }
+
+    public void OnEvent(in LiveEvent liveEvent)
+    {
+        if (_filter is not null && !_filter(liveEvent.Type, liveEvent.Room))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_held is not null)
+            {
+                if (_held.Count >= _capacity)
+                {
+                    Overflow();
+                    return;
+                }
+
+                _held.Add(liveEvent);
+                return;
+            }
+
+            if (!_queue.Writer.TryWrite(FeedItem.From(liveEvent)))
+            {
+                Overflow();
+            }
+        }
+    }
+
+    /// <summary>Queues a channel's own item (hello, ack, heartbeat…) without waiting; a full queue overflows the feed.</summary>
+    public bool TrySendControl(string type, ReadOnlyMemory<byte> json)
+    {
+        if (_queue.Writer.TryWrite(new FeedItem(0, type, null, json, IsControl: true)))
+        {
+            return true;
+        }
+
+        Overflow();
+        return false;
+    }
+
+    /// <summary>
+    /// Starts live delivery, first replaying what followed <paramref name="after"/> when it is set. Live events are
+    /// held from before the room list is read until the replay is queued, then released unless the replay covered
+    /// them. <paramref name="beforeRelease"/> runs just before the release, so a channel can queue its "subscribed"
+    /// or "reset" item ahead of the live events. On a <see cref="ChatException"/> the feed is left unsubscribed
+    /// (held events dropped) and the exception propagates; the caller may subscribe again.
+    /// </summary>
+    public async Task<ResumeResult> SubscribeAsync(
+        IChatService chat,
+        ILiveEventHub hub,
+        long? after,
+        int batchSize,
+        Action<ResumeResult>? beforeRelease,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        ArgumentNullException.ThrowIfNull(hub);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (after is < 0)
+        {
+            throw new ChatException(ChatError.InvalidArgument, "after must not be negative.");
+        }
+
+        try
+        {
+            if (after is not { } resumeAfter)
+            {
+                await SubscribeLiveAsync(chat, hub, cancellationToken).ConfigureAwait(false);
+                var live = new ResumeResult(await chat.GetHeadAsync(cancellationToken).ConfigureAwait(false), 0, Reset: false);
+                beforeRelease?.Invoke(live);
+                return live;
+            }
+
+            BeginHold();
+            await SubscribeLiveAsync(chat, hub, cancellationToken).ConfigureAwait(false);
+            var result = await ReplayAsync(chat, resumeAfter, batchSize, cancellationToken).ConfigureAwait(false);
+            beforeRelease?.Invoke(result);
+            // After a reset the client reloads history and takes live events from here on.
+            EndHold(result.Reset ? 0 : result.LastReplayedId);
+            return result;
+        }
+        catch (ChatException)
+        {
+            Unsubscribe();
+            EndHold(long.MaxValue);
+            throw;
+        }
+    }
+
+    private async Task<ResumeResult> ReplayAsync(IChatService chat, long after, int batchSize, CancellationToken cancellationToken)
+    {
+        var last = after;
+        long replayed = 0;
+        while (true)
+        {
+            var batch = await chat.ReplayAsync(UserId, last, batchSize, cancellationToken).ConfigureAwait(false);
+            if (batch.Reset)
+            {
+                // Part of what was missed is beyond retention: say so instead of leaving a silent gap.
+                return new ResumeResult(batch.Head, replayed, Reset: true);
+            }
+
+            foreach (var storedEvent in batch.Events)
+            {
+                last = storedEvent.Id;
+                if (_filter is not null && !_filter(storedEvent.Type, storedEvent.Room))
+                {
+                    continue;
+                }
+
+                // Waits for room rather than failing: the replay is paced by the client.
+                await _queue.Writer.WriteAsync(new FeedItem(storedEvent.Id, storedEvent.Type, storedEvent.Room, storedEvent.Json, IsControl: false), cancellationToken)
+                    .ConfigureAwait(false);
+                replayed++;
+            }
+
+            if (!batch.More)
+            {
+                return new ResumeResult(Math.Max(batch.Head, last), replayed, Reset: false) { LastReplayedId = last };
+            }
+        }
+    }
+
+    private async Task SubscribeLiveAsync(IChatService chat, ILiveEventHub hub, CancellationToken cancellationToken)
+    {
+        var rooms = await RoomsAsync(chat, cancellationToken).ConfigureAwait(false);
+        var live = hub.Subscribe(this, rooms);
+        Interlocked.Exchange(ref _live, live)?.Dispose();
+
+        // A room joined between reading the list and subscribing passed the hub before we listened: look again.
+        var again = await RoomsAsync(chat, cancellationToken).ConfigureAwait(false);
+        if (!again.IsSubsetOf(rooms))
+        {
+            var wider = hub.Subscribe(this, again);
+            Interlocked.Exchange(ref _live, wider)?.Dispose();
+        }
+    }
+
+    private async Task<HashSet<string>> RoomsAsync(IChatService chat, CancellationToken cancellationToken)
+    {
+        var mine = await chat.ListMyRoomsAsync(UserId, cancellationToken).ConfigureAwait(false);
+        return [.. mine.Select(room => room.Room.Id)];
+    }
+
+    private void BeginHold()
+    {
+        lock (_gate)
+        {
+            _held ??= [];
+        }
+    }
+
+    private void EndHold(long replayedThrough)
+    {
+        lock (_gate)
+        {
+            if (_held is null)
+            {
+                return;
+            }
+
+            foreach (var liveEvent in _held)
+            {
+                if ((liveEvent.Id == 0 || liveEvent.Id > replayedThrough) && !_queue.Writer.TryWrite(FeedItem.From(liveEvent)))
+                {
+                    Overflow();
+                    break;
+                }
+            }
+
+            _held = null;
+        }
+    }
+
+    /// <summary>The single reader: every queued item in order, logged ids already handed out skipped, until the feed completes.</summary>
+    public async IAsyncEnumerable<FeedItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_discarded)
+            {
+                yield break;
+            }
+
+            if (item.Id > 0)
+            {
+                if (item.Id <= LastSentId)
+                {
+                    continue;
+                }
+
+                LastSentId = item.Id;
+            }
+
+            yield return item;
+        }
+    }
+
+    /// <summary>Ends the feed normally: items already queued are still read, then <see cref="ReadAllAsync"/> ends.</summary>
+    public void Complete()
+    {
+        // Set first: an item refused because the feed is complete is no overflow.
+        Volatile.Write(ref _completed, 1);
+        _queue.Writer.TryComplete();
+    }
+
+    /// <summary>
+    /// Ends the feed at once: what is still queued is dropped (the client resumes later). The channel's send in
+    /// flight, if any, is left to finish — cancelling a socket send aborts the connection before it can say why.
+    /// </summary>
+    public void Discard()
+    {
+        _discarded = true;
+        Complete();
+    }
+
+    /// <summary>Stops live delivery (the queue stays readable).</summary>
+    public void Unsubscribe() => Interlocked.Exchange(ref _live, null)?.Dispose();
+
+    public void Dispose()
+    {
+        Unsubscribe();
+        Complete();
+    }
+
+    private void Overflow()
+    {
+        if (Volatile.Read(ref _completed) != 0)
+        {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _overflowed, 1) == 0)
+        {
+            _queue.Writer.TryComplete();
+            _onOverflow?.Invoke();
+        }
+    }
+}
+
+/// <summary>
+/// One item of a <see cref="ResumableFeed"/>: a logged event (<see cref="Id"/> &gt; 0), an ephemeral signal
+/// (<see cref="Id"/> 0) — both carrying their stored wire JSON — or a channel's own control item.
+/// </summary>
+public readonly record struct FeedItem(long Id, string Type, string? Room, ReadOnlyMemory<byte> Json, bool IsControl)
+{
+    internal static FeedItem From(in LiveEvent liveEvent) => new(liveEvent.Id, liveEvent.Type, liveEvent.Room, liveEvent.Json, IsControl: false);
+}
+
+/// <summary>How a subscription started: the log head, events replayed, and whether a reset replaced the replay.</summary>
+public readonly record struct ResumeResult(long Head, long Replayed, bool Reset)
+{
+    /// <summary>The last event id the replay read (the resume point when nothing was missed).</summary>
+    public long LastReplayedId { get; init; }
+}

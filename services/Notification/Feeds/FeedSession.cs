@@ -1,0 +1,136 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Chat.Presence;
+
+namespace ChatMesh.Notification.Feeds;
+
+/// <summary>
+/// One open stream (SSE or NDJSON) of one user, whatever its format: the registered connection, the
+/// <see cref="ResumableFeed"/> with the client's filter, the subscription (resumed when asked), the heartbeat timer and
+/// the shutdown hook. The channel's writer reads <see cref="ReadAllAsync"/> and formats each item.
+/// </summary>
+internal sealed partial class FeedSession : IAsyncDisposable
+{
+    private static readonly byte[] Empty = [];
+
+    private readonly FeedContext _context;
+    private readonly FeedRequest _request;
+    private readonly ConnectionLease _lease;
+    private readonly bool _typed;
+    private readonly string _channel;
+    private readonly CancellationTokenSource _stop;
+    private readonly ResumableFeed _feed;
+    private ITimer? _heartbeat;
+    private CancellationTokenRegistration _onStopping;
+    private Task _subscribing = Task.CompletedTask;
+
+    public FeedSession(FeedContext context, FeedRequest request, ConnectionLease lease, string channel, CancellationToken aborted)
+    {
+        _context = context;
+        _request = request;
+        _lease = lease;
+        _channel = channel;
+        // NDJSON lines describe themselves; on SSE the event: field carries the type.
+        _typed = channel == FeedChannels.Ndjson;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        _feed = new ResumableFeed(lease.User, context.Options.MaxQueuedEvents, request.IsFiltered ? request.Allows : null);
+    }
+
+    public string User => _lease.User;
+
+    /// <summary>Queues the hello, starts heartbeats and the (resumed) subscription beside the writer.</summary>
+    public void Start(long head)
+    {
+        var options = _context.Options;
+        _context.Metrics.Opened(_channel);
+        _feed.TrySendControl(FeedControl.Hello, FeedControl.HelloJson(_typed, User, _lease.ConnectionId, head, options));
+        _heartbeat = _context.Time.CreateTimer(static state => ((ResumableFeed)state!).TrySendControl(FeedControl.Heartbeat, Empty),
+            _feed, options.Sse.HeartbeatInterval, options.Sse.HeartbeatInterval);
+        _onStopping = _context.Lifetime.ApplicationStopping.Register(static state => ((FeedSession)state!).Shutdown(), this);
+        _subscribing = SubscribeAsync(_stop.Token);
+    }
+
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _feed.SubscribeAsync(_context.Chat, _context.Hub, _request.After, _context.Options.ReplayBatchSize,
+                result => _feed.TrySendControl(result.Reset ? FeedControl.Reset : FeedControl.Subscribed, result.Reset
+                    ? FeedControl.ResetJson(_typed, result.Head)
+                    : FeedControl.SubscribedJson(_typed, result.Head, result.Replayed)),
+                cancellationToken);
+        }
+        catch (ChatException ex)
+        {
+            _feed.TrySendControl(FeedControl.Error, FeedControl.ErrorJson(_typed, ex.Code, ex.Message));
+            _feed.Complete();
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        {
+            // The stream ended (client gone, slow consumer, shutdown) during the replay.
+        }
+        catch (Exception ex)
+        {
+            LogSubscribeFailed(_context.Logger, ex, User);
+            _feed.TrySendControl(FeedControl.Error, FeedControl.ErrorJson(_typed, "internal_error", "The stream failed; reconnect to resume."));
+            _feed.Complete();
+        }
+    }
+
+    /// <summary>Every item to write, in order; after an overflow, a last <c>slow_consumer</c> error item.</summary>
+    public async IAsyncEnumerable<FeedItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in _feed.ReadAllAsync(cancellationToken))
+        {
+            if (item.Id > 0)
+            {
+                _context.Metrics.Delivered(_channel);
+            }
+
+            yield return item;
+        }
+
+        if (_feed.Overflowed)
+        {
+            _context.Metrics.SlowConsumer(_channel);
+            yield return new FeedItem(0, FeedControl.Error, null, FeedControl.ErrorJson(_typed, FeedControl.SlowConsumer,
+                $"More than {_context.Options.MaxQueuedEvents} events were waiting; resume from the last event id."), IsControl: true);
+        }
+    }
+
+    /// <summary>The server is stopping: a last item tells the client to reconnect (elsewhere), then the stream ends.</summary>
+    private void Shutdown()
+    {
+        _feed.Unsubscribe();
+        _feed.TrySendControl(FeedControl.Shutdown, FeedControl.ShutdownJson(_typed));
+        _feed.Complete();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_heartbeat is not null)
+        {
+            await _heartbeat.DisposeAsync();
+        }
+
+        await _onStopping.DisposeAsync();
+        await _stop.CancelAsync();
+        _feed.Dispose();
+        await _subscribing;
+        _stop.Dispose();
+        _context.Metrics.Closed(_channel);
+        await _lease.DisposeAsync();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Subscribing the stream of {User} failed")]
+    private static partial void LogSubscribeFailed(ILogger logger, Exception exception, string user);
+}
+
+/// <summary>The channel names used in metrics and to pick the control items' shape.</summary>
+internal static class FeedChannels
+{
+    public const string Sse = "sse";
+    public const string Ndjson = "ndjson";
+}

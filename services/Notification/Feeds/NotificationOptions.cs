@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatMesh.Notification.Feeds;
+
+/// <summary>Limits of the notification service's streams (section <c>Notification</c>), validated at start.</summary>
+public sealed class NotificationOptions
+{
+    public const string SectionName = "Notification";
+
+    /// <summary>
+    /// Connections one user may hold when opening a stream, counted over every channel (the presence registry);
+    /// more are refused with 429 <c>too_many_connections</c>.
+    /// </summary>
+    public int MaxStreamsPerUser { get; set; } = 10;
+
+    /// <summary>Items queued for one stream; a client that falls this far behind gets <c>slow_consumer</c> and the stream ends.</summary>
+    public int MaxQueuedEvents { get; set; } = 1024;
+
+    /// <summary>Events read from Redis per replay batch when a stream resumes.</summary>
+    public int ReplayBatchSize { get; set; } = 500;
+
+    /// <summary>Rooms a <c>rooms=</c> filter may name.</summary>
+    public int MaxFilterRooms { get; set; } = 100;
+
+    public SseOptions Sse { get; set; } = new();
+}
+
+/// <summary>Timings of <c>/sse</c> (heartbeats apply to <c>/stream</c> too).</summary>
+public sealed class SseOptions
+{
+    /// <summary>Interval of heartbeats (an SSE comment; an NDJSON <c>heartbeat</c> line), so proxies keep idle streams open.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The <c>retry:</c> hint: how long an EventSource waits before reconnecting.</summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromMilliseconds(3000);
+}
+
+internal sealed class NotificationOptionsValidator : IValidateOptions<NotificationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NotificationOptions options)
+    {
+        List<string> failures = [];
+        if (options.MaxStreamsPerUser < 1)
+        {
+            failures.Add($"{NotificationOptions.SectionName}:MaxStreamsPerUser must be at least 1.");
+        }
+
+        if (options.MaxQueuedEvents is < 16 or > 1_000_000)
+        {
+            failures.Add($"{NotificationOptions.SectionName}:MaxQueuedEvents must be between 16 and 1000000.");
+        }
+
+        if (options.ReplayBatchSize is < 1 or > 1000)
+        {
+            failures.Add($"{NotificationOptions.SectionName}:ReplayBatchSize must be between 1 and 1000 (Chat:MaxReplayPage).");
+        }
+
+        if (options.MaxFilterRooms < 1)
+        {
+            failures.Add($"{NotificationOptions.SectionName}:MaxFilterRooms must be at least 1.");
+        }
+
+        if (options.Sse.HeartbeatInterval < TimeSpan.FromMilliseconds(100))
+        {
+            failures.Add($"{NotificationOptions.SectionName}:Sse:HeartbeatInterval must be at least 100 ms.");
+        }
+
+        if (options.Sse.RetryInterval < TimeSpan.Zero || options.Sse.RetryInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{NotificationOptions.SectionName}:Sse:RetryInterval must be between 0 and 1 hour.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
