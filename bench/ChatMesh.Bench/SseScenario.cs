@@ -31,7 +31,7 @@ internal static class SseScenario
         Console.WriteLine($"== SSE: starting ChatMesh, signing in {users} members of the room");
         await target.StartAsync(users, cancel.Token);
         await target.App.ResourceNotifications.WaitForResourceHealthyAsync("notification", cancel.Token);
-        var pid = ProcessMemory.Find("ChatMesh.Notific", target.RunMarker)
+        var pid = ProcessMemory.Find("ChatMesh.Notifi", target.RunMarker)
             ?? throw new InvalidOperationException("The notification process was not found.");
         using var http = StreamingHttp.Create(target.App.GetEndpoint("notification", "http"));
 

@@ -36,8 +36,8 @@ internal static class WebhookScenario
         var others = new LatencyRecorder();
         var hang = new StrongBox(false);
 
-        await using var receiver = await StartReceiverAsync(all, others, hang, cancel.Token);
-        var receiverUri = new Uri(receiver.Urls.First());
+        var (receiver, receiverUri) = await StartReceiverAsync(all, others, hang, cancel.Token);
+        await using var receiverScope = receiver;
         await using var target = new ChatMeshTarget(builder => ChatMeshTarget.Service(builder, "integration")
             // The receiver is on loopback, which the SSRF rules refuse unless allow-listed; it speaks plain http.
             .WithEnvironment("Integration__Ssrf__AllowedRanges__0", "127.0.0.0/8")
@@ -95,7 +95,7 @@ internal static class WebhookScenario
         public volatile bool Value = value;
     }
 
-    private static async Task<WebApplication> StartReceiverAsync(LatencyRecorder all, LatencyRecorder others, StrongBox hang, CancellationToken cancellationToken)
+    private static async Task<(WebApplication App, Uri Address)> StartReceiverAsync(LatencyRecorder all, LatencyRecorder others, StrongBox hang, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -130,8 +130,6 @@ internal static class WebhookScenario
         });
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        app.Urls.Clear();
-        app.Urls.Add(address);
-        return app;
+        return (app, new Uri(address));
     }
 }

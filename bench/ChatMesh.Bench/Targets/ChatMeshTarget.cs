@@ -51,7 +51,9 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
             ["--ChatMesh:Infrastructure:Mode=Local", $"--ChatMesh:Infrastructure:StateDirectory={_state}"], cancellationToken);
         // Start-up health probes fail until each service is up; only real problems should reach the console.
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Critical));
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Critical)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical).AddFilter("ChatMesh.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
         var gateway = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "gateway"));
         // The load generator is one client sending far faster than a person: lift its rate limit, nothing else.
         gateway.WithEnvironment("Gateway__WebSocket__FramesPerSecond", "1000000")
