@@ -37,7 +37,7 @@ internal static class BenchRunner
         await File.AppendAllTextAsync(options.Output, report.AppendLine().ToString(), cancel.Token);
         Console.WriteLine();
         Console.WriteLine(report);
-        Console.WriteLine($"Written to {Path.GetFullPath(options.Output)}");
+        Console.WriteLine($"Appended to {Path.GetFullPath(options.Output)}");
         return 0;
     }
 
