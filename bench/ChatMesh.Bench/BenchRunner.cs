@@ -34,10 +34,10 @@ internal static class BenchRunner
             }
         }
 
-        await File.WriteAllTextAsync(options.Output, report.ToString(), cancel.Token);
+        await File.AppendAllTextAsync(options.Output, report.AppendLine().ToString(), cancel.Token);
         Console.WriteLine();
         Console.WriteLine(report);
-        Console.WriteLine($"Written to {Path.GetFullPath(options.Output)}");
+        Console.WriteLine($"Appended to {Path.GetFullPath(options.Output)}");
         return 0;
     }
 
@@ -60,11 +60,11 @@ internal static class BenchRunner
             Console.WriteLine($"   {options.Receivers} idle connections: {memory} each (server RSS delta)");
 
             var send = await target.ConnectSenderAsync(cancellationToken);
-            var (warmup, _) = await RunStepAsync(send, options.Rates[0], TimeSpan.FromSeconds(2), options, cancellationToken);
+            var (warmup, _) = await RunStepAsync(send, options.RatesFor("websocket")[0], TimeSpan.FromSeconds(2), options, cancellationToken);
             await WaitForDrainAsync(recorder, warmup * options.Receivers, cancellationToken);
 
             List<string> rows = [];
-            foreach (var rate in options.Rates)
+            foreach (var rate in options.RatesFor("websocket"))
             {
                 recorder.Reset();
                 var (sent, sending) = await RunStepAsync(send, rate, options.StepDuration, options, cancellationToken);
@@ -87,7 +87,7 @@ internal static class BenchRunner
     }
 
     /// <summary>Sends at a fixed rate (open loop: late sends are not skipped, so back-pressure shows up as latency).</summary>
-    private static async Task<(long Sent, TimeSpan Elapsed)> RunStepAsync(Func<string, CancellationToken, Task> send, int rate, TimeSpan duration, BenchOptions options, CancellationToken cancellationToken)
+    internal static async Task<(long Sent, TimeSpan Elapsed)> RunStepAsync(Func<string, CancellationToken, Task> send, int rate, TimeSpan duration, BenchOptions options, CancellationToken cancellationToken)
     {
         var total = (long)(rate * duration.TotalSeconds);
         var start = Stopwatch.GetTimestamp();
@@ -105,7 +105,7 @@ internal static class BenchRunner
         return (total, Stopwatch.GetElapsedTime(start));
     }
 
-    private static async Task<TimeSpan> WaitForDrainAsync(LatencyRecorder recorder, long expected, CancellationToken cancellationToken)
+    internal static async Task<TimeSpan> WaitForDrainAsync(LatencyRecorder recorder, long expected, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var last = -1L;

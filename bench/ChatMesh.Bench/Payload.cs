@@ -23,4 +23,26 @@ internal static class Payload
         return at >= 0 && frame.Length >= at + 2 + 16
             && long.TryParse(System.Text.Encoding.ASCII.GetString(frame.Slice(at + 2, 16)), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out timestamp);
     }
+
+    /// <summary>Every timestamp in <paramref name="body"/> (a long-poll answer carries a batch of events).</summary>
+    public static int RecordAll(ReadOnlySpan<byte> body, LatencyRecorder recorder, long now)
+    {
+        var found = 0;
+        while (true)
+        {
+            var at = body.IndexOf(Marker);
+            if (at < 0)
+            {
+                return found;
+            }
+
+            if (TryReadTimestamp(body[at..], out var sent))
+            {
+                recorder.Record(sent, now);
+                found++;
+            }
+
+            body = body[(at + Marker.Length)..];
+        }
+    }
 }

@@ -1,7 +1,10 @@
 using ChatMesh.Bench;
 
 // ChatMesh benchmark harness: see docs/benchmarks.md for what it measures and how to read it.
-//   dotnet run -c Release --project bench/ChatMesh.Bench -- [--receivers 1000] [--rates 10,50,100] [--seconds 10] [--idle 1000]
+//   ulimit -n 65536 && dotnet run -c Release --project bench/ChatMesh.Bench -- [--scenario websocket|sse|longpoll|webhooks|all]
+//     websocket: [--receivers 1000] [--rates 10,50,100] [--seconds 10]
+//     sse:       [--streams 10000] [--per-user 10] [--idle-seconds 10]      longpoll: [--polls 10000] [--per-user 10]
+//     webhooks:  [--endpoints 10]
 // Internal: `--signalr-server <port>` runs the SignalR baseline hub (started by the harness as a child process).
 if (args is ["--signalr-server", var port])
 {
@@ -10,4 +13,22 @@ if (args is ["--signalr-server", var port])
 }
 
 var options = BenchOptions.Parse(args);
-return await BenchRunner.RunAsync(options);
+if (FileLimits.Check(options) is { } problem)
+{
+    Console.Error.WriteLine(problem);
+    return 2;
+}
+
+var status = 0;
+foreach (var scenario in options.SelectedScenarios)
+{
+    status |= scenario switch
+    {
+        "sse" => await SseScenario.RunAsync(options),
+        "longpoll" => await LongPollScenario.RunAsync(options),
+        "webhooks" => await WebhookScenario.RunAsync(options),
+        _ => await BenchRunner.RunAsync(options),
+    };
+}
+
+return status;

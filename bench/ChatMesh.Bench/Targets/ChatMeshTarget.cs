@@ -14,7 +14,7 @@ namespace ChatMesh.Bench.Targets;
 /// the sender are raw chatmesh.v1 WebSockets, so every delivery crosses auth, the Redis commit, the outbox, RabbitMQ
 /// and the gateway's per-connection queues.
 /// </summary>
-internal sealed class ChatMeshTarget : IChatTarget
+internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilder>? configure = null) : IChatTarget
 {
     private readonly string _runId = $"bench-{Guid.NewGuid():N}";
     private readonly string _state = Directory.CreateTempSubdirectory("chatmesh-bench-").FullName;
@@ -28,18 +28,38 @@ internal sealed class ChatMeshTarget : IChatTarget
 
     public int ServerProcessId { get; private set; }
 
+    /// <summary>The running AppHost (after <see cref="StartAsync"/>), to reach the other services.</summary>
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>The benchmark room every signed-in user is a member of.</summary>
+    public string Room => _room;
+
+    /// <summary>The marker in every process of this run's environment (for <see cref="ProcessMemory.Find"/>).</summary>
+    public string RunMarker => $"CHATMESH_RUN_ID={_runId}";
+
+    /// <summary>The bearer token of receiver user <paramref name="index"/> (a member of <see cref="Room"/>).</summary>
+    public string ReceiverToken(int index) => _tokens[1 + (index % (_tokens.Count - 1))];
+
+    /// <summary>Lifts the logging of a service to warnings only, as for the gateway.</summary>
+    public static IResourceBuilder<ProjectResource> Service(IDistributedApplicationTestingBuilder builder, string name) =>
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == name))
+            .WithEnvironment("Logging__LogLevel__Default", "Warning");
+
     public async Task StartAsync(int receivers, CancellationToken cancellationToken)
     {
         Environment.SetEnvironmentVariable("CHATMESH_RUN_ID", _runId);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
             ["--ChatMesh:Infrastructure:Mode=Local", $"--ChatMesh:Infrastructure:StateDirectory={_state}"], cancellationToken);
         // Start-up health probes fail until each service is up; only real problems should reach the console.
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Critical));
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Critical)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical).AddFilter("ChatMesh.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
         var gateway = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == "gateway"));
         // The load generator is one client sending far faster than a person: lift its rate limit, nothing else.
         gateway.WithEnvironment("Gateway__WebSocket__FramesPerSecond", "1000000")
             .WithEnvironment("Gateway__WebSocket__FrameBurst", "1000000")
             .WithEnvironment("Logging__LogLevel__Default", "Warning");
+        configure?.Invoke(builder);
         _app = await builder.BuildAsync(cancellationToken);
         await _app.StartAsync(cancellationToken);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancellationToken);
