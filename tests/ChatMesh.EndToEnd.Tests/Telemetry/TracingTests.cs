@@ -17,10 +17,28 @@ public sealed class TracingTests(ChatMeshAppFixture fixture)
         var ack = await ws.WaitForAsync(frame => WsClient.Type(frame) == "ack");
         var eventId = ack.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        var send = await WaitForAsync(() => fixture.Traces.Spans.FirstOrDefault(span =>
-            span.Name == "ws send" && span.Attributes.GetValueOrDefault("chatmesh.event_id") == eventId));
+        CollectedSpan send;
+        try
+        {
+            send = await WaitForAsync(() => fixture.Traces.Spans.FirstOrDefault(span =>
+                span.Name == "ws send" && span.Attributes.GetValueOrDefault("chatmesh.event_id") == eventId));
+        }
+        catch (TimeoutException)
+        {
+            var seen = fixture.Traces.Spans.Select(span => $"{span.Service}:{span.Name}").Distinct().Take(40);
+            throw new TimeoutException($"No 'ws send' span for event {eventId}. Spans seen: {string.Join(", ", seen)}");
+        }
+
         string[] expected = ["gateway", "notification", "legacy", "integration"];
-        await WaitForAsync(() => expected.All(service => Trace(send.TraceId).Any(span => span.Service.StartsWith(service, StringComparison.Ordinal))) ? send : null);
+        try
+        {
+            await WaitForAsync(() => expected.All(service => Trace(send.TraceId).Any(span => span.Service.StartsWith(service, StringComparison.Ordinal))) ? send : null);
+        }
+        catch (TimeoutException)
+        {
+            var seen = Trace(send.TraceId).Select(span => $"{span.Service}:{span.Name}").Distinct();
+            throw new TimeoutException($"The trace reached only: {string.Join(", ", seen)}");
+        }
 
         var trace = Trace(send.TraceId);
         Assert.Equal("gateway", send.Service.Split('-')[0]);
@@ -43,7 +61,14 @@ public sealed class TracingTests(ChatMeshAppFixture fixture)
                 return found;
             }
 
-            await Task.Delay(100, deadline.Token);
+            try
+            {
+                await Task.Delay(100, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException("Not within 30 s.");
+            }
         }
     }
 }
