@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.Problems;
 using ChatMesh.Gateway.Api.Events;
 using ChatMesh.Gateway.Api.Messages;
 using ChatMesh.Gateway.Api.ProblemMapping;

@@ -1,9 +1,10 @@
 using ChatMesh.Chat.EventLog;
+using Microsoft.AspNetCore.Http;
 
-namespace ChatMesh.Gateway.Api.ProblemMapping;
+namespace ChatMesh.Chat.Problems;
 
 /// <summary>Turns a refused command (<see cref="ChatException"/>) into its problem details; nothing was written.</summary>
-internal sealed class ChatExceptionFilter : IEndpointFilter
+public sealed class ChatExceptionFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
