@@ -25,9 +25,16 @@ public sealed partial class DeliveryProcessor(
         ArgumentNullException.ThrowIfNull(claim);
         var message = await queue.GetAsync(claim.Endpoint, claim.EventId);
         var endpoint = await endpoints.GetAsync(claim.Endpoint);
-        if (message is null || endpoint is null || !endpoint.Enabled)
+        if (message is null || endpoint is null)
         {
-            // Deleted meanwhile, or turned off: nothing to send; a disabled endpoint's message can be replayed later.
+            // The endpoint was deleted (or the message expired) meanwhile: nothing to send, nothing to keep.
+            await queue.DropAsync(claim);
+            return;
+        }
+
+        if (!endpoint.Enabled)
+        {
+            // Turned off meanwhile: the message fails without an attempt and can be replayed once re-enabled.
             await queue.CompleteAsync(claim, DeliveryOutcome.Failed);
             return;
         }

@@ -93,6 +93,16 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
         return done == 1;
     }
 
+    /// <summary>Forgets a claimed delivery whose endpoint was deleted meanwhile.</summary>
+    public async Task DropAsync(DeliveryClaim claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var batch = Db.CreateTransaction();
+        _ = batch.SortedSetRemoveAsync(WebhookKeys.Due, claim.Member);
+        _ = batch.KeyDeleteAsync([WebhookKeys.Message(claim.Member), WebhookKeys.MessageAttempts(claim.Member)]);
+        await batch.ExecuteAsync();
+    }
+
     /// <summary>Schedules a message again from its first attempt: 0 unknown, 1 scheduled, 2 being delivered now.</summary>
     public async Task<int> ReplayAsync(string endpoint, long eventId)
     {

@@ -48,8 +48,13 @@ internal static class HookRoutes
             return IntegrationProblems.LimitReached("hooks", max);
         }
 
-        // Throws not_member / room_not_found for a room the caller cannot see.
+        // room_not_found for an unknown room; a public room is readable by anyone, so membership is checked on its own.
         var summary = await chat.GetRoomAsync(owner, room, cancellationToken);
+        if (!await chat.IsMemberAsync(owner, summary.Id, cancellationToken))
+        {
+            throw new ChatException(ChatError.NotMember, $"{owner} is not a member of {summary.Id}.");
+        }
+
         if (summary.Kind == RoomKind.Direct)
         {
             throw new ChatException(ChatError.Forbidden, "A direct room takes no hooks: nobody else can join it.");

@@ -5,6 +5,7 @@ using System.Text.Json;
 using ChatMesh.Chat.Webhooks;
 using ChatMesh.EndToEnd.Tests.Api;
 using ChatMesh.EndToEnd.Tests.Overrides;
+using ChatMesh.EndToEnd.Tests.Support;
 
 namespace ChatMesh.EndToEnd.Tests.Webhooks;
 
@@ -36,8 +37,7 @@ public sealed class InboundHookTests(ChatMeshAppFixture fixture)
     }
 
     private static async Task<JsonElement[]> MessagesAsync(WebhookOwner owner) =>
-        [.. (await owner.GetAsync($"/api/rooms/{owner.Room}/messages")).GetProperty("events").EnumerateArray()
-            .Where(e => e.GetProperty("type").GetString() == "message.created")];
+        [.. (await owner.GetAsync($"/api/rooms/{owner.Room}/messages")).GetProperty("messages").EnumerateArray()];
 
     [Fact]
     public async Task A_post_lands_in_the_room_as_the_hooks_bot_once_even_when_repeated()
@@ -49,6 +49,10 @@ public sealed class InboundHookTests(ChatMeshAppFixture fixture)
             Assert.Matches("^/hooks/[A-Za-z0-9_-]{43}$", hook.GetProperty("url").GetString()!);
             var bot = hook.GetProperty("bot").GetString()!;
 
+            await using var socket = await WsClient.ConnectAsync(fixture, owner.Token);
+            await socket.SendAsync(new { type = "subscribe", @ref = "sub" });
+            await socket.WaitForAsync(frame => WsClient.Type(frame) == "subscribed");
+
             using var first = await anonymous.SendAsync(Post(hook, """{"text":"build passed","username":"Jenkins"}""", "build-42"), Cancel);
             var created = await Json.ReadAsync(first, HttpStatusCode.Created);
             using var again = await anonymous.SendAsync(Post(hook, """{"text":"build passed","username":"Jenkins"}""", "build-42"), Cancel);
@@ -57,9 +61,13 @@ public sealed class InboundHookTests(ChatMeshAppFixture fixture)
             Assert.Equal(created.GetProperty("id").GetInt64(), repeated.GetProperty("id").GetInt64());
 
             var message = Assert.Single(await MessagesAsync(owner));
-            Assert.Equal(bot, message.GetProperty("actor").GetString());
-            Assert.Equal("build passed", message.GetProperty("data").GetProperty("text").GetString());
-            Assert.Equal("Jenkins", message.GetProperty("data").GetProperty("username").GetString());
+            Assert.Equal(bot, message.GetProperty("author").GetString());
+            Assert.Equal("build passed", message.GetProperty("text").GetString());
+
+            // Live, the event carries the display name the poster chose.
+            var live = await socket.WaitForAsync(frame => WsClient.Type(frame) == "message.created" && frame.GetProperty("room").GetString() == owner.Room);
+            Assert.Equal(bot, live.GetProperty("actor").GetString());
+            Assert.Equal("Jenkins", live.GetProperty("data").GetProperty("username").GetString());
 
             // The token is a credential: listed hooks never show it.
             var listed = Assert.Single((await owner.GetAsync("/api/webhooks/incoming")).EnumerateArray());
