@@ -20,11 +20,17 @@ public static class IntegrationExtensions
     // (webhook receivers get no ordering guarantee, as with Svix).
     private const int ConsumerConcurrency = 8;
 
+    // Endpoint and hook definitions are small; the inbound hook body has its own configurable cap.
+    private const long MaxApiBodyBytes = 64 * 1024;
+
     /// <summary>The durable shared queue (competing consumers across replicas) that turns each event into deliveries once.</summary>
     public static IBusRegistrationConfigurator AddWebhookConsumer(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<WebhookEventConsumer>().Endpoint(endpoint =>
+        // Redis briefly unreachable must not park an event in the error queue: retry in place (enqueueing is idempotent).
+        bus.AddConsumer<WebhookEventConsumer>((_, consumer) => consumer.UseMessageRetry(retry =>
+                retry.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500))))
+            .Endpoint(endpoint =>
         {
             endpoint.Name = WebhookEventConsumer.QueueName;
             endpoint.ConcurrentMessageLimit = ConsumerConcurrency;
@@ -86,11 +92,13 @@ public static class IntegrationExtensions
         ArgumentNullException.ThrowIfNull(routes);
         var api = routes.MapGroup(IntegrationPaths.Api)
             .RequireAuthorization()
+            .WithRequestBoundary(_ => MaxApiBodyBytes)
             .AddEndpointFilter<ChatExceptionFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapEndpointRoutes();
         api.MapAttemptRoutes();
         api.MapHookRoutes();

@@ -219,4 +219,30 @@ public sealed class OutboundWebhookTests(ChatMeshAppFixture fixture)
         using var document = await owner.Api.GetAsync("/api/webhooks/openapi/v1.json");
         Assert.Contains("/api/webhooks/endpoints", Encoding.UTF8.GetString(await document.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Bad_requests_get_problem_details_with_an_error_code()
+    {
+        using var owner = await WebhookOwner.CreateAsync(fixture, "whbad");
+        using var stranger = await WebhookOwner.CreateAsync(fixture, "whbad2");
+
+        using var malformed = await owner.Api.Client.PostAsync(
+            new Uri("/api/webhooks/endpoints", UriKind.Relative),
+            new StringContent("{not json", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        await Json.ProblemAsync(malformed, HttpStatusCode.BadRequest, "invalid_request");
+
+        using var badType = await owner.Api.PostAsync("/api/webhooks/endpoints", new { url = "http://127.0.0.1:9/x", eventTypes = new[] { "typing" } });
+        await Json.ProblemAsync(badType, HttpStatusCode.BadRequest, "invalid_argument");
+
+        // A room filter may only name rooms the owner is a member of.
+        using var notMine = await owner.Api.PostAsync("/api/webhooks/endpoints", new { url = "http://127.0.0.1:9/x", rooms = new[] { stranger.Room } });
+        await Json.ProblemAsync(notMine, HttpStatusCode.Forbidden, "not_member");
+
+        using var anonymous = ApiUser.CreateCookielessClient(fixture, "web");
+        using var noToken = await anonymous.GetAsync(new Uri("/api/webhooks/endpoints", UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+
+        using var unknown = await owner.Api.GetAsync("/api/webhooks/endpoints/ep_000000000000000000000000/attempts");
+        await Json.ProblemAsync(unknown, HttpStatusCode.NotFound, "endpoint_not_found");
+    }
 }
