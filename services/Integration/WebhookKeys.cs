@@ -10,8 +10,6 @@ internal static class WebhookKeys
 
     public static string UserEndpoints(string user) => $"wh:user:{user}:eps";
 
-    public static string EndpointMessages(string id) => $"wh:ep:{id}:msgs";
-
     public static string EndpointFailed(string id) => $"wh:ep:{id}:failed";
 
     public static string EndpointAttempts(string id) => $"wh:ep:{id}:attempts";

@@ -39,7 +39,7 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
         var member = WebhookKeys.Member(endpoint, eventId);
         var added = (long)await Db.ScriptEvaluateAsync(
             DeliveryScripts.Enqueue,
-            [WebhookKeys.Message(member), WebhookKeys.Due, WebhookKeys.EndpointMessages(endpoint)],
+            [WebhookKeys.Message(member), WebhookKeys.Due],
             [member, Now, json, type, traceParent ?? "", RetentionMs, eventId, endpoint]);
         return added == 1;
     }
@@ -89,7 +89,7 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
         var done = (long)await Db.ScriptEvaluateAsync(
             DeliveryScripts.Complete,
             [WebhookKeys.Message(claim.Member), WebhookKeys.Due, WebhookKeys.InFlight(claim.Endpoint), WebhookKeys.EndpointFailed(claim.Endpoint)],
-            [claim.Member, claim.Lease, name, nextAttempt?.ToUnixTimeMilliseconds() ?? Now, Now, claim.EventId]);
+            [claim.Member, claim.Lease, name, nextAttempt?.ToUnixTimeMilliseconds() ?? Now, Now, claim.EventId, RetentionMs]);
         return done == 1;
     }
 

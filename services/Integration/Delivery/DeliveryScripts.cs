@@ -7,15 +7,13 @@ namespace ChatMesh.Integration.Delivery;
 /// </summary>
 internal static class DeliveryScripts
 {
-    // KEYS: 1 message, 2 due, 3 endpoint messages. ARGV: 1 member, 2 now, 3 json, 4 type, 5 traceparent, 6 retention ms, 7 event id, 8 endpoint.
+    // KEYS: 1 message, 2 due. ARGV: 1 member, 2 now, 3 json, 4 type, 5 traceparent, 6 retention ms, 7 event id, 8 endpoint.
     public const string Enqueue = """
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
         redis.call('HSET', KEYS[1], 'endpoint', ARGV[8], 'event', ARGV[7], 'json', ARGV[3], 'type', ARGV[4], 'trace', ARGV[5],
           'created', ARGV[2], 'attempts', 0, 'status', 'pending', 'next', ARGV[2])
         redis.call('PEXPIRE', KEYS[1], ARGV[6])
         redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-        redis.call('ZADD', KEYS[3], ARGV[2], ARGV[7])
-        redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[6]))
         return 1
         """;
 
@@ -54,7 +52,8 @@ internal static class DeliveryScripts
         return out
         """;
 
-    // KEYS: 1 message, 2 due, 3 inflight, 4 endpoint failed. ARGV: 1 member, 2 lease, 3 outcome, 4 next due ms, 5 now, 6 event id.
+    // KEYS: 1 message, 2 due, 3 inflight, 4 endpoint failed. ARGV: 1 member, 2 lease, 3 outcome, 4 next due ms, 5 now, 6 event id,
+    // 7 retention ms (failures older than that leave the replay index, as their messages expire).
     // Outcomes: ok (delivered), retry (due again at ARGV[4]), fail (exhausted or endpoint off), release (shutdown: not an attempt).
     public const string Complete = """
         if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[2] then return 0 end
@@ -75,6 +74,7 @@ internal static class DeliveryScripts
           redis.call('ZREM', KEYS[2], ARGV[1])
           redis.call('HSET', KEYS[1], 'status', 'failed', 'next', 0)
           redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+          redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[7]))
         end
         return 1
         """;

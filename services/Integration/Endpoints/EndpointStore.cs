@@ -41,7 +41,7 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
         _ = batch.KeyDeleteAsync(
         [
             WebhookKeys.Endpoint(endpoint.Id), WebhookKeys.EndpointAttempts(endpoint.Id), WebhookKeys.EndpointFailed(endpoint.Id),
-            WebhookKeys.EndpointMessages(endpoint.Id), WebhookKeys.InFlight(endpoint.Id),
+            WebhookKeys.InFlight(endpoint.Id),
         ]);
         _ = batch.SetRemoveAsync(WebhookKeys.UserEndpoints(endpoint.Owner), endpoint.Id);
         _ = batch.SetRemoveAsync(WebhookKeys.AllEndpoints, endpoint.Id);
