@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ChatMesh.Integration.Tests.Delivery;
 
 /// <summary>The Redis delivery schedule against a real redis-server: dedupe, claims, crash recovery, per-endpoint caps, replay.</summary>
+[Collection(nameof(DeliveryScheduleCollection))]
 public sealed class DeliveryQueueTests(RedisServerFixture redis)
 {
     private sealed class ManualClock(DateTimeOffset start) : TimeProvider
