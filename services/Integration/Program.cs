@@ -1,12 +1,24 @@
+using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Hosting;
+using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Outbox;
+using ChatMesh.Integration.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddChatInfrastructure();
+builder.AddChatInfrastructure(bus => bus.AddWebhookConsumer());
+builder.AddChatDomain();
+builder.Services.AddChatOutboxPublisher();
+builder.AddChatAuthentication();
+builder.AddIntegration();
 
 var app = builder.Build();
 
+// Unhandled failures and bodiless error answers get problem details with an 'error' code too.
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.MapDefaultEndpoints();
+app.MapIntegration();
 
 app.Run();

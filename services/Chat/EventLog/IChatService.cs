@@ -33,6 +33,12 @@ public interface IChatService
 
     Task<CommitResult> PostMessageAsync(string actor, string room, string text, long? replyTo, string? idempotencyKey, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Posts as a bot that is a member of the room in its own right (an inbound webhook's <c>hook-…</c> id). The event is an
+    /// ordinary <c>message.created</c> whose <c>data.username</c> carries the display name the poster chose, when given.
+    /// </summary>
+    Task<CommitResult> PostBotMessageAsync(string bot, string room, string text, string? username, string? idempotencyKey, CancellationToken cancellationToken);
+
     Task<CommitResult> EditMessageAsync(string actor, string room, long messageId, string text, CancellationToken cancellationToken);
 
     Task<CommitResult> DeleteMessageAsync(string actor, string room, long messageId, CancellationToken cancellationToken);

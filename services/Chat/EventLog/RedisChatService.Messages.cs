@@ -9,7 +9,24 @@ namespace ChatMesh.Chat.EventLog;
 /// <summary>Messages, reactions and read cursors.</summary>
 public sealed partial class RedisChatService
 {
-    public async Task<CommitResult> PostMessageAsync(string actor, string room, string text, long? replyTo, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>Longest display name a bot may post under.</summary>
+    public const int MaxBotUsernameLength = 80;
+
+    public Task<CommitResult> PostMessageAsync(string actor, string room, string text, long? replyTo, string? idempotencyKey, CancellationToken cancellationToken) =>
+        PostAsync(actor, room, text, replyTo, idempotencyKey, username: null, cancellationToken);
+
+    public Task<CommitResult> PostBotMessageAsync(string bot, string room, string text, string? username, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (username is not null && (username.Length is 0 or > MaxBotUsernameLength || username.Any(char.IsControl)))
+        {
+            throw new ChatException(ChatError.InvalidArgument, $"username must be 1 to {MaxBotUsernameLength} characters without control characters.");
+        }
+
+        return PostAsync(bot, room, text, replyTo: null, idempotencyKey, username, cancellationToken);
+    }
+
+    private async Task<CommitResult> PostAsync(
+        string actor, string room, string text, long? replyTo, string? idempotencyKey, string? username, CancellationToken cancellationToken)
     {
         ChatIds.RequireUser(actor, "actor");
         ChatIds.RequireRoom(room);
@@ -30,6 +47,10 @@ public sealed partial class RedisChatService
         var created = EventJsonBuilder.Start(ChatEventTypes.MessageCreated, room, actor, now);
         created.NumberHole("messageId");
         created.Data.WriteString("text"u8, text);
+        if (username is not null)
+        {
+            created.Data.WriteString("username"u8, username);
+        }
         if (replyTo is { } parent)
         {
             created.Data.WriteNumber("replyTo"u8, parent);

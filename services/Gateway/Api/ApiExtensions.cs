@@ -4,7 +4,6 @@ using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Gateway.Api.Events;
 using ChatMesh.Gateway.Api.Messages;
-using ChatMesh.Gateway.Api.ProblemMapping;
 using ChatMesh.Gateway.Api.Rooms;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -57,7 +56,7 @@ public static class ApiExtensions
 
         var api = endpoints.MapGroup(ApiPaths.Prefix)
             .RequireAuthorization()
-            .WithRequestBoundary()
+            .WithRequestBoundary(services => services.GetRequiredService<IOptions<ChatApiOptions>>().Value.MaxRequestBodyBytes)
             .AddEndpointFilter<ChatExceptionFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

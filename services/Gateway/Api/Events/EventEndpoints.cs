@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Problems;
 using ChatMesh.Gateway.Api.ProblemMapping;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

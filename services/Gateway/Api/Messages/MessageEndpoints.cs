@@ -2,6 +2,7 @@ using System.Security.Claims;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.Messages;
+using ChatMesh.Chat.Problems;
 using ChatMesh.Gateway.Api.ProblemMapping;
 using ChatMesh.Gateway.Api.Rooms;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,3 +1,4 @@
+using ChatMesh.Chat.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatMesh.Gateway.Api.ProblemMapping;

@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Problems;
 using ChatMesh.Chat.Rooms;
-using ChatMesh.Gateway.Api.ProblemMapping;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatMesh.Gateway.Api.Rooms;

@@ -1,32 +1,37 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 
-namespace ChatMesh.Gateway.Api.ProblemMapping;
+namespace ChatMesh.Chat.Problems;
 
 /// <summary>
-/// Wraps every API endpoint's request delegate: caps the body at <see cref="ChatApiOptions.MaxRequestBodyBytes"/> and gives
+/// Wraps every API endpoint's request delegate: caps the body at the service's limit (the gateway's
+/// <c>Gateway:Api:MaxRequestBodyBytes</c>, the integration service's own) and gives
 /// the framework's own refusals (bad JSON, wrong content type, missing body, unparsable route or query value, body too
 /// large) a problem details body. Parameter binding runs before endpoint filters, so a filter cannot see these; the
 /// framework either sets the status with an empty body or, when <c>RouteHandlerOptions.ThrowOnBadRequest</c> is on
 /// (the Development default), throws <see cref="BadHttpRequestException"/>. Both cases are handled here.
 /// </summary>
-internal static class RequestBoundary
+public static class RequestBoundary
 {
-    public static TBuilder WithRequestBoundary<TBuilder>(this TBuilder builder)
+    /// <param name="builder">The endpoints (usually a route group) to wrap.</param>
+    /// <param name="maxBodyBytes">The body cap, read per request from the request's services (options can be reloaded).</param>
+    public static TBuilder WithRequestBoundary<TBuilder>(this TBuilder builder, Func<IServiceProvider, long> maxBodyBytes)
         where TBuilder : IEndpointConventionBuilder
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(maxBodyBytes);
         builder.Add(endpoint =>
         {
             var inner = endpoint.RequestDelegate
                 ?? throw new InvalidOperationException($"Endpoint '{endpoint.DisplayName}' has no request delegate.");
-            endpoint.RequestDelegate = context => InvokeAsync(context, inner);
+            endpoint.RequestDelegate = context => InvokeAsync(context, inner, maxBodyBytes(context.RequestServices));
         });
         return builder;
     }
 
-    private static async Task InvokeAsync(HttpContext context, RequestDelegate inner)
+    private static async Task InvokeAsync(HttpContext context, RequestDelegate inner, long maxBytes)
     {
-        var maxBytes = context.RequestServices.GetRequiredService<IOptions<ChatApiOptions>>().Value.MaxRequestBodyBytes;
 
         // Kestrel enforces the cap while the body is read, also for a chunked body that declares no length.
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();

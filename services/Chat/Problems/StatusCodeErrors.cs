@@ -1,10 +1,12 @@
-namespace ChatMesh.Gateway.Api.ProblemMapping;
+using Microsoft.AspNetCore.Http;
+
+namespace ChatMesh.Chat.Problems;
 
 /// <summary>
 /// Gives problem details that ASP.NET Core writes itself (status code pages for bodiless 404/405/415 and the like) the
 /// same <c>error</c> extension as ours, so a client can always switch on <c>error</c>. An existing code is kept.
 /// </summary>
-internal static class StatusCodeErrors
+public static class StatusCodeErrors
 {
     public static void Customize(ProblemDetailsContext context)
     {

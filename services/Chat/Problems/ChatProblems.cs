@@ -1,8 +1,9 @@
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http;
 
-namespace ChatMesh.Gateway.Api.ProblemMapping;
+namespace ChatMesh.Chat.Problems;
 
 /// <summary>
 /// Builds the RFC 9457 bodies of every API error, each with the stable <c>error</c> extension clients switch on. The

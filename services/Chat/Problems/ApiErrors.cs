@@ -1,8 +1,8 @@
-namespace ChatMesh.Gateway.Api.ProblemMapping;
+namespace ChatMesh.Chat.Problems;
 
 /// <summary>
-/// The <c>error</c> codes the API adds to the chat domain's own (<see cref="Chat.EventLog.ChatException.Code"/>)
-/// and to the auth codes (<see cref="Chat.Identity.ChatAuthErrors"/>).
+/// The <c>error</c> codes the API adds to the chat domain's own (<see cref="EventLog.ChatException.Code"/>)
+/// and to the auth codes (<see cref="Identity.ChatAuthErrors"/>).
 /// </summary>
 public static class ApiErrors
 {
@@ -12,7 +12,7 @@ public static class ApiErrors
     /// <summary>400: a well-formed value out of range (a query <c>limit</c>, a negative cursor).</summary>
     public const string InvalidArgument = "invalid_argument";
 
-    /// <summary>413: the body is larger than <c>Gateway:Api:MaxRequestBodyBytes</c>.</summary>
+    /// <summary>413: the body is larger than the service's body cap (e.g. <c>Gateway:Api:MaxRequestBodyBytes</c>).</summary>
     public const string PayloadTooLarge = "payload_too_large";
 
     /// <summary>415: a body that is not <c>application/json</c> (refused by routing before the endpoint runs).</summary>

@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatMesh.Integration.Delivery;
+
+/// <summary>One claimed delivery: the member <c>{endpoint}:{event}</c>, the claim's lease and the attempt number (1-based).</summary>
+public sealed record DeliveryClaim(string Endpoint, long EventId, string Lease, int Attempt)
+{
+    public string Member => WebhookKeys.Member(Endpoint, EventId);
+}
+
+/// <summary>A pending message as stored: the event's wire bytes, its type and the trace it belongs to.</summary>
+public sealed record DeliveryMessage(string Endpoint, long EventId, string Type, byte[] Json, string? TraceParent, string Status, int Attempts);
+
+/// <summary>How a claimed delivery ended.</summary>
+public enum DeliveryOutcome
+{
+    Succeeded,
+    Retry,
+    Failed,
+
+    /// <summary>Shutdown interrupted it: due again at once, and the attempt does not count.</summary>
+    Released,
+}
+
+/// <summary>The durable delivery schedule in Redis (see <see cref="DeliveryScripts"/>): enqueue, claim, complete, replay.</summary>
+public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<IntegrationOptions> options, TimeProvider time)
+{
+    private IDatabase Db => redis.GetDatabase();
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private long RetentionMs => (long)options.Value.Attempts.Retention.TotalMilliseconds;
+
+    /// <summary>Schedules the event for the endpoint now; false when it already was (a redelivered bus message).</summary>
+    public async Task<bool> EnqueueAsync(string endpoint, long eventId, string type, ReadOnlyMemory<byte> json, string? traceParent)
+    {
+        var member = WebhookKeys.Member(endpoint, eventId);
+        var added = (long)await Db.ScriptEvaluateAsync(
+            DeliveryScripts.Enqueue,
+            [WebhookKeys.Message(member), WebhookKeys.Due],
+            [member, Now, json, type, traceParent ?? "", RetentionMs, eventId, endpoint]);
+        return added == 1;
+    }
+
+    /// <summary>Claims up to <paramref name="max"/> due deliveries, respecting each endpoint's concurrency cap.</summary>
+    public async Task<IReadOnlyList<DeliveryClaim>> ClaimAsync(int max)
+    {
+        var delivery = options.Value.Delivery;
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
+            DeliveryScripts.Claim,
+            [WebhookKeys.Due],
+            [Now, max, Math.Max(64, max * 8), (long)delivery.VisibilityTimeout.TotalMilliseconds, delivery.MaxConcurrencyPerEndpoint,
+                (long)delivery.CapDeferral.TotalMilliseconds, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))]))!;
+        var claims = new List<DeliveryClaim>(result.Length / 3);
+        for (var i = 0; i + 2 < result.Length; i += 3)
+        {
+            var member = result[i].ToString();
+            var colon = member.IndexOf(':', StringComparison.Ordinal);
+            claims.Add(new DeliveryClaim(member[..colon], long.Parse(member[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+                result[i + 1].ToString(), (int)result[i + 2]));
+        }
+
+        return claims;
+    }
+
+    public async Task<DeliveryMessage?> GetAsync(string endpoint, long eventId)
+    {
+        var values = await Db.HashGetAsync(
+            WebhookKeys.Message(WebhookKeys.Member(endpoint, eventId)), ["type", "json", "trace", "status", "attempts"]);
+        return values[1].IsNull
+            ? null
+            : new DeliveryMessage(endpoint, eventId, values[0].ToString(), (byte[])values[1]!,
+                values[2].IsNullOrEmpty ? null : values[2].ToString(), values[3].ToString(), (int)values[4]);
+    }
+
+    /// <summary>Ends a claim; false when the claim was lost (its visibility ran out and another worker took it).</summary>
+    public async Task<bool> CompleteAsync(DeliveryClaim claim, DeliveryOutcome outcome, DateTimeOffset? nextAttempt = null)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var name = outcome switch
+        {
+            DeliveryOutcome.Succeeded => "ok",
+            DeliveryOutcome.Retry => "retry",
+            DeliveryOutcome.Released => "release",
+            _ => "fail",
+        };
+        var done = (long)await Db.ScriptEvaluateAsync(
+            DeliveryScripts.Complete,
+            [WebhookKeys.Message(claim.Member), WebhookKeys.Due, WebhookKeys.InFlight(claim.Endpoint), WebhookKeys.EndpointFailed(claim.Endpoint)],
+            [claim.Member, claim.Lease, name, nextAttempt?.ToUnixTimeMilliseconds() ?? Now, Now, claim.EventId, RetentionMs]);
+        return done == 1;
+    }
+
+    /// <summary>Forgets a claimed delivery whose endpoint was deleted meanwhile.</summary>
+    public async Task DropAsync(DeliveryClaim claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var batch = Db.CreateTransaction();
+        _ = batch.SortedSetRemoveAsync(WebhookKeys.Due, claim.Member);
+        _ = batch.KeyDeleteAsync([WebhookKeys.Message(claim.Member), WebhookKeys.MessageAttempts(claim.Member)]);
+        await batch.ExecuteAsync();
+    }
+
+    /// <summary>Schedules a message again from its first attempt: 0 unknown, 1 scheduled, 2 being delivered now.</summary>
+    public async Task<int> ReplayAsync(string endpoint, long eventId)
+    {
+        var member = WebhookKeys.Member(endpoint, eventId);
+        return (int)(long)await Db.ScriptEvaluateAsync(
+            DeliveryScripts.Replay,
+            [WebhookKeys.Message(member), WebhookKeys.Due, WebhookKeys.EndpointFailed(endpoint)],
+            [member, Now, eventId, RetentionMs]);
+    }
+
+    /// <summary>Replays every message of the endpoint that failed at or after <paramref name="since"/>; returns how many.</summary>
+    public async Task<int> ReplayFailedAsync(string endpoint, DateTimeOffset since)
+    {
+        var failed = await Db.SortedSetRangeByScoreAsync(WebhookKeys.EndpointFailed(endpoint), since.ToUnixTimeMilliseconds());
+        var count = 0;
+        foreach (var eventId in failed)
+        {
+            if (await ReplayAsync(endpoint, (long)eventId) == 1)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Deliveries due now or later, for tests and diagnostics.</summary>
+    public Task<long> PendingAsync() => Db.SortedSetLengthAsync(WebhookKeys.Due);
+}

@@ -1,0 +1,28 @@
+namespace ChatMesh.EndToEnd.Tests.Overrides;
+
+/// <summary>
+/// The integration service under test: loopback allow-listed (the test receivers listen on 127.0.0.1), plain http allowed,
+/// a short timeout and retry schedule so retries happen within a test, and a low inbound rate limit.
+/// </summary>
+public sealed class IntegrationOverrides : IServiceOverrides
+{
+    public const int DeliveryTimeoutSeconds = 4;
+    public const int MaxConcurrencyPerEndpoint = 2;
+    public const int HookPerMinute = 5;
+    public const int HookMaxBodyBytes = 8192;
+
+    public string Resource => "integration";
+
+    public IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
+    {
+        ["Integration__Ssrf__AllowedRanges__0"] = "127.0.0.0/8",
+        ["Integration__Ssrf__RequireHttps"] = "false",
+        ["Integration__Delivery__Timeout"] = $"00:00:0{DeliveryTimeoutSeconds}",
+        ["Integration__Delivery__VisibilityTimeout"] = "00:00:20",
+        ["Integration__Delivery__RetrySchedule"] = "0s,300ms,300ms,300ms",
+        ["Integration__Delivery__MaxRetryAfter"] = "00:00:10",
+        ["Integration__Delivery__MaxConcurrencyPerEndpoint"] = $"{MaxConcurrencyPerEndpoint}",
+        ["Integration__Inbound__PerMinute"] = $"{HookPerMinute}",
+        ["Integration__Inbound__MaxBodyBytes"] = $"{HookMaxBodyBytes}",
+    };
+}
