@@ -17,6 +17,7 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     private readonly ConnectionSender _sender;
     private readonly FrameRateLimiter _rateLimiter;
     private readonly FrameHandler _handler;
+    private const int SmallBufferBytes = 1024;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -141,16 +142,34 @@ internal sealed partial class ChatConnection : IAsyncDisposable
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes);
+        // An idle connection holds only a small buffer; a larger message borrows a bigger one (up to MaxFrameBytes)
+        // just while it is read.
+        var small = Math.Min(SmallBufferBytes, _options.MaxFrameBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(small);
         try
         {
             while (true)
             {
+                if (buffer.Length > small)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(small);
+                }
+
                 var count = 0;
                 ValueWebSocketReceiveResult result;
                 do
                 {
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count, _options.MaxFrameBytes - count), cancellationToken);
+                    if (count == buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 4, _options.MaxFrameBytes));
+                        buffer.AsSpan(0, count).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    var room = Math.Min(buffer.Length, _options.MaxFrameBytes) - count;
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count, room), cancellationToken);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         return;

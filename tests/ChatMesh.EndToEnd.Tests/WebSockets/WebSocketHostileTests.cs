@@ -115,6 +115,23 @@ public sealed class WebSocketHostileTests(ChatMeshAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_frame_just_under_the_limit_is_accepted()
+    {
+        using var alice = await ChatUser.SignInAsync(fixture, "alice");
+        var room = await alice.CreateRoomAsync();
+        await using var ws = await WsClient.ConnectAsync(fixture, alice.Token);
+        var text = new string('y', 3999);
+
+        // ~4 KB plus the frame's JSON: bigger than the connection's idle buffer, within the test's 8 KiB limit.
+        await ws.SendAsync(new { type = "send", @ref = "big", room, text });
+
+        var ack = await ws.WaitForAsync(frame => WsClient.Type(frame) is "ack" or "error");
+        Assert.Equal("ack", WsClient.Type(ack));
+        using var history = await alice.GetJsonAsync($"/api/rooms/{room}/messages");
+        Assert.Equal(text, history.RootElement.GetProperty("messages")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task A_flood_gets_rate_limited_error_frames_then_close_1008()
     {
         using var alice = await ChatUser.SignInAsync(fixture, "alice");
