@@ -55,8 +55,9 @@ public sealed class GatewayRestartTests(ChatMeshAppFixture fixture)
         await restart;
 
         // Bob lost his connection in the restart; he resumes from the last event he saw.
-        var lastSeen = bobWs.Events.Select(frame => frame.GetProperty("id").GetInt64()).DefaultIfEmpty(0).Max();
+        // Close first, then read what arrived: the last id a client processed is its resume point.
         await bobWs.DisposeAsync();
+        var lastSeen = bobWs.Events.Select(frame => frame.GetProperty("id").GetInt64()).DefaultIfEmpty(0).Max();
         await using var resumed = await ReconnectAsync(bob.Token);
         await resumed.SendAsync(new { type = "subscribe", after = lastSeen });
         await resumed.WaitForAsync(frame => WsClient.Type(frame) == "subscribed", TimeSpan.FromSeconds(60));
