@@ -12,5 +12,7 @@ public sealed class GatewayOverrides : IServiceOverrides
         ["Gateway__WebSocket__MaxConnectionsPerUser"] = MaxConnectionsPerUser.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Gateway__WebSocket__MaxFrameBytes"] = "8192",
         ["Gateway__WebSocket__MaxQueuedFrames"] = "64",
+        // Stopping a gateway waits for clients to answer its close; keep the restart test's stop short.
+        ["Gateway__WebSocket__CloseTimeout"] = "00:00:02",
     };
 }

@@ -171,6 +171,10 @@ public sealed class WsClient : IAsyncDisposable
                 {
                     CloseStatus = result.CloseStatus;
                     CloseDescription = result.CloseStatusDescription;
+
+                    // Answer the close, as a well-behaved client does, so the server is not left waiting.
+                    using var answer = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", answer.Token);
                     return;
                 }
 

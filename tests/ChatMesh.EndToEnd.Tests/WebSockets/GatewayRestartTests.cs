@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using ChatMesh.EndToEnd.Tests.Support;
 
 namespace ChatMesh.EndToEnd.Tests.WebSockets;
@@ -25,7 +26,7 @@ public sealed class GatewayRestartTests(ChatMeshAppFixture fixture)
 
         var keys = Enumerable.Range(0, Messages).Select(i => $"restart-{Guid.NewGuid():N}-{i}").ToArray();
         var acked = new Dictionary<string, long>();
-        Task? restart = null;
+        Task<ExecuteCommandResult>? restart = null;
         var aliceWs = await WsClient.ConnectAsync(fixture, alice.Token);
         while (acked.Count < Messages)
         {
@@ -38,7 +39,7 @@ public sealed class GatewayRestartTests(ChatMeshAppFixture fixture)
                     acked[key] = ack.GetProperty("id").GetInt64();
                     if (acked.Count == Messages / 3)
                     {
-                        restart ??= fixture.App.ResourceCommands.ExecuteCommandAsync("gateway", "resource-restart", TestContext.Current.CancellationToken);
+                        restart ??= fixture.App.ResourceCommands.ExecuteCommandAsync(Gateway(), "resource-restart", TestContext.Current.CancellationToken);
                     }
                 }
             }
@@ -52,7 +53,8 @@ public sealed class GatewayRestartTests(ChatMeshAppFixture fixture)
 
         await aliceWs.DisposeAsync();
         Assert.NotNull(restart);
-        await restart;
+        var restarted = await restart;
+        Assert.True(restarted.Success, $"The gateway restart failed: {restarted.Message}");
 
         // Bob lost his connection in the restart; he resumes from the last event he saw.
         // Close first, then read what arrived: the last id a client processed is its resume point.
@@ -72,6 +74,10 @@ public sealed class GatewayRestartTests(ChatMeshAppFixture fixture)
         var texts = history.RootElement.GetProperty("messages").EnumerateArray().Select(message => message.GetProperty("text").GetString()!).ToList();
         Assert.Equal(keys.Order(), texts.Order());
     }
+
+    /// <summary>The gateway resource itself: a command on it runs on every replica (the name alone matches no instance).</summary>
+    private IResource Gateway() =>
+        fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(resource => resource.Name == "gateway");
 
     private async Task<WsClient> ReconnectAsync(string token)
     {
