@@ -30,18 +30,7 @@ public static class ApiExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatApiOptions>, ChatApiOptionsValidator>());
 
-        // Room kinds go on the wire as "public" / "private" / "direct", as in the event JSON.
-        services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddProblemDetails(problems =>
-        {
-            var previous = problems.CustomizeProblemDetails;
-            problems.CustomizeProblemDetails = context =>
-            {
-                previous?.Invoke(context);
-                StatusCodeErrors.Customize(context);
-            };
-        });
+        services.AddChatProblemDetails();
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer<ChatApiDocumentTransformer>());
         return builder;
     }

@@ -66,17 +66,7 @@ public static class IntegrationExtensions
         services.AddHostedService<DeliveryDispatcher>();
         services.AddSingleton<InboundHookStore>();
 
-        services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddProblemDetails(problems =>
-        {
-            var previous = problems.CustomizeProblemDetails;
-            problems.CustomizeProblemDetails = context =>
-            {
-                previous?.Invoke(context);
-                StatusCodeErrors.Customize(context);
-            };
-        });
+        services.AddChatProblemDetails();
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "ChatMesh webhooks API";

@@ -33,18 +33,7 @@ public static class LegacyExtensions
         services.AddSingleton<PollMetrics>();
         services.AddSingleton<PollRequestBoundary>();
 
-        // Room kinds go on the wire as "public" / "private" / "direct", as in the REST API and the event JSON.
-        services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddProblemDetails(problems =>
-        {
-            var previous = problems.CustomizeProblemDetails;
-            problems.CustomizeProblemDetails = context =>
-            {
-                previous?.Invoke(context);
-                PollProblems.AddStatusCodeError(context);
-            };
-        });
+        services.AddChatProblemDetails();
         return builder;
     }
 

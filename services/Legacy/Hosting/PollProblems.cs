@@ -22,24 +22,4 @@ internal static class PollProblems
     public static ProblemHttpResult UnsupportedMediaType() =>
         ChatProblemDetails.Create(StatusCodes.Status415UnsupportedMediaType, PollErrors.UnsupportedMediaType,
             "Send the body as application/json or application/x-www-form-urlencoded.");
-
-    /// <summary>The <c>error</c> code for answers ASP.NET Core writes itself (unknown route, wrong method, failures).</summary>
-    public static void AddStatusCodeError(ProblemDetailsContext context)
-    {
-        var extensions = context.ProblemDetails.Extensions;
-        var code = context.ProblemDetails.Status switch
-        {
-            StatusCodes.Status400BadRequest => PollErrors.InvalidRequest,
-            StatusCodes.Status404NotFound => PollErrors.NotFound,
-            StatusCodes.Status405MethodNotAllowed => PollErrors.MethodNotAllowed,
-            StatusCodes.Status413PayloadTooLarge => PollErrors.PayloadTooLarge,
-            StatusCodes.Status415UnsupportedMediaType => PollErrors.UnsupportedMediaType,
-            StatusCodes.Status500InternalServerError => PollErrors.Internal,
-            _ => null,
-        };
-        if (code is not null && !extensions.ContainsKey(ChatProblemDetails.ErrorExtension))
-        {
-            extensions[ChatProblemDetails.ErrorExtension] = code;
-        }
-    }
 }

@@ -1,0 +1,29 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatMesh.Chat.Problems;
+
+public static class ChatProblemDetailsExtensions
+{
+    /// <summary>
+    /// What every HTTP API of ChatMesh shares: enums on the wire in camelCase (room kinds as "public" / "private" /
+    /// "direct", as in the event JSON), and problem details that always carry an <c>error</c> code, including the ones
+    /// ASP.NET Core writes itself (see <see cref="StatusCodeErrors"/>).
+    /// </summary>
+    public static IServiceCollection AddChatProblemDetails(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddProblemDetails(problems =>
+        {
+            var previous = problems.CustomizeProblemDetails;
+            problems.CustomizeProblemDetails = context =>
+            {
+                previous?.Invoke(context);
+                StatusCodeErrors.Customize(context);
+            };
+        });
+        return services;
+    }
+}
