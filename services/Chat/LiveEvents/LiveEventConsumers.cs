@@ -3,13 +3,13 @@ using MassTransit;
 
 namespace ChatMesh.Chat.LiveEvents;
 
-/// <summary>Feeds logged events from this instance's live queue into the hub.</summary>
-public sealed class ChatEventConsumer(LiveEventHub hub) : IConsumer<ChatEventPublished>
+/// <summary>Feeds batches of logged events from this instance's live queue into the hub.</summary>
+public sealed class ChatEventBatchConsumer(LiveEventHub hub) : IConsumer<ChatEventBatchPublished>
 {
-    public Task Consume(ConsumeContext<ChatEventPublished> context)
+    public Task Consume(ConsumeContext<ChatEventBatchPublished> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return hub.DeliverAsync(context.Message, context.CancellationToken).AsTask();
+        return hub.DeliverAsync(context.Message.Events, context.CancellationToken).AsTask();
     }
 }
 

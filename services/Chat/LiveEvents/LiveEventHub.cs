@@ -31,24 +31,37 @@ public sealed partial class LiveEventHub(
     public long LastDispatchedId => Interlocked.Read(ref _lastDispatchedId);
 
     /// <summary>Dispatches one logged event from the bus, after any events missing before it.</summary>
-    public async ValueTask DeliverAsync(ChatEventPublished published, CancellationToken cancellationToken)
+    public ValueTask DeliverAsync(ChatEventPublished published, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(published);
+        return DeliverAsync([published], cancellationToken);
+    }
+
+    /// <summary>
+    /// Dispatches a batch of logged events from the bus (oldest first), each after any events missing before it;
+    /// ids already dispatched are dropped.
+    /// </summary>
+    public async ValueTask DeliverAsync(IReadOnlyList<ChatEventPublished> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
         await _ordering.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var last = LastDispatchedId;
-            if (published.Id <= last)
+            foreach (var published in batch)
             {
-                // Published twice around a publisher failover, or already dispatched by a gap repair.
-                metrics.DuplicateDropped();
-                return;
+                var last = LastDispatchedId;
+                if (published.Id <= last)
+                {
+                    // Published twice around a publisher failover, or already dispatched by a gap repair.
+                    metrics.DuplicateDropped();
+                    continue;
+                }
+                if (last > 0 && published.Id > last + 1)
+                {
+                    await RepairAsync(last + 1, published.Id - 1).ConfigureAwait(false);
+                }
+                DispatchLogged(published);
             }
-            if (last > 0 && published.Id > last + 1)
-            {
-                await RepairAsync(last + 1, published.Id - 1).ConfigureAwait(false);
-            }
-            DispatchLogged(published);
         }
         finally
         {
@@ -66,10 +79,10 @@ public sealed partial class LiveEventHub(
 
     private void DispatchLogged(ChatEventPublished published)
     {
-        // A child of the consume span (and so of the action that committed the event): which instance handed it to how many.
-        using var activity = ChatTelemetry.Source.StartActivity("live dispatch", ActivityKind.Internal);
-        activity?.SetTag("chatmesh.event_id", published.Id);
-        activity?.SetTag("chatmesh.room", published.Room);
+        // Part of the trace of the action that committed the event: which instance handed it to how many.
+        using var span = ChatTelemetry.StartContinuing("live dispatch", ActivityKind.Internal, published.TraceParent);
+        span.Activity?.SetTag("chatmesh.event_id", published.Id);
+        span.Activity?.SetTag("chatmesh.room", published.Room);
         var liveEvent = new LiveEvent(published.Id, published.Type, published.Room, published.User, published.Json);
         if (published.User is not null)
         {

@@ -7,12 +7,14 @@ namespace ChatMesh.Chat.Outbox;
 internal sealed class OutboxMetrics
 {
     private readonly Counter<long> _published;
+    private readonly Counter<long> _messages;
     private long _lag = -1;
 
     public OutboxMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(Extensions.ChatMeshTelemetryName);
         _published = meter.CreateCounter<long>("chatmesh.outbox.published", "{event}", "Outbox entries published to the bus by this instance.");
+        _messages = meter.CreateCounter<long>("chatmesh.outbox.messages", "{message}", "Bus messages (batches of consecutive events) published by this instance.");
         meter.CreateObservableGauge(
             "chatmesh.outbox.lag",
             ObserveLag,
@@ -21,6 +23,8 @@ internal sealed class OutboxMetrics
     }
 
     public void Published(int count) => _published.Add(count);
+
+    public void MessagePublished() => _messages.Add(1);
 
     public void SetLag(long lag) => Interlocked.Exchange(ref _lag, Math.Max(lag, 0));
 

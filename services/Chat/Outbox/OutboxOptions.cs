@@ -16,6 +16,12 @@ public sealed class OutboxOptions
     /// <summary>The most outbox entries read and published per batch; progress is recorded once per batch.</summary>
     public int BatchSize { get; set; } = 256;
 
+    /// <summary>
+    /// The most event JSON bytes put in one bus message; a read batch is split into messages under this size (an event
+    /// larger than it travels alone). Bigger messages mean fewer broker round trips when the outbox is busy.
+    /// </summary>
+    public int MaxBatchBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Published entries kept in the outbox below the last published id, so instances can repair gaps from it.</summary>
     public int RetainPublished { get; set; } = 10_000;
 
@@ -42,6 +48,10 @@ public sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
         if (options.BatchSize is < 1 or > 10_000)
         {
             failures.Add($"{nameof(OutboxOptions.BatchSize)} must be between 1 and 10000.");
+        }
+        if (options.MaxBatchBytes is < 64 * 1024 or > 64 * 1024 * 1024)
+        {
+            failures.Add($"{nameof(OutboxOptions.MaxBatchBytes)} must be between 64 KiB and 64 MiB.");
         }
         if (options.RetainPublished < 0)
         {

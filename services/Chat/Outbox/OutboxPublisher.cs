@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ChatMesh.Chat.Events;
 using ChatMesh.Chat.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +11,7 @@ using StackExchange.Redis;
 namespace ChatMesh.Chat.Outbox;
 
 /// <summary>
-/// Puts every outbox entry on the bus as <see cref="Events.ChatEventPublished"/>, in id order, from exactly one instance at
+/// Puts every outbox entry on the bus, in <see cref="ChatEventBatchPublished"/> messages of consecutive entries, in id order, from exactly one instance at
 /// a time. Concurrent publishers on several instances would let RabbitMQ interleave their streams, so a consumer could
 /// see id 12 before id 11 and a client resuming "after 12" would miss 11; one leader publishing in id order keeps the bus
 /// in global id order. Leadership is a Redis lease; a new leader resumes after <c>chat:outbox:published</c>,
@@ -24,6 +25,9 @@ public sealed partial class OutboxPublisher(
     IMeterFactory meterFactory,
     ILogger<OutboxPublisher> logger) : BackgroundService
 {
+    // Links kept on one publish span to the other events' traces: enough to navigate, bounded for big batches.
+    private const int MaxLinks = 32;
+
     private readonly OutboxOptions _options = options.Value;
     private readonly OutboxLease _lease = new(redis, NewInstanceId(), options.Value.LeaseDuration);
     private readonly OutboxMetrics _metrics = new(meterFactory);
@@ -148,20 +152,13 @@ public sealed partial class OutboxPublisher(
                     // Renewals have been failing for a whole lease: another instance may already lead.
                     return;
                 }
-                foreach (var published in batch)
+                // One bus message per chunk of consecutive events, each awaited until the broker confirms: the next
+                // chunk is published only after the previous one is confirmed, so the bus stays in id order (starting
+                // publishes together was tried and reordered them), and a busy outbox costs one round trip per chunk,
+                // not per event.
+                foreach (var chunk in Chunk(batch, _options.MaxBatchBytes))
                 {
-                    // Awaited one by one (each until the broker confirms). Starting a batch's publishes together was
-                    // tried and reordered them (a run's first event arrived after its second), and a consumer that
-                    // sees id 2 before id 1 as its first events cannot tell that 1 is missing rather than old.
-                    // Continue the trace of the action that committed the event: MassTransit's send span and every
-                    // consumer's span become its children, so one message is one trace end to end.
-                    using (var activity = ChatTelemetry.StartFromTraceParent("outbox publish", ActivityKind.Producer, published.TraceParent))
-                    {
-                        activity?.SetTag("chatmesh.event_id", published.Id);
-                        activity?.SetTag("chatmesh.event_type", published.Type);
-                        activity?.SetTag("chatmesh.room", published.Room);
-                        await bus.Publish(published, cancellationToken).ConfigureAwait(false);
-                    }
+                    await PublishChunkAsync(chunk, cancellationToken).ConfigureAwait(false);
                 }
                 var newest = batch[^1].Id;
                 var trimBelow = newest - _options.RetainPublished;
@@ -180,6 +177,64 @@ public sealed partial class OutboxPublisher(
                 await Task.Delay(_options.RenewInterval, time, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    private async Task PublishChunkAsync(ChatEventPublished[] chunk, CancellationToken cancellationToken)
+    {
+        // Continue the trace of the action that committed the chunk's first event (with links to the others'): then
+        // MassTransit's send span and every consumer's span join that trace, and a quiet system, where each action's
+        // event travels alone, shows one message as one trace end to end. Consumers continue every other event's own
+        // trace from its stored traceparent.
+        using var activity = ChatTelemetry.StartFromTraceParent("outbox publish", ActivityKind.Producer, chunk[0].TraceParent, LinksOf(chunk));
+        if (activity is not null)
+        {
+            activity.SetTag("chatmesh.event_id", chunk[0].Id);
+            activity.SetTag("chatmesh.event_type", chunk[0].Type);
+            activity.SetTag("chatmesh.room", chunk[0].Room);
+            activity.SetTag("chatmesh.event_count", chunk.Length);
+            activity.SetTag("chatmesh.last_event_id", chunk[^1].Id);
+        }
+        await bus.Publish(new ChatEventBatchPublished(chunk), cancellationToken).ConfigureAwait(false);
+        _metrics.MessagePublished();
+    }
+
+    /// <summary>Splits a read batch into runs whose JSON adds up to at most <paramref name="maxBytes"/> (at least one event each).</summary>
+    internal static IEnumerable<ChatEventPublished[]> Chunk(List<ChatEventPublished> batch, int maxBytes)
+    {
+        var start = 0;
+        var bytes = 0L;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var size = batch[i].Json.Length;
+            if (i > start && bytes + size > maxBytes)
+            {
+                yield return batch.GetRange(start, i - start).ToArray();
+                start = i;
+                bytes = 0;
+            }
+            bytes += size;
+        }
+        if (start < batch.Count)
+        {
+            yield return batch.GetRange(start, batch.Count - start).ToArray();
+        }
+    }
+
+    private static IEnumerable<ActivityLink>? LinksOf(ChatEventPublished[] chunk)
+    {
+        if (chunk.Length == 1 || !ChatTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+        var links = new List<ActivityLink>(Math.Min(chunk.Length - 1, MaxLinks));
+        for (var i = 1; i < chunk.Length && links.Count < MaxLinks; i++)
+        {
+            if (!string.IsNullOrEmpty(chunk[i].TraceParent) && ActivityContext.TryParse(chunk[i].TraceParent, null, out var context))
+            {
+                links.Add(new ActivityLink(context));
+            }
+        }
+        return links;
     }
 
     private bool LeaseStillValid() => time.GetUtcNow().UtcTicks < Volatile.Read(ref _leaseValidUntilTicks);

@@ -35,9 +35,9 @@ public abstract class LiveDeliveryTestBase(RedisProcess redis, RabbitMqServerFix
         GC.SuppressFinalize(this);
     }
 
-    internal async Task<IHost> StartHostAsync(HostRoles roles)
+    internal async Task<IHost> StartHostAsync(HostRoles roles, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var host = await LiveTestHost.StartAsync(redis, rabbit, roles, TestContext.Current.CancellationToken);
+        var host = await LiveTestHost.StartAsync(redis, rabbit, roles, TestContext.Current.CancellationToken, settings);
         _hosts.Add(host);
         return host;
     }

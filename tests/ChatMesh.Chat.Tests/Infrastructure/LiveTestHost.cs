@@ -19,7 +19,8 @@ internal enum HostRoles
 /// <summary>Starts a generic host with a real MassTransit bus on the test RabbitMQ and a client of the test Redis.</summary>
 internal static class LiveTestHost
 {
-    public static async Task<IHost> StartAsync(RedisProcess redis, RabbitMqServerFixture rabbit, HostRoles roles, CancellationToken cancellationToken)
+    public static async Task<IHost> StartAsync(RedisProcess redis, RabbitMqServerFixture rabbit, HostRoles roles, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -31,6 +32,7 @@ internal static class LiveTestHost
             ["Chat:Outbox:RenewInterval"] = "00:00:00.2",
             ["Logging:LogLevel:Default"] = "Warning",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddChatInfrastructure(bus =>
         {
             if (roles.HasFlag(HostRoles.Live))

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMesh.Chat.Tests.LiveEvents;
 
-/// <summary>Live delivery through a real bus, with events put on the bus by the test instead of the outbox publisher.</summary>
+/// <summary>Live delivery through a real bus, with event batches put on the bus by the test instead of the outbox publisher.</summary>
 [Collection(LiveDeliveryCollection.Name)]
 public sealed class LiveEventHubTests(RedisProcess redis, RabbitMqServerFixture rabbit) : LiveDeliveryTestBase(redis, rabbit)
 {
@@ -25,12 +25,11 @@ public sealed class LiveEventHubTests(RedisProcess redis, RabbitMqServerFixture 
 
         // The bus lost 2..4 (say the queue was recreated) and then delivers 1 again.
         var ct = TestContext.Current.CancellationToken;
-        await bus.Publish(events[0], ct);
-        await bus.Publish(events[4], ct);
-        await bus.Publish(events[0], ct);
-        await bus.Publish(events[2], ct);
+        // Within one message and across messages.
+        await bus.Publish(new ChatEventBatchPublished([events[0], events[4], events[0]]), ct);
+        await bus.Publish(new ChatEventBatchPublished([events[2]]), ct);
         var next = await Writer.RoomEventAsync("room-g");
-        await bus.Publish(next, ct);
+        await bus.Publish(new ChatEventBatchPublished([next]), ct);
 
         Assert.Equal([1L, 2, 3, 4, 5, 6], await dave.NextIdsAsync(6));
         Assert.Equal(6, host.Services.GetRequiredService<ILiveEventHub>().LastDispatchedId);
@@ -49,8 +48,8 @@ public sealed class LiveEventHubTests(RedisProcess redis, RabbitMqServerFixture 
         await Database.StreamDeleteAsync(Chat.Outbox.OutboxKeys.Stream, ["2-0"]);
 
         var ct = TestContext.Current.CancellationToken;
-        await bus.Publish(first, ct);
-        await bus.Publish(third, ct);
+        await bus.Publish(new ChatEventBatchPublished([first]), ct);
+        await bus.Publish(new ChatEventBatchPublished([third]), ct);
 
         Assert.Equal([1L, 3], await erin.NextIdsAsync(2));
     }
@@ -72,7 +71,7 @@ public sealed class LiveEventHubTests(RedisProcess redis, RabbitMqServerFixture 
         var home = await Writer.RoomEventAsync("room-home");
         foreach (var published in new[] { before, joined, message, left, after, home })
         {
-            await bus.Publish(published, ct);
+            await bus.Publish(new ChatEventBatchPublished([published]), ct);
         }
 
         var received = await frank.NextIdsAsync(4);

@@ -22,6 +22,18 @@ public sealed class OutboxOptionsTests
     }
 
     [Theory]
+    [InlineData(64 * 1024 - 1)]
+    [InlineData(64 * 1024 * 1024 + 1)]
+    [InlineData(0)]
+    public void A_max_batch_size_in_bytes_out_of_range_is_refused(int maxBatchBytes)
+    {
+        var result = new OutboxOptionsValidator().Validate(null, new OutboxOptions { MaxBatchBytes = maxBatchBytes });
+
+        Assert.True(result.Failed);
+        Assert.Contains(nameof(OutboxOptions.MaxBatchBytes), result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("1-0", 1)]
     [InlineData("1234567890123-0", 1234567890123)]
     [InlineData("x-0", 0)]
