@@ -116,16 +116,24 @@ public sealed partial class ConnectionRegistry(
 
     private async Task RefreshAsync(PresenceOptions settings)
     {
+        // One script per few hundred connections instead of one per connection: at 10,000 idle connections that is
+        // 20 round trips per refresh, not 10,000.
         var database = redis.GetDatabase();
-        var expiry = (time.GetUtcNow() + settings.ConnectionTtl).ToUnixTimeMilliseconds();
-        await Task.WhenAll(_open.Select(open => PresenceScripts.Refresh.EvaluateAsync(database, new
+        RedisKey[] index = [PresenceScripts.IndexKey];
+        var expiry = (RedisValue)(time.GetUtcNow() + settings.ConnectionTtl).ToUnixTimeMilliseconds();
+        var refreshes = new List<Task>();
+        foreach (var chunk in _open.Chunk(PresenceScripts.RefreshBatch))
         {
-            key = PresenceScripts.UserKey(open.Value),
-            index = (RedisKey)PresenceScripts.IndexKey,
-            expiry,
-            connection = open.Key,
-            user = open.Value,
-        })));
+            var arguments = new RedisValue[1 + (chunk.Length * 2)];
+            arguments[0] = expiry;
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                arguments[1 + (i * 2)] = chunk[i].Value;
+                arguments[2 + (i * 2)] = chunk[i].Key;
+            }
+            refreshes.Add(database.ScriptEvaluateAsync(PresenceScripts.RefreshMany, index, arguments));
+        }
+        await Task.WhenAll(refreshes);
     }
 
     private async Task SweepAsync(CancellationToken cancellationToken)

@@ -22,12 +22,21 @@ internal static class PresenceScripts
         return live
         """);
 
-    /// <summary>Extends the connections an instance still holds.</summary>
-    public static readonly LuaScript Refresh = LuaScript.Prepare("""
-        redis.call('ZADD', @key, 'XX', @expiry, @connection)
-        redis.call('ZADD', @index, 'GT', @expiry, @user)
-        return 1
-        """);
+    /// <summary>
+    /// Extends many connections an instance still holds in one round trip: KEYS[1] the index, ARGV[1] the new expiry,
+    /// then (user, connection) pairs. A connection already closed or swept is not brought back (<c>XX</c>).
+    /// </summary>
+    public const string RefreshMany = """
+        local expiry = ARGV[1]
+        for i = 2, #ARGV, 2 do
+          redis.call('ZADD', 'chat:presence:' .. ARGV[i], 'XX', expiry, ARGV[i + 1])
+          redis.call('ZADD', KEYS[1], 'GT', expiry, ARGV[i])
+        end
+        return (#ARGV - 1) / 2
+        """;
+
+    /// <summary>Connections refreshed per <see cref="RefreshMany"/> call: a few hundred keeps each script short.</summary>
+    public const int RefreshBatch = 500;
 
     /// <summary>Removes a connection; returns the live count after (0: the user went offline).</summary>
     public static readonly LuaScript Close = LuaScript.Prepare("""

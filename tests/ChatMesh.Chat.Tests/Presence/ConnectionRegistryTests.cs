@@ -50,6 +50,45 @@ public sealed class ConnectionRegistryTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_running_instance_keeps_all_its_connections_alive_past_the_ttl()
+    {
+        var chat = new ChatTestContext(redis);
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var signals = new CapturingSignals();
+        var holder = Registry(chat, clock, signals);
+        var sweeper = Registry(chat, clock, signals);
+        // More connections than one refresh script takes, over many users.
+        var users = Enumerable.Range(0, 300).Select(i => $"keep-{Guid.NewGuid():N}"[..20] + $"-{i}").ToList();
+        foreach (var user in users)
+        {
+            for (var c = 0; c < 4; c++)
+            {
+                Assert.NotNull(await holder.TryOpenAsync(user, $"{user}-c{c}", 5, ChatTestContext.Token));
+            }
+        }
+
+        await holder.StartAsync(ChatTestContext.Token);
+        await sweeper.StartAsync(ChatTestContext.Token);
+        try
+        {
+            // Three times two thirds of the TTL: without refreshes every connection would have expired twice over.
+            for (var step = 0; step < 3; step++)
+            {
+                clock.Now += Fast.ConnectionTtl * 2 / 3;
+                await Task.Delay(Fast.RefreshInterval * 8, ChatTestContext.Token);
+            }
+
+            // Another instance, sweeping all along, still counts every one of them online.
+            Assert.Equal(users.Order(), (await sweeper.OnlineAsync(users, ChatTestContext.Token)).Order());
+        }
+        finally
+        {
+            await holder.StopAsync(CancellationToken.None);
+            await sweeper.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task The_per_user_cap_counts_connections_on_every_instance()
     {
         var chat = new ChatTestContext(redis);
