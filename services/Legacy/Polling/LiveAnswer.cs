@@ -4,21 +4,24 @@ using ChatMesh.Chat.LiveEvents;
 namespace ChatMesh.Legacy.Polling;
 
 /// <summary>
-/// When a held poll may answer from the live events it heard instead of reading the log. The hub hands every subscriber
-/// every event routed to it, one at a time in id order, repairing gaps from the outbox and reporting the ones it could
-/// not (<see cref="ILiveEventHub.SkippedThrough"/>). So once the poll's log read reaches past the first event sure to
-/// reach its subscription, what it hears after its cursor is exactly what the log would replay — unless an event was
-/// skipped, the user's rooms changed while it subscribed, or more came than it keeps. Then the log answers.
+/// When a held poll may answer from the live events it heard instead of reading the log. The hub hands its subscribers
+/// every event routed to them, one at a time in id order, each only after it was committed, repairing gaps from the
+/// outbox and reporting the ones it could not (<see cref="ILiveEventHub.SkippedThrough"/>). A poll subscribes, then reads
+/// the log up to its head <c>P</c>: the event in dispatch while it subscribed was committed, so it is at or below
+/// <c>P</c>, and every later one reaches the subscription. What the poll hears after <c>P</c> is then exactly what the log
+/// would replay — unless the hub skipped an event after the cursor, the user's rooms changed while it subscribed, or more
+/// came than it keeps. Then the log answers.
 /// </summary>
 internal static class LiveAnswer
 {
     /// <summary>
-    /// Whether live events may answer this hold: <paramref name="read"/> (its first log read, made after subscribing)
-    /// reached the log's head at or beyond <paramref name="heardFrom"/> — the first id sure to reach the subscription — and
-    /// saw no join or leave of the user, which could make the room list it subscribed with stale.
+    /// Whether live events may answer this hold: <paramref name="read"/>, its first log read made after subscribing,
+    /// reached the log's head, which is not behind what the hub had <paramref name="dispatched"/> as it subscribed (a hub
+    /// ahead of the log means the log was reset), and saw no join or leave of the user, which could have made the room
+    /// list it subscribed with stale.
     /// </summary>
-    public static bool Trusts(long heardFrom, LogRead read) =>
-        read.Complete && !read.MembershipChanged && read.Batch.LastEventId + 1 >= heardFrom;
+    public static bool Trusts(long dispatched, LogRead read) =>
+        read.Complete && !read.MembershipChanged && read.Batch.LastEventId >= dispatched;
 
     /// <summary>
     /// The answer from what <paramref name="waiter"/> heard after <paramref name="position"/>, or null when the log must

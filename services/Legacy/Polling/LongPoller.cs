@@ -41,13 +41,13 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
         var waiter = new PollWaiter(queue.User, queue.Filter, options.Value.MaxEventsPerResponse);
         var rooms = await chat.ListMyRoomsAsync(queue.User, cancellationToken);
         using var subscription = hub.Subscribe(waiter, rooms.Select(static room => room.Room.Id));
-        // The hub dispatches one event at a time, in id order: the one in flight now may have missed this subscription,
-        // every later one reaches it.
-        var heardFrom = hub.LastDispatchedId + 2;
+        // The hub dispatches one event at a time, in id order, each only once committed: the one in flight now may miss
+        // this subscription, but the log read that follows covers it, and every later one reaches the subscription.
+        var dispatched = hub.LastDispatchedId;
         metrics.HoldStarted();
         try
         {
-            return await WaitForEventsAsync(queue, waiter, heardFrom, started, wait, release, cancellationToken);
+            return await WaitForEventsAsync(queue, waiter, dispatched, started, wait, release, cancellationToken);
         }
         finally
         {
@@ -56,11 +56,11 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
     }
 
     private async Task<PollBatch> WaitForEventsAsync(
-        EventQueue queue, PollWaiter waiter, long heardFrom, long started, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
+        EventQueue queue, PollWaiter waiter, long dispatched, long started, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var read = await ReadAsync(queue, queue.Cursor, cancellationToken);
-        var live = LiveAnswer.Trusts(heardFrom, read);
+        var live = LiveAnswer.Trusts(dispatched, read);
         var batch = read.Batch;
         while (true)
         {
