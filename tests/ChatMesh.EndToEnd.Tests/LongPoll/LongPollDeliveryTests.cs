@@ -52,7 +52,8 @@ public sealed class LongPollDeliveryTests(ChatMeshAppFixture fixture)
 
         Assert.Equal([first, second], lost.Ids);
         Assert.Equal(lost.Ids, again.Ids);
-        Assert.Equal(lost.LastEventId, again.LastEventId);
+        // The same events; the cursor may have moved further, past events of other rooms committed in between.
+        Assert.True(again.LastEventId >= lost.LastEventId);
         Assert.Equal(lost.Body.GetProperty("events")[0].GetRawText(), again.Body.GetProperty("events")[0].GetRawText());
 
         // Acknowledge: nothing comes twice, and the queue refuses to go back before what it acknowledged.
