@@ -23,7 +23,8 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
     /// <summary>
     /// Answers at once when events are pending or <paramref name="hold"/> is null; otherwise holds up to it. A held poll
     /// ends early with a heartbeat when <paramref name="release"/> fires (the instance is stopping: the client re-polls
-    /// another one).
+    /// another one). The queue's cursor must not be after a log head read before this call (the endpoint checks it):
+    /// the user's joins and leaves since then are then within the first read, which <see cref="LiveAnswer"/> relies on.
     /// </summary>
     public async Task<PollBatch> PollAsync(EventQueue queue, TimeSpan? hold, CancellationToken release, CancellationToken cancellationToken)
     {
