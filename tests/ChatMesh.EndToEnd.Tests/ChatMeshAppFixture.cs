@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ChatMesh.EndToEnd.Tests;
 
-/// <summary>One AppHost for the whole assembly: real Redis and RabbitMQ from this machine, every service, 2 gateway and 2 notification replicas.</summary>
+/// <summary>One AppHost for the whole assembly: real Redis and RabbitMQ from this machine, every service, 2 gateway, 2 notification and 2 legacy replicas.</summary>
 public sealed class ChatMeshAppFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["gateway", "notification", "legacy", "integration", "web"];
@@ -33,6 +33,7 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             $"--ChatMesh:Infrastructure:StateDirectory={_stateDirectory}",
             "--ChatMesh:Gateway:Replicas=2",
             "--ChatMesh:Notification:Replicas=2",
+            "--ChatMesh:Legacy:Replicas=2",
             $"--Parameters:jwt-signing-key={SigningKey}",
         ]);
         ApplyOverrides(builder);

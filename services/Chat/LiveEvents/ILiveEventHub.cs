@@ -27,6 +27,13 @@ public interface ILiveEventHub
 
     /// <summary>The newest global id this instance has dispatched (0 before the first).</summary>
     long LastDispatchedId { get; }
+
+    /// <summary>
+    /// The newest global id this hub passed over without dispatching (ids before its first event, or a gap it could not
+    /// repair); 0 when none. A subscriber that read the log up to <c>P</c> has heard every later event it is routed
+    /// while this stays at or below <c>P</c>. A hub that cannot tell reports <see cref="long.MaxValue"/>.
+    /// </summary>
+    long SkippedThrough => long.MaxValue;
 }
 
 /// <summary>Sends typing and presence signals to every instance; they are never logged.</summary>

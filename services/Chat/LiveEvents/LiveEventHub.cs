@@ -27,8 +27,11 @@ public sealed partial class LiveEventHub(
     // Logged events are handled one at a time: ordering, dedupe and repair depend on it.
     private readonly SemaphoreSlim _ordering = new(1, 1);
     private long _lastDispatchedId;
+    private long _skippedThrough;
 
     public long LastDispatchedId => Interlocked.Read(ref _lastDispatchedId);
+
+    public long SkippedThrough => Interlocked.Read(ref _skippedThrough);
 
     /// <summary>Dispatches one logged event from the bus, after any events missing before it.</summary>
     public ValueTask DeliverAsync(ChatEventPublished published, CancellationToken cancellationToken)
@@ -56,7 +59,12 @@ public sealed partial class LiveEventHub(
                     metrics.DuplicateDropped();
                     continue;
                 }
-                if (last > 0 && published.Id > last + 1)
+                if (last == 0)
+                {
+                    // Whatever came before this instance's first event never passed through it.
+                    Interlocked.Exchange(ref _skippedThrough, published.Id - 1);
+                }
+                else if (published.Id > last + 1)
                 {
                     await RepairAsync(last + 1, published.Id - 1).ConfigureAwait(false);
                 }
@@ -140,6 +148,7 @@ public sealed partial class LiveEventHub(
         {
             LogGapTooLarge(fromId, toId, options.Value.MaxGapRepair);
             metrics.Lost(missing);
+            Interlocked.Exchange(ref _skippedThrough, toId);
             return;
         }
         var repaired = 0L;
@@ -172,6 +181,7 @@ public sealed partial class LiveEventHub(
             // log replays what is still retained, and beyond retention the client gets a reset.
             LogGapUnrepaired(fromId, toId, missing - repaired);
             metrics.Lost(missing - repaired);
+            Interlocked.Exchange(ref _skippedThrough, toId);
         }
     }
 

@@ -6,7 +6,8 @@ namespace ChatMesh.Legacy.EventQueues;
 /// The atomic queue operations. A queue is the hash <c>legacy:queue:{id}</c> (<c>user</c>, <c>rooms</c>, <c>types</c>,
 /// <c>acked</c>, <c>created</c>) whose TTL every poll refreshes; <c>legacy:queue:{id}:owner</c> outlives it by
 /// <c>ExpiredQueueMemory</c> so an expired id is told apart from an unknown one; <c>legacy:user:{u}:queues</c> scores
-/// the user's queue ids by expiry (ms) to bound them per user.
+/// the user's queue ids by expiry (ms) to bound them per user; <c>legacy:user:{u}:held</c> scores the user's held polls
+/// (one lease each, on any instance) by the lease's expiry, so a crashed instance's holds stop counting by themselves.
 /// </summary>
 internal static class EventQueueScripts
 {
@@ -16,12 +17,15 @@ internal static class EventQueueScripts
     public const long BehindAck = -4;
     public const long FromFuture = -5;
     public const long TooMany = -6;
+    public const long TooManyHeld = -7;
 
     public static RedisKey QueueKey(string id) => $"legacy:queue:{id}";
 
     public static RedisKey OwnerKey(string id) => $"legacy:queue:{id}:owner";
 
     public static RedisKey UserQueuesKey(string user) => $"legacy:user:{user}:queues";
+
+    public static RedisKey HeldKey(string user) => $"legacy:user:{user}:held";
 
     public static RedisKey RateKey(string user, long window) => $"legacy:user:{user}:shortpolls:{window}";
 
@@ -38,8 +42,9 @@ internal static class EventQueueScripts
         """);
 
     /// <summary>
-    /// Starts a poll: checks owner and cursor (<c>-1</c> = the acknowledged cursor), acknowledges the cursor and refreshes
-    /// the expiry. Returns <c>{1, cursor, rooms, types}</c> or <c>{code, acked}</c>.
+    /// Starts a poll: checks owner and cursor (<c>-1</c> = the acknowledged cursor); a held poll (<c>lease</c> not empty)
+    /// then takes a lease among the user's held polls unless <c>maxHeld</c> are live; only then acknowledges the cursor and
+    /// refreshes the expiry. Returns <c>{1, cursor, rooms, types}</c> or <c>{code, acked}</c>.
     /// </summary>
     public static readonly LuaScript Poll = LuaScript.Prepare("""
         local q = redis.call('HMGET', @queue, 'user', 'rooms', 'types', 'acked')
@@ -55,6 +60,12 @@ internal static class EventQueueScripts
         if cursor < 0 then cursor = acked end
         if cursor > tonumber(@head) then return {-5, q[4]} end
         if cursor < acked then return {-4, q[4]} end
+        if @lease ~= '' then
+          redis.call('ZREMRANGEBYSCORE', @held, '-inf', @now)
+          if redis.call('ZCARD', @held) >= tonumber(@maxHeld) then return {-7, q[4]} end
+          redis.call('ZADD', @held, tonumber(@leaseUntil), @lease)
+          redis.call('PEXPIRE', @held, @heldTtl)
+        end
         if cursor > acked then redis.call('HSET', @queue, 'acked', string.format('%d', cursor)) end
         redis.call('PEXPIRE', @queue, @ttl)
         redis.call('PEXPIRE', @owner, tonumber(@ttl) + tonumber(@memory))

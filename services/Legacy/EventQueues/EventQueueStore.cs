@@ -46,12 +46,15 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
     /// <summary>
     /// Starts a poll: the queue must be the user's and live; <paramref name="cursor"/> (null: the acknowledged one) must
     /// be neither behind the acknowledged cursor nor beyond <paramref name="head"/>. Acknowledges it and keeps the queue
-    /// alive for the idle timeout after this poll's <paramref name="hold"/>.
+    /// alive for the idle timeout after this poll's <paramref name="hold"/>. A held poll passes a <paramref name="lease"/>
+    /// id: it counts against <see cref="LegacyOptions.MaxHeldPollsPerUser"/> on every instance until
+    /// <see cref="ReleaseHoldAsync"/>, or until its hold plus <see cref="LegacyOptions.HeldPollLeaseGrace"/> has passed.
     /// </summary>
-    public async Task<QueueLookup> StartPollAsync(string id, string user, long? cursor, long head, TimeSpan hold)
+    public async Task<QueueLookup> StartPollAsync(string id, string user, long? cursor, long head, TimeSpan hold, string? lease = null)
     {
         var settings = options.Value;
         var ttl = settings.QueueIdleTimeout + hold;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var result = (RedisResult[])(await EventQueueScripts.Poll.EvaluateAsync(redis.GetDatabase(), new
         {
             queue = EventQueueScripts.QueueKey(id),
@@ -61,10 +64,15 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
             user,
             cursor = cursor ?? -1,
             head,
-            now = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            now,
             ttl = (long)ttl.TotalMilliseconds,
             memory = (long)settings.ExpiredQueueMemory.TotalMilliseconds,
             indexTtl = IndexTtl(settings),
+            held = EventQueueScripts.HeldKey(user),
+            lease = lease ?? "",
+            leaseUntil = now + (long)(hold + settings.HeldPollLeaseGrace).TotalMilliseconds,
+            heldTtl = (long)(settings.MaxPollTimeout + settings.HeldPollLeaseGrace).TotalMilliseconds,
+            maxHeld = settings.MaxHeldPollsPerUser,
         }))!;
         var code = (long)result[0];
         if (code != 1)
@@ -76,6 +84,13 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
         var start = ParseLong(result[1]);
         return new QueueLookup(new EventQueue(id, user, filter, start), 0, start);
     }
+
+    /// <summary>A new held-poll lease id (random, unique across instances).</summary>
+    public static string NewLease() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+
+    /// <summary>Ends a held poll's lease, so it no longer counts against the user's cap.</summary>
+    public Task ReleaseHoldAsync(string user, string lease) =>
+        redis.GetDatabase().SortedSetRemoveAsync(EventQueueScripts.HeldKey(user), lease);
 
     /// <summary>Deletes the user's queue: 1, <see cref="EventQueueScripts.NotFound"/> or <see cref="EventQueueScripts.OtherUser"/>.</summary>
     public async Task<long> DeleteAsync(string id, string user) =>

@@ -29,7 +29,6 @@ public static class LegacyExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EventQueueStore>();
         services.AddSingleton<LongPoller>();
-        services.AddSingleton<HeldPolls>();
         services.AddSingleton<PollMetrics>();
         services.AddSingleton<PollRequestBoundary>();
 

@@ -20,8 +20,14 @@ public sealed class LegacyOptions
     /// <summary><c>dont_block</c> polls a user may make per minute (all instances); more is 429 <c>rate_limited</c>.</summary>
     public int ShortPollsPerMinute { get; set; } = 120;
 
-    /// <summary>Polls a user may have held at once on one instance; one more is 429 <c>too_many_held_polls</c>.</summary>
+    /// <summary>Polls a user may have held at once (all instances); one more is 429 <c>too_many_held_polls</c>.</summary>
     public int MaxHeldPollsPerUser { get; set; } = 10;
+
+    /// <summary>
+    /// How long past its hold a held poll's lease counts, if its instance never releases it (a crash): the cap heals by
+    /// itself after this. Also covers the few milliseconds a woken poll takes to answer.
+    /// </summary>
+    public TimeSpan HeldPollLeaseGrace { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Largest request body; a bigger one is 413 <c>payload_too_large</c>.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;

@@ -26,6 +26,7 @@ public sealed class LegacyOptionsValidator : IValidateOptions<LegacyOptions>
         Range(nameof(options.MaxQueuesPerUser), options.MaxQueuesPerUser, 1, 10_000);
         Range(nameof(options.ShortPollsPerMinute), options.ShortPollsPerMinute, 1, 1_000_000);
         Range(nameof(options.MaxHeldPollsPerUser), options.MaxHeldPollsPerUser, 1, 10_000);
+        Range(nameof(options.HeldPollLeaseGrace), options.HeldPollLeaseGrace, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
         Range(nameof(options.MaxRequestBodyBytes), options.MaxRequestBodyBytes, 1024L, 16L * 1024 * 1024);
         // A replay page is at most Chat:MaxReplayPage (default 1000).
         Range(nameof(options.MaxEventsPerResponse), options.MaxEventsPerResponse, 1, 1000);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ChatMesh.Legacy.Hosting;
 
 /// <summary>
-/// Caps every <c>/poll</c> body at <see cref="LegacyOptions.MaxRequestBodyBytes"/> (Kestrel enforces it while reading, for
+/// Names the instance in every <c>/poll</c> answer (<see cref="LegacyInstance"/>), caps every body at <see cref="LegacyOptions.MaxRequestBodyBytes"/> (Kestrel enforces it while reading, for
 /// chunked bodies too) and turns unreadable bodies into problem details. The endpoints read their bodies themselves
 /// (JSON or form), so the refusals surface here as exceptions.
 /// </summary>
@@ -17,6 +17,7 @@ internal sealed class PollRequestBoundary(IOptions<LegacyOptions> options) : IEn
         ArgumentNullException.ThrowIfNull(next);
         var maxBytes = options.Value.MaxRequestBodyBytes;
         var http = context.HttpContext;
+        http.Response.Headers[LegacyInstance.Header] = LegacyInstance.Id;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
             sizeFeature.MaxRequestBodySize = maxBytes;

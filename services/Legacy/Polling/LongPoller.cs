@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Events;
 using ChatMesh.Chat.LiveEvents;
@@ -8,10 +9,11 @@ using Microsoft.Extensions.Options;
 namespace ChatMesh.Legacy.Polling;
 
 /// <summary>
-/// Answers a poll from the event log. A held poll subscribes to this instance's live fan-out <em>before</em> its first read,
-/// then sleeps (no thread, no Redis polling) until a matching event passes, waits <see cref="LegacyOptions.CoalesceDelay"/>
-/// for the rest of a burst, and reads again. Every answer is exactly the log's replay after the cursor, so live delivery
-/// only decides <em>when</em> to answer, never <em>what</em>: no gap, no duplicate, whatever order the bus brings.
+/// Answers a poll. A held poll subscribes to this instance's live fan-out <em>before</em> its first read of the log, then
+/// sleeps (no thread, no Redis polling) until a matching event passes, waits <see cref="LegacyOptions.CoalesceDelay"/>
+/// for the rest of a burst, and answers. When the poll is caught up — the live events it heard provably follow its
+/// cursor without a gap (<see cref="LiveAnswer"/>) — it answers from them in memory, the same bytes every channel sends;
+/// on any doubt it reads the log's replay after the cursor instead. Either way: no gap, no duplicate.
 /// </summary>
 public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics metrics, IOptions<LegacyOptions> options, TimeProvider time)
 {
@@ -21,13 +23,15 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
     /// <summary>
     /// Answers at once when events are pending or <paramref name="hold"/> is null; otherwise holds up to it. A held poll
     /// ends early with a heartbeat when <paramref name="release"/> fires (the instance is stopping: the client re-polls
-    /// another one).
+    /// another one). The queue's cursor must not be after a log head read before this call (the endpoint checks it):
+    /// the user's joins and leaves since then are then within the first read, which <see cref="LiveAnswer"/> relies on.
     /// </summary>
     public async Task<PollBatch> PollAsync(EventQueue queue, TimeSpan? hold, CancellationToken release, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(queue);
         var batch = hold is { } wait
             ? await HoldAsync(queue, wait, release, cancellationToken)
-            : await ReadAsync(queue, queue.Cursor, cancellationToken);
+            : (await ReadAsync(queue, queue.Cursor, cancellationToken)).Batch;
         metrics.Answered(batch);
         return batch;
     }
@@ -35,13 +39,16 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
     private async Task<PollBatch> HoldAsync(EventQueue queue, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var waiter = new PollWaiter(queue.User, queue.Filter);
+        var waiter = new PollWaiter(queue.User, queue.Filter, options.Value.MaxEventsPerResponse);
         var rooms = await chat.ListMyRoomsAsync(queue.User, cancellationToken);
         using var subscription = hub.Subscribe(waiter, rooms.Select(static room => room.Room.Id));
+        // The hub dispatches one event at a time, in id order, each only once committed: the one in flight now may miss
+        // this subscription, but the log read that follows covers it, and every later one reaches the subscription.
+        var dispatched = hub.LastDispatchedId;
         metrics.HoldStarted();
         try
         {
-            return await WaitForEventsAsync(queue, waiter, started, wait, release, cancellationToken);
+            return await WaitForEventsAsync(queue, waiter, dispatched, started, wait, release, cancellationToken);
         }
         finally
         {
@@ -50,19 +57,20 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
     }
 
     private async Task<PollBatch> WaitForEventsAsync(
-        EventQueue queue, PollWaiter waiter, long started, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
+        EventQueue queue, PollWaiter waiter, long dispatched, long started, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var position = queue.Cursor;
+        var read = await ReadAsync(queue, queue.Cursor, cancellationToken);
+        var live = LiveAnswer.Trusts(dispatched, read);
+        var batch = read.Batch;
         while (true)
         {
-            var batch = await ReadAsync(queue, position, cancellationToken);
             if (batch.Events.Count > 0 || batch.Reset)
             {
                 return batch;
             }
 
-            position = batch.LastEventId;
+            var position = batch.LastEventId;
             waiter.Arm(position);
             var remaining = wait - time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero || release.IsCancellationRequested || cancellationToken.IsCancellationRequested
@@ -75,17 +83,30 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
             {
                 await Task.Delay(settings.CoalesceDelay, time, CancellationToken.None);
             }
+
+            if (live && LiveAnswer.TryAnswer(waiter, hub.SkippedThrough, position, settings.MaxEventsPerResponse) is { } heard)
+            {
+                batch = heard;
+                continue;
+            }
+
+            // A gap, an overflow or a doubtful start: the log decides, and the rest of this hold keeps reading it.
+            live = false;
+            var trace = waiter.WokenBy(position);
+            batch = (await ReadAsync(queue, position, cancellationToken)).Batch with { Trace = trace };
         }
     }
 
     /// <summary>The queue's events after <paramref name="after"/>, filtered, at most <see cref="LegacyOptions.MaxEventsPerResponse"/>.</summary>
-    private async Task<PollBatch> ReadAsync(EventQueue queue, long after, CancellationToken cancellationToken)
+    private async Task<LogRead> ReadAsync(EventQueue queue, long after, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxEventsPerResponse;
         List<StoredEvent> events = [];
         var position = after;
         var reset = false;
         var head = after;
+        var complete = false;
+        var membershipChanged = false;
         for (var scan = 0; scan < MaxScansPerRead; scan++)
         {
             var replay = await chat.ReplayAsync(queue.User, position, limit, cancellationToken);
@@ -93,6 +114,7 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
             head = replay.Head;
             foreach (var stored in replay.Events)
             {
+                membershipChanged |= LiveAnswer.ChangesMembership(stored, queue.User);
                 if (queue.Filter.Matches(stored))
                 {
                     events.Add(stored);
@@ -101,12 +123,17 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
 
             // Without More the replay holds every visible event up to its head, so the cursor may move to the head.
             position = replay.More ? replay.Events[^1].Id : replay.Head;
+            complete = !replay.More;
             if (events.Count > 0 || !replay.More)
             {
                 break;
             }
         }
 
-        return new PollBatch(events, position, Heartbeat: false, reset, head);
+        var batch = new PollBatch(events, position, Heartbeat: false, reset, head) { Source = PollSource.Replay };
+        return new LogRead(batch, complete, membershipChanged);
     }
 }
+
+/// <summary>One read of the log: the batch, whether it reached the head, and whether the user joined or left a room in it.</summary>
+internal readonly record struct LogRead(PollBatch Batch, bool Complete, bool MembershipChanged);

@@ -30,7 +30,6 @@ internal static class PollEndpoints
         IChatService chat,
         EventQueueStore store,
         LongPoller poller,
-        HeldPolls heldPolls,
         IHostApplicationLifetime lifetime,
         IOptions<LegacyOptions> options,
         CancellationToken cancellationToken)
@@ -48,7 +47,9 @@ internal static class PollEndpoints
 
         var userId = user.GetUserId();
         var head = await chat.GetHeadAsync(cancellationToken);
-        var lookup = await store.StartPollAsync(id, userId, query.Cursor, head, query.Hold ?? TimeSpan.Zero);
+        // A held poll takes a lease among the user's held polls on every instance in the same script.
+        var lease = query.Hold is null ? null : EventQueueStore.NewLease();
+        var lookup = await store.StartPollAsync(id, userId, query.Cursor, head, query.Hold ?? TimeSpan.Zero, lease);
         if (lookup.Queue is not { } queue)
         {
             return lookup.Refusal switch
@@ -58,11 +59,13 @@ internal static class PollEndpoints
                 EventQueueScripts.FromFuture => PollProblems.BadRequest(PollErrors.CursorFromFuture,
                     $"'lastEventId' {query.Cursor} is after the newest event {head}."),
                 EventQueueScripts.BehindAck => CursorBehind(query.Cursor ?? 0, lookup.Acked),
+                EventQueueScripts.TooManyHeld => PollProblems.TooMany(PollErrors.TooManyHeldPolls,
+                    $"You already hold {settings.MaxHeldPollsPerUser} polls; one poll per queue is enough."),
                 _ => QueueProblems.NotFound(id),
             };
         }
 
-        if (query.Hold is null)
+        if (lease is null)
         {
             if (await store.CountShortPollAsync(userId) is { } retryAfter)
             {
@@ -74,14 +77,15 @@ internal static class PollEndpoints
             return new PollResult(await poller.PollAsync(queue, null, CancellationToken.None, cancellationToken));
         }
 
-        using var slot = heldPolls.TryHold(userId, settings.MaxHeldPollsPerUser);
-        if (slot is null)
+        try
         {
-            return PollProblems.TooMany(PollErrors.TooManyHeldPolls,
-                $"You already hold {settings.MaxHeldPollsPerUser} polls on this instance; one poll per queue is enough.");
+            return new PollResult(await poller.PollAsync(queue, query.Hold, lifetime.ApplicationStopping, cancellationToken));
         }
-
-        return new PollResult(await poller.PollAsync(queue, query.Hold, lifetime.ApplicationStopping, cancellationToken));
+        finally
+        {
+            // Before the answer is written: the client's next poll, on any instance, finds the slot free.
+            await store.ReleaseHoldAsync(userId, lease);
+        }
     }
 
     private static ProblemHttpResult CursorBehind(long cursor, long acked) =>

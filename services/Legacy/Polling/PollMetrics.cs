@@ -16,7 +16,7 @@ public sealed class PollMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(Extensions.ChatMeshTelemetryName);
         _held = meter.CreateUpDownCounter<long>("chatmesh.poll.held", "{poll}", "Polls held on this instance, waiting for events.");
-        _answers = meter.CreateCounter<long>("chatmesh.poll.answers", "{answer}", "Poll answers, by kind (events, heartbeat, empty).");
+        _answers = meter.CreateCounter<long>("chatmesh.poll.answers", "{answer}", "Poll answers, by kind (events, heartbeat, empty) and source (live, replay).");
         _delivered = meter.CreateCounter<long>("chatmesh.events.delivered", "{event}", "Events delivered to clients, by channel.");
     }
 
@@ -28,7 +28,8 @@ public sealed class PollMetrics
     {
         ArgumentNullException.ThrowIfNull(batch);
         var kind = batch.Events.Count > 0 ? "events" : batch.Heartbeat ? "heartbeat" : "empty";
-        _answers.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        // source: whether a held poll answered from the live events it heard or from the log (docs/protocol.md).
+        _answers.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("source", batch.Source == PollSource.Live ? "live" : "replay"));
         if (batch.Events.Count > 0)
         {
             _delivered.Add(batch.Events.Count, Channel);

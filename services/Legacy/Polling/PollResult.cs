@@ -18,6 +18,7 @@ internal sealed class PollResult(PollBatch batch) : IResult, IEndpointMetadataPr
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        using var activity = PollTelemetry.StartDelivery(batch);
         var response = httpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";

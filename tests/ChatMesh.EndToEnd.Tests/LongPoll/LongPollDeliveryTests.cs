@@ -37,69 +37,6 @@ public sealed class LongPollDeliveryTests(ChatMeshAppFixture fixture)
     }
 
     [Fact]
-    public async Task Held_polls_are_capped_per_user_and_one_event_wakes_every_held_poll()
-    {
-        using var alice = await ApiUser.SignInAsync(fixture, "lp-held");
-        var room = Names.Room("held");
-        await alice.CreateRoomAsync(room);
-        using var poll = PollClient.For(fixture, alice);
-        var queues = new List<(string Id, long Start)>();
-        for (var i = 0; i <= LegacyOverrides.MaxHeldPollsPerUser; i++)
-        {
-            var (queue, start, _) = await poll.RegisterAsync();
-            queues.Add((queue, start));
-        }
-
-        Task<HttpResponseMessage> Hold((string Id, long Start) queue) => poll.PollRawAsync(queue.Id, $"lastEventId={queue.Start}&timeout=30");
-        var held = queues.Take(LegacyOverrides.MaxHeldPollsPerUser).Select(Hold).ToArray();
-        var (extra, extraStart) = queues[^1];
-
-        // The probe is refused once all the others are held on the server. Until then it may itself win a slot (held 1 s)
-        // and push one of them out with a 429; that one is simply sent again.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            for (var i = 0; i < held.Length; i++)
-            {
-                if (held[i].IsCompleted)
-                {
-                    using var early = await held[i];
-                    Assert.Equal(HttpStatusCode.TooManyRequests, early.StatusCode);
-                    held[i] = Hold(queues[i]);
-                }
-            }
-
-            using var probe = await poll.PollRawAsync(extra, $"lastEventId={extraStart}&timeout=1");
-            if (probe.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                await Json.ProblemAsync(probe, HttpStatusCode.TooManyRequests, "too_many_held_polls");
-                break;
-            }
-
-            extraStart = (await Json.ReadAsync(probe, HttpStatusCode.OK)).GetProperty("lastEventId").GetInt64();
-            Assert.True(DateTime.UtcNow < deadline, "The held-poll cap was never reached.");
-        }
-
-        // Every held poll is waiting now; one message wakes them all, long before their 30 s.
-        var clock = Stopwatch.StartNew();
-        var id = await alice.PostMessageAsync(room, "wake up");
-        var responses = await Task.WhenAll(held);
-        clock.Stop();
-        var answers = new List<PollAnswer>();
-        foreach (var response in responses)
-        {
-            using (response)
-            {
-                answers.Add(new PollAnswer(await Json.ReadAsync(response, HttpStatusCode.OK)));
-            }
-        }
-
-        Assert.All(answers, answer => Assert.Equal([id], answer.Ids));
-        Assert.All(answers, answer => Assert.False(answer.Heartbeat));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"The held polls took {clock.Elapsed}.");
-    }
-
-    [Fact]
     public async Task A_lost_response_is_recovered_by_polling_again_with_the_same_cursor_exactly_once()
     {
         using var alice = await ApiUser.SignInAsync(fixture, "lp-lost");
@@ -115,7 +52,8 @@ public sealed class LongPollDeliveryTests(ChatMeshAppFixture fixture)
 
         Assert.Equal([first, second], lost.Ids);
         Assert.Equal(lost.Ids, again.Ids);
-        Assert.Equal(lost.LastEventId, again.LastEventId);
+        // The same events; the cursor may have moved further, past events of other rooms committed in between.
+        Assert.True(again.LastEventId >= lost.LastEventId);
         Assert.Equal(lost.Body.GetProperty("events")[0].GetRawText(), again.Body.GetProperty("events")[0].GetRawText());
 
         // Acknowledge: nothing comes twice, and the queue refuses to go back before what it acknowledged.

@@ -112,4 +112,33 @@ public sealed class LongPollSendingTests(ChatMeshAppFixture fixture)
 
         await Json.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
     }
+
+    [Theory]
+    [InlineData("/poll/queues", "application/json")]
+    [InlineData("/poll/rooms/{room}/messages", "application/x-www-form-urlencoded")]
+    public async Task An_oversized_chunked_body_without_a_length_is_payload_too_large(string path, string mediaType)
+    {
+        using var alice = await ApiUser.SignInAsync(fixture, "lp-chunk");
+        var room = Names.Room("chunk");
+        await alice.CreateRoomAsync(room);
+        using var poll = PollClient.For(fixture, alice);
+        var body = mediaType == "application/json"
+            ? $"{{\"rooms\":[\"{new string('r', LegacyOverrides.MaxRequestBodyBytes)}\"]}}"
+            : $"text={new string('x', LegacyOverrides.MaxRequestBodyBytes)}";
+        // A stream of unknown length goes out chunked: the cap can only be enforced while reading.
+        using var content = new StreamContent(new UnseekableStream(System.Text.Encoding.UTF8.GetBytes(body)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(mediaType);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path.Replace("{room}", room, StringComparison.Ordinal), UriKind.Relative)) { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await poll.Client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        await Json.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+    }
+
+    /// <summary>A read-only stream that hides its length, so HttpClient cannot send a Content-Length.</summary>
+    private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes, writable: false)
+    {
+        public override bool CanSeek => false;
+    }
 }

@@ -21,6 +21,10 @@ internal sealed class PollClient(HttpClient client) : IDisposable
 
     public static string Token(ApiUser user) => user.Client.DefaultRequestHeaders.Authorization!.Parameter!;
 
+    /// <summary>The legacy instance that answered (its <c>ChatMesh-Instance</c> header).</summary>
+    public static string Instance(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("ChatMesh-Instance", out var values) ? values.Single() : throw new InvalidOperationException("No ChatMesh-Instance header.");
+
     public Task<HttpResponseMessage> RegisterRawAsync(object? body = null) =>
         Client.PostAsJsonAsync(new Uri("/poll/queues", UriKind.Relative), body ?? new { }, Cancel);
 

@@ -17,6 +17,7 @@ public sealed class LegacyOptionsValidatorTests
         { "Legacy:MaxQueuesPerUser", o => o.MaxQueuesPerUser = 0 },
         { "Legacy:ShortPollsPerMinute", o => o.ShortPollsPerMinute = 0 },
         { "Legacy:MaxHeldPollsPerUser", o => o.MaxHeldPollsPerUser = 0 },
+        { "Legacy:HeldPollLeaseGrace", o => o.HeldPollLeaseGrace = TimeSpan.Zero },
         { "Legacy:MaxRequestBodyBytes", o => o.MaxRequestBodyBytes = 10 },
         { "Legacy:MaxEventsPerResponse", o => o.MaxEventsPerResponse = 5000 },
         { "Legacy:CoalesceDelay", o => o.CoalesceDelay = TimeSpan.FromSeconds(5) },

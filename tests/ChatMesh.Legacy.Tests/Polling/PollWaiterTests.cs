@@ -15,7 +15,7 @@ public sealed class PollWaiterTests
     [Fact]
     public async Task An_event_after_the_position_wakes_the_wait()
     {
-        var waiter = new PollWaiter("alice", QueueFilter.All);
+        var waiter = new PollWaiter("alice", QueueFilter.All, 100);
         waiter.Arm(10);
         var wait = waiter.WaitAsync(Long, TimeProvider.System, CancellationToken.None, Cancel);
 
@@ -27,7 +27,7 @@ public sealed class PollWaiterTests
     [Fact]
     public async Task An_event_that_arrived_between_the_read_and_the_arm_is_not_lost()
     {
-        var waiter = new PollWaiter("alice", QueueFilter.All);
+        var waiter = new PollWaiter("alice", QueueFilter.All, 100);
         waiter.OnEvent(Room(12, "general"));
 
         waiter.Arm(11);
@@ -38,7 +38,7 @@ public sealed class PollWaiterTests
     [Fact]
     public async Task Events_already_read_do_not_wake_a_re_armed_wait()
     {
-        var waiter = new PollWaiter("alice", QueueFilter.All);
+        var waiter = new PollWaiter("alice", QueueFilter.All, 100);
         waiter.OnEvent(Room(12, "general"));
         waiter.Arm(12);
 
@@ -46,26 +46,56 @@ public sealed class PollWaiterTests
     }
 
     [Fact]
-    public async Task Filtered_out_events_and_ephemeral_signals_do_not_wake_but_the_users_join_does()
+    public async Task Filtered_out_events_and_ephemeral_signals_neither_wake_nor_are_kept()
     {
         var filter = new QueueFilter(new HashSet<string> { "wanted" }, new HashSet<string> { "message.created" });
-        var waiter = new PollWaiter("alice", filter);
+        var waiter = new PollWaiter("alice", filter, 100);
         waiter.Arm(0);
 
         waiter.OnEvent(Room(1, "other"));
         waiter.OnEvent(Room(2, "wanted", "message.edited"));
         waiter.OnEvent(new LiveEvent(0, "typing", "wanted", "bob", "{}"u8.ToArray()));
         Assert.False(await waiter.WaitAsync(TimeSpan.FromMilliseconds(1), TimeProvider.System, CancellationToken.None, Cancel));
+        Assert.True(waiter.TryTakeAfter(0, 10, out var none));
+        Assert.Empty(none);
 
-        waiter.Arm(2);
-        waiter.OnEvent(new LiveEvent(3, "member.joined", "elsewhere", "alice", "{}"u8.ToArray()));
+        waiter.OnEvent(Room(3, "wanted"));
         Assert.True(await waiter.WaitAsync(Long, TimeProvider.System, CancellationToken.None, Cancel));
+        Assert.True(waiter.TryTakeAfter(0, 10, out var kept));
+        Assert.Equal([3L], kept.Select(heard => heard.Event.Id));
+    }
+
+    [Fact]
+    public async Task An_event_at_or_before_the_position_arriving_late_neither_wakes_nor_is_answered_again()
+    {
+        var waiter = new PollWaiter("alice", QueueFilter.All, 100);
+        waiter.Arm(11);
+
+        waiter.OnEvent(Room(11, "general"));
+
+        Assert.False(await waiter.WaitAsync(TimeSpan.FromMilliseconds(1), TimeProvider.System, CancellationToken.None, Cancel));
+        Assert.True(waiter.TryTakeAfter(11, 10, out var heard));
+        Assert.Empty(heard);
+    }
+
+    [Fact]
+    public void Events_beyond_the_capacity_mark_the_waiter_overflowed_and_the_kept_ones_stay_in_order()
+    {
+        var waiter = new PollWaiter("alice", QueueFilter.All, 2);
+        waiter.Arm(0);
+
+        waiter.OnEvent(Room(1, "general"));
+        waiter.OnEvent(Room(2, "general"));
+        waiter.OnEvent(Room(3, "general"));
+
+        Assert.False(waiter.TryTakeAfter(0, 10, out var kept));
+        Assert.Equal([1L, 2], kept.Select(heard => heard.Event.Id));
     }
 
     [Fact]
     public async Task Release_ends_the_wait_without_a_wake_up()
     {
-        var waiter = new PollWaiter("alice", QueueFilter.All);
+        var waiter = new PollWaiter("alice", QueueFilter.All, 100);
         waiter.Arm(0);
         using var release = new CancellationTokenSource();
         var wait = waiter.WaitAsync(Long, TimeProvider.System, release.Token, Cancel);

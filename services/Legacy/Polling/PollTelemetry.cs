@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Globalization;
+using ChatMesh.Chat.Telemetry;
+
+namespace ChatMesh.Legacy.Polling;
+
+/// <summary>
+/// The span of a poll response that delivers events: a child of the live event's dispatch span when a live event woke or
+/// answered the poll (so the response joins the trace of the action that sent it), else of the HTTP request; linked to the
+/// request either way. Ids, rooms and counts only: never message text or tokens.
+/// </summary>
+internal static class PollTelemetry
+{
+    public const string SpanName = "longpoll deliver";
+
+    // Enough ids to find a span by event in the dashboard without unbounded attributes.
+    private const int MaxListedIds = 32;
+
+    public static Activity? StartDelivery(PollBatch batch)
+    {
+        if (batch.Events.Count == 0 || !ChatTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var request = Activity.Current;
+        Activity? activity;
+        if (batch.Trace != default)
+        {
+            ActivityLink[]? links = request is null ? null : [new ActivityLink(request.Context)];
+            activity = ChatTelemetry.Source.StartActivity(SpanName, ActivityKind.Internal, batch.Trace, links: links);
+        }
+        else
+        {
+            activity = ChatTelemetry.Source.StartActivity(SpanName, ActivityKind.Internal);
+        }
+
+        if (activity is null)
+        {
+            return null;
+        }
+
+        var events = batch.Events;
+        activity.SetTag("chatmesh.channel", "longpoll");
+        activity.SetTag("chatmesh.event_id", events[0].Id);
+        activity.SetTag("chatmesh.event_count", events.Count);
+        activity.SetTag("chatmesh.event_ids", string.Join(',', events.Take(MaxListedIds).Select(e => e.Id.ToString(CultureInfo.InvariantCulture))));
+        var rooms = events.Select(e => e.Room).Where(room => room is not null).Distinct(StringComparer.Ordinal).Take(MaxListedIds).ToList();
+        if (rooms.Count > 0)
+        {
+            activity.SetTag("chatmesh.room", string.Join(',', rooms));
+        }
+
+        activity.SetTag("chatmesh.longpoll.source", batch.Source == PollSource.Live ? "live" : "replay");
+        activity.SetTag("chatmesh.last_event_id", batch.LastEventId);
+        return activity;
+    }
+}
