@@ -254,6 +254,8 @@ $('leave-room').addEventListener('click', async () => {
   } catch (e) { showError($('rooms-error'), e); }
 });
 
+$('browse').addEventListener('toggle', e => { if (e.target.open) reloadRooms(); });
+
 $('channel').addEventListener('change', e => {
   localStorage.setItem('chatmesh.channel', e.target.value);
   connect(e.target.value);

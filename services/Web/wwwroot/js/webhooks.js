@@ -15,7 +15,12 @@ async function loadEndpoints() {
       el('button', { type: 'button', onclick: () => remove(() => api.deleteEndpoint(endpoint.id), loadEndpoints, $('endpoint-error')) }, 'Delete')))));
 }
 
+let attemptsTimer = 0;
+
+/** Shows an endpoint's attempts and keeps them fresh while shown (deliveries and retries keep happening). */
 async function showAttempts(endpoint) {
+  clearTimeout(attemptsTimer);
+  attemptsTimer = setTimeout(() => showAttempts(endpoint), 3000);
   $('attempts-section').hidden = false;
   $('attempts-title').textContent = `Delivery attempts · ${endpoint.url}`;
   showError($('attempts-error'), null);
