@@ -46,8 +46,12 @@ public sealed class BrowserUser : IAsyncDisposable
 
         var page = await context.NewPageAsync();
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        // The page's console and errors go to the test output, to explain a failure.
+        var output = TestContext.Current.TestOutputHelper;
+        page.Console += (_, message) => output?.WriteLine($"[{prefix} console.{message.Type}] {message.Text}");
+        page.PageError += (_, error) => output?.WriteLine($"[{prefix} page error] {error}");
         var name = Support.ChatUser.UniqueName(prefix);
-        await page.GotoAsync($"/?channel={channel}");
+        await page.GotoAsync($"/?channel={channel}&debug=1");
         await page.GetByLabel("User name").FillAsync(name);
         await page.GetByTestId("sign-in-submit").ClickAsync();
         var user = new BrowserUser(name, context, page);

@@ -82,7 +82,8 @@ public sealed class ChannelChatTests(ChromiumFixture chromium, ChatMeshAppFixtur
         await using var bob = await BrowserUser.SignInAsync(chromium, app, "bob", "auto", async context =>
         {
             await context.RouteWebSocketAsync("**/ws", ws => ws.CloseAsync());
-            await context.RouteAsync("**/sse**", route => route.AbortAsync());
+            // (A pattern, not a glob: "**/sse**" would also block the client's own /js/transports/sse.js.)
+            await context.RouteAsync(new System.Text.RegularExpressions.Regex("/sse(\\?|$)"), route => route.AbortAsync());
         }, expectChannel: "poll");
         await using var alice = await BrowserUser.SignInAsync(chromium, app, "alice", "auto");
         var room = Support.ChatUser.UniqueName("auto");

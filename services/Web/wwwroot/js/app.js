@@ -12,6 +12,8 @@ let current = null;           // the open room
 let readBefore = 0;           // the open room's read cursor when it was opened: where the "new" divider goes
 let replyTo = null;
 let lastTyping = 0;
+// ?debug=1 logs every event and status change to the console.
+const debug = new URLSearchParams(location.search).has('debug') ? (...args) => console.debug('[chatmesh]', ...args) : () => {};
 
 bindSignIn(start);
 
@@ -42,8 +44,12 @@ function connect(channel) {
   $('channel').value = channel;
   connection = new Connection(channel, {
     lastId: () => store.lastId,
-    sink: { event: e => store.apply(e), signal: s => store.signal(s), reset: () => onReset() },
-    onStatus: view.renderStatus,
+    sink: {
+      event: e => { debug('event', e.id, e.type, e.room); store.apply(e); },
+      signal: s => store.signal(s),
+      reset: head => { debug('reset', head); onReset(); },
+    },
+    onStatus: status => { debug('status', JSON.stringify(status)); view.renderStatus(status); },
   }).start();
 }
 
@@ -166,10 +172,13 @@ async function write(frame) {
   try {
     const viaSocket = connection?.write(frame);
     if (viaSocket) {
-      try { return await viaSocket; } catch (e) { if (e.code !== 'disconnected') throw e; }
+      try { return debug('ack', JSON.stringify(await viaSocket)) ?? true; } catch (e) { if (e.code !== 'disconnected') throw e; }
     }
-    return await api.write(frame);
+    const answer = await api.write(frame);
+    debug('rest', frame.type, JSON.stringify(answer));
+    return answer ?? true;
   } catch (e) {
+    debug('write failed', frame.type, e.code, e.message);
     showError(error, e);
     return null;
   }

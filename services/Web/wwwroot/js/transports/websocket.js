@@ -19,7 +19,7 @@ export class WebSocketTransport {
     socket.onmessage = message => {
       let frame;
       try { frame = JSON.parse(message.data); } catch { return; }
-      if (frame.id !== undefined) { sink.event(frame); return; }
+      // Control frames first: an ack also has an "id" (the id of the event it acknowledges), but is not that event.
       switch (frame.type) {
         case 'hello':
           socket.send(JSON.stringify(after > 0 ? { type: 'subscribe', after, ref: 'sub' } : { type: 'subscribe', ref: 'sub' }));
@@ -32,6 +32,8 @@ export class WebSocketTransport {
           if (frame.ref === 'sub') { ready.reject(new ApiError(0, frame.code, frame.message)); socket.close(); }
           else this.#settle(frame.ref, p => p.reject(new ApiError(0, frame.code, frame.message)));
           break;
+        case 'pong': case 'authenticated': break;
+        default: if (frame.id !== undefined) sink.event(frame);
       }
     };
     socket.onclose = event => {
