@@ -12,6 +12,7 @@ let current = null;           // the open room
 let readBefore = 0;           // the open room's read cursor when it was opened: where the "new" divider goes
 let replyTo = null;
 let lastTyping = 0;
+let sending = Promise.resolve();
 // ?debug=1 logs every event and status change to the console.
 const debug = new URLSearchParams(location.search).has('debug') ? (...args) => console.debug('[chatmesh]', ...args) : () => {};
 
@@ -119,7 +120,7 @@ function renderTimeline(toBottom) {
   const items = [];
   let divided = false;
   for (const message of messages) {
-    if (!divided && readBefore > 0 && message.id > readBefore && message.author !== store.me) {
+    if (!divided && message.id > readBefore && message.author !== store.me) {
       items.push(el('li', { class: 'unread-divider', 'data-testid': 'unread-divider', role: 'separator', text: 'New messages' }));
       divided = true;
     }
@@ -193,7 +194,10 @@ $('composer').addEventListener('submit', async e => {
   input.value = '';
   replyTo = null;
   $('reply-preview').hidden = true;
-  if ((await write(frame)) === null) input.value = text; // refused: keep the text so nothing typed is lost
+  // One send at a time, so messages typed quickly keep the order they were typed in.
+  const sent = sending.then(() => write(frame));
+  sending = sent;
+  if ((await sent) === null && !input.value) input.value = text; // refused: keep the text so nothing typed is lost
 });
 
 $('message-input').addEventListener('keydown', e => {
@@ -227,6 +231,7 @@ document.addEventListener('visibilitychange', markRead);
 async function joinRoom(id) {
   try {
     await api.join(id);
+    $('browse').open = false;
     await reloadRooms();
     await openRoom(id);
   } catch (e) { showError($('rooms-error'), e); }
@@ -238,6 +243,7 @@ $('create-room-form').addEventListener('submit', async e => {
   try {
     await api.createRoom(id, $('create-room-name').value.trim() || id, $('create-room-kind').value);
     e.target.reset();
+    e.target.closest('details').open = false;
     await reloadRooms();
     await openRoom(id);
   } catch (err) { showError($('rooms-error'), err); }
