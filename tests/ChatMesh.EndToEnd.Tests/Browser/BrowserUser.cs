@@ -4,23 +4,10 @@ using static Microsoft.Playwright.Assertions;
 namespace ChatMesh.EndToEnd.Tests.Browser;
 
 /// <summary>A person using the web client through the edge: one browser context (own cookies), one page.</summary>
-public sealed class BrowserUser : IAsyncDisposable
+public sealed record BrowserUser(string Name, IBrowserContext Context, IPage Page) : IAsyncDisposable
 {
     /// <summary>Reconnects back off up to several seconds; waits on them get this much.</summary>
     public static readonly float LongWaitMs = 45_000;
-
-    private BrowserUser(string name, IBrowserContext context, IPage page)
-    {
-        Name = name;
-        Context = context;
-        Page = page;
-    }
-
-    public string Name { get; }
-
-    public IBrowserContext Context { get; }
-
-    public IPage Page { get; }
 
     public ILocator Status => Page.GetByTestId("connection-status");
 
@@ -71,6 +58,14 @@ public sealed class BrowserUser : IAsyncDisposable
         await Page.GetByTestId("create-room-id").FillAsync(room);
         await Page.GetByTestId("create-room-submit").ClickAsync();
         await Expect(Page.GetByTestId("room-title")).ToHaveTextAsync($"#{room}");
+    }
+
+    /// <summary>Creates a public room with a unique id through the form and returns the id.</summary>
+    public async Task<string> CreateUniqueRoomAsync(string prefix)
+    {
+        var room = Support.ChatUser.UniqueName(prefix);
+        await CreateRoomAsync(room);
+        return room;
     }
 
     public async Task JoinRoomAsync(string room)

@@ -10,8 +10,7 @@ public sealed class ChannelChatTests(ChromiumFixture chromium, ChatMeshAppFixtur
     public async Task Three_users_on_websocket_sse_and_long_poll_see_the_same_ordered_conversation()
     {
         await using var alice = await BrowserUser.SignInAsync(chromium, app, "alice", "ws");
-        var room = Support.ChatUser.UniqueName("three");
-        await alice.CreateRoomAsync(room);
+        var room = await alice.CreateUniqueRoomAsync("three");
         await using var bob = await BrowserUser.SignInAsync(chromium, app, "bob", "sse");
         await using var carol = await BrowserUser.SignInAsync(chromium, app, "carol", "poll");
         await bob.JoinRoomAsync(room);
@@ -45,11 +44,8 @@ public sealed class ChannelChatTests(ChromiumFixture chromium, ChatMeshAppFixtur
     [InlineData("poll")]
     public async Task A_connection_dropped_mid_conversation_shows_every_message_once_after_reconnecting(string channel)
     {
-        await using var alice = await BrowserUser.SignInAsync(chromium, app, "alice", "ws");
-        var room = Support.ChatUser.UniqueName("drop");
-        await alice.CreateRoomAsync(room);
-        await using var bob = await BrowserUser.SignInAsync(chromium, app, "bob", channel);
-        await bob.JoinRoomAsync(room);
+        await using var scene = await BrowserRoom.StartAsync(chromium, app, "drop", "ws", channel);
+        var (alice, bob) = (scene.Alice, scene.Bob);
 
         await alice.SendAsync("before the drop");
         await Expect(bob.MessageTexts).ToHaveTextAsync(["before the drop"], new() { Timeout = BrowserUser.LongWaitMs });
@@ -86,8 +82,7 @@ public sealed class ChannelChatTests(ChromiumFixture chromium, ChatMeshAppFixtur
             await context.RouteAsync(new System.Text.RegularExpressions.Regex("/sse(\\?|$)"), route => route.AbortAsync());
         }, expectChannel: "poll");
         await using var alice = await BrowserUser.SignInAsync(chromium, app, "alice", "auto");
-        var room = Support.ChatUser.UniqueName("auto");
-        await alice.CreateRoomAsync(room);
+        var room = await alice.CreateUniqueRoomAsync("auto");
         await bob.JoinRoomAsync(room);
 
         await alice.SendAsync("reaches bob by long-poll");

@@ -10,11 +10,8 @@ public sealed partial class ClientSafetyTests(ChromiumFixture chromium, ChatMesh
     [Fact]
     public async Task Script_and_img_onerror_messages_render_as_literal_text_and_run_nothing()
     {
-        await using var alice = await BrowserUser.SignInAsync(chromium, app, "alice", "ws");
-        var room = Support.ChatUser.UniqueName("xss");
-        await alice.CreateRoomAsync(room);
-        await using var bob = await BrowserUser.SignInAsync(chromium, app, "bob", "sse");
-        await bob.JoinRoomAsync(room);
+        await using var scene = await BrowserRoom.StartAsync(chromium, app, "xss", "ws", "sse");
+        var (alice, bob) = (scene.Alice, scene.Bob);
 
         string[] hostile =
         [

@@ -11,11 +11,8 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
     [InlineData("poll", "ws")]
     public async Task Edit_delete_reaction_and_reply_are_visible_to_the_other_user(string aliceChannel, string bobChannel)
     {
-        await using var alice = await BrowserUser.SignInAsync(chromium, app, "alice", aliceChannel);
-        var room = Support.ChatUser.UniqueName("actions");
-        await alice.CreateRoomAsync(room);
-        await using var bob = await BrowserUser.SignInAsync(chromium, app, "bob", bobChannel);
-        await bob.JoinRoomAsync(room);
+        await using var scene = await BrowserRoom.StartAsync(chromium, app, "actions", aliceChannel, bobChannel);
+        var (alice, bob) = (scene.Alice, scene.Bob);
 
         await alice.SendAsync("first draft");
         await alice.SendAsync("to be removed");
@@ -51,10 +48,8 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
     public async Task A_mention_in_another_room_shows_unread_and_mention_badges_and_a_notification()
     {
         await using var alice = await BrowserUser.SignInAsync(chromium, app, "alice", "ws");
-        var busy = Support.ChatUser.UniqueName("busy");
-        var quiet = Support.ChatUser.UniqueName("quiet");
-        await alice.CreateRoomAsync(busy);
-        await alice.CreateRoomAsync(quiet);
+        var busy = await alice.CreateUniqueRoomAsync("busy");
+        var quiet = await alice.CreateUniqueRoomAsync("quiet");
         await using var bob = await BrowserUser.SignInAsync(chromium, app, "bob", "sse");
         await bob.JoinRoomAsync(busy);
         await bob.JoinRoomAsync(quiet);
@@ -80,11 +75,8 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
     [Fact]
     public async Task Typing_on_the_websocket_shows_an_indicator_to_the_other_user_and_presence_lists_them_online()
     {
-        await using var alice = await BrowserUser.SignInAsync(chromium, app, "alice", "ws");
-        var room = Support.ChatUser.UniqueName("typing");
-        await alice.CreateRoomAsync(room);
-        await using var bob = await BrowserUser.SignInAsync(chromium, app, "bob", "sse");
-        await bob.JoinRoomAsync(room);
+        await using var scene = await BrowserRoom.StartAsync(chromium, app, "typing", "ws", "sse");
+        var (alice, bob) = (scene.Alice, scene.Bob);
 
         await alice.Page.GetByTestId("composer-input").PressSequentiallyAsync("typing slowly");
 

@@ -10,8 +10,7 @@ public sealed class WebhookAdminTests(ChromiumFixture chromium, ChatMeshAppFixtu
     public async Task The_admin_page_creates_an_endpoint_and_an_incoming_hook_whose_posts_appear_in_the_room()
     {
         await using var alice = await BrowserUser.SignInAsync(chromium, app, "alice", "ws");
-        var room = Support.ChatUser.UniqueName("hooks");
-        await alice.CreateRoomAsync(room);
+        var room = await alice.CreateUniqueRoomAsync("hooks");
         var page = await alice.Context.NewPageAsync();
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
         await page.GotoAsync("/webhooks.html");
