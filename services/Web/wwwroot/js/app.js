@@ -226,6 +226,12 @@ function markRead() {
 }
 document.addEventListener('visibilitychange', markRead);
 
+// A busy room moves the read marker at most once a second, not once per message (each move is a logged event).
+let readTimer = 0;
+function markReadSoon() {
+  if (!readTimer) readTimer = setTimeout(() => { readTimer = 0; markRead(); }, 1000);
+}
+
 // ---- rooms ---------------------------------------------------------------------------------------------------
 
 async function joinRoom(id) {
@@ -299,7 +305,7 @@ store.subscribe((kind, detail) => {
     case 'messages': if (detail.room === current) renderTimeline(false); break;
     case 'message':
       updateMessage(detail.room, detail.id);
-      if (detail.created && detail.room === current) markRead();
+      if (detail.created && detail.room === current) markReadSoon();
       break;
     case 'members': if (detail.room === current) view.renderPeople(store, current); break;
     case 'presence': if (current) view.renderPeople(store, current); break;
