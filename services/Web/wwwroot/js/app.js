@@ -68,6 +68,7 @@ async function reloadRooms() {
 
 async function openRoom(id) {
   current = id;
+  store.viewing = id;
   location.hash = `room=${encodeURIComponent(id)}`;
   const entry = store.rooms.get(id);
   readBefore = entry?.lastReadEventId ?? 0;

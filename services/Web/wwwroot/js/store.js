@@ -14,6 +14,7 @@ export class Store {
   typing = new Map();       // room → Map(user → expiry ms)
   notifications = [];       // newest first: { id, type, read, event }
   lastId = 0;               // the resume point: the largest event id received
+  viewing = null;           // the room on screen
   #seen = new Set();
   #listeners = new Set();
 
@@ -64,7 +65,9 @@ export class Store {
         }
         if (entry) {
           entry.room.lastEventId = Math.max(entry.room.lastEventId || 0, event.id);
-          if (event.actor !== this.me && event.id > (entry.lastReadEventId || 0)) {
+          // A message in the room being looked at is read at once (the view moves the marker), so it never counts.
+          const seen = this.viewing === event.room && !document.hidden;
+          if (!seen && event.actor !== this.me && event.id > (entry.lastReadEventId || 0)) {
             entry.unread++;
             if ((d.mentions || []).includes(this.me)) entry.mentions++;
           }
