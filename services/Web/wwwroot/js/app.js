@@ -5,6 +5,7 @@ import { Store } from './store.js';
 import { Connection, CHANNEL_NAMES } from './transports/transport.js';
 import * as view from './view.js';
 import { bindSignIn } from './session.js';
+import { bindRoomControls } from './rooms.js';
 
 const store = new Store();
 let connection = null;
@@ -17,6 +18,18 @@ let sending = Promise.resolve();
 const debug = new URLSearchParams(location.search).has('debug') ? (...args) => console.debug('[chatmesh]', ...args) : () => {};
 
 bindSignIn(start);
+
+const joinRoom = bindRoomControls({
+  reloadRooms,
+  openRoom,
+  currentRoom: () => current,
+  async afterLeave() {
+    current = store.viewing = null;
+    await reloadRooms();
+    const next = store.rooms.keys().next().value;
+    if (next) await openRoom(next); else renderTimeline(true);
+  },
+});
 
 function chosenChannel() {
   const query = new URLSearchParams(location.search).get('channel');
@@ -232,51 +245,6 @@ let readTimer = 0;
 function markReadSoon() {
   if (!readTimer) readTimer = setTimeout(() => { readTimer = 0; markRead(); }, 1000);
 }
-
-// ---- rooms ---------------------------------------------------------------------------------------------------
-
-async function joinRoom(id) {
-  try {
-    await api.join(id);
-    $('browse').open = false;
-    await reloadRooms();
-    await openRoom(id);
-  } catch (e) { showError($('rooms-error'), e); }
-}
-
-$('create-room-form').addEventListener('submit', async e => {
-  e.preventDefault();
-  const id = $('create-room-id').value.trim();
-  try {
-    await api.createRoom(id, $('create-room-name').value.trim() || id, $('create-room-kind').value);
-    e.target.reset();
-    e.target.closest('details').open = false;
-    await reloadRooms();
-    await openRoom(id);
-  } catch (err) { showError($('rooms-error'), err); }
-});
-
-$('dm-form').addEventListener('submit', async e => {
-  e.preventDefault();
-  try {
-    const room = await api.direct($('dm-user').value.trim());
-    e.target.reset();
-    await reloadRooms();
-    await openRoom(room.id);
-  } catch (err) { showError($('rooms-error'), err); }
-});
-
-$('leave-room').addEventListener('click', async () => {
-  try {
-    await api.leave(current);
-    current = null;
-    await reloadRooms();
-    const next = store.rooms.keys().next().value;
-    if (next) await openRoom(next); else renderTimeline(true);
-  } catch (e) { showError($('rooms-error'), e); }
-});
-
-$('browse').addEventListener('toggle', e => { if (e.target.open) reloadRooms(); });
 
 $('channel').addEventListener('change', e => {
   localStorage.setItem('chatmesh.channel', e.target.value);
