@@ -81,6 +81,8 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
         await alice.Page.GetByTestId("composer-input").PressSequentiallyAsync("typing slowly");
 
         await Expect(bob.Page.GetByTestId("typing-indicator")).ToHaveTextAsync($"{alice.Name} is typing…", new() { Timeout = BrowserUser.LongWaitMs });
-        await Expect(bob.Page.Locator($"[data-testid=person][data-user='{alice.Name}']")).ToBeVisibleAsync();
+        // Both were connected before sharing the room: the presence snapshot, not a signal, shows each online to the other.
+        await Expect(bob.Page.Locator($"[data-testid=person][data-user='{alice.Name}']")).ToHaveAttributeAsync("data-presence", "online");
+        await Expect(alice.Page.Locator($"[data-testid=person][data-user='{bob.Name}']")).ToHaveAttributeAsync("data-presence", "online", new() { Timeout = BrowserUser.LongWaitMs });
     }
 }

@@ -45,6 +45,7 @@ export const api = {
   publicRooms: () => request('GET', '/api/rooms/public'),
   createRoom: (id, name, kind, topic) => request('POST', '/api/rooms', { id, name, kind, topic: topic || null }),
   members: room => request('GET', `/api/rooms/${enc(room)}/members`),
+  presence: room => request('GET', `/api/rooms/${enc(room)}/presence`),
   join: room => request('POST', `/api/rooms/${enc(room)}/join`),
   leave: room => request('POST', `/api/rooms/${enc(room)}/leave`),
   direct: user => request('POST', `/api/direct/${enc(user)}`),

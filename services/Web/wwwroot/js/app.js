@@ -99,11 +99,19 @@ async function openRoom(id) {
     store.members.set(id, new Set(members));
     store.addHistory(id, page, false);
     view.renderPeople(store, id);
+    loadPresence(id);
     renderTimeline(true);
     markRead();
   } catch (e) {
     showError($('rooms-error'), e);
   }
+}
+
+/** The presence snapshot of a room's members; live `presence` signals keep it current afterwards. */
+async function loadPresence(room) {
+  const online = new Set(await api.presence(room).catch(() => []));
+  for (const user of store.members.get(room) || []) store.presence.set(user, online.has(user) ? 'online' : 'offline');
+  if (room === current) view.renderPeople(store, room);
 }
 
 // ---- timeline ------------------------------------------------------------------------------------------------
@@ -276,7 +284,7 @@ store.subscribe((kind, detail) => {
       updateMessage(detail.room, detail.id);
       if (detail.created && detail.room === current) markReadSoon();
       break;
-    case 'members': if (detail.room === current) view.renderPeople(store, current); break;
+    case 'members': if (detail.room === current) { view.renderPeople(store, current); loadPresence(current); } break;
     case 'presence': if (current) view.renderPeople(store, current); break;
     case 'typing':
       if (detail.room === current) { view.renderTyping(store, current); setTimeout(() => view.renderTyping(store, current), 4100); }
