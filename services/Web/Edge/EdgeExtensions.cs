@@ -1,3 +1,5 @@
+using ChatMesh.Web.Client;
+
 namespace ChatMesh.Web.Edge;
 
 /// <summary>The web service as the one public origin: static client plus a reverse proxy to every other service.</summary>
@@ -13,6 +15,7 @@ internal static class EdgeExtensions
 
     public static WebApplication MapChatEdge(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();

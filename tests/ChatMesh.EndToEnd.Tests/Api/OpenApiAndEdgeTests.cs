@@ -9,6 +9,7 @@ public sealed class OpenApiAndEdgeTests(ChatMeshAppFixture fixture)
         { "/api/rooms/public", "get" },
         { "/api/rooms/{room}", "get" },
         { "/api/rooms/{room}/members", "get" },
+        { "/api/rooms/{room}/presence", "get" },
         { "/api/rooms/{room}/join", "post" },
         { "/api/rooms/{room}/leave", "post" },
         { "/api/rooms/{room}/invites", "post" },

@@ -102,6 +102,8 @@ public sealed class RoomApiTests(ChatMeshAppFixture fixture)
 
         using var members = await eve.GetAsync($"/api/rooms/{room}/members");
         await Json.ProblemAsync(members, HttpStatusCode.Forbidden, "not_member");
+        using var presence = await eve.GetAsync($"/api/rooms/{room}/presence");
+        await Json.ProblemAsync(presence, HttpStatusCode.Forbidden, "not_member");
         using var history = await eve.GetAsync($"/api/rooms/{room}/messages");
         await Json.ProblemAsync(history, HttpStatusCode.Forbidden, "not_member");
         using var post = await eve.PostAsync($"/api/rooms/{room}/messages", new { text = "let me in" });

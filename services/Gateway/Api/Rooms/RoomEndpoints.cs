@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Presence;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Chat.Rooms;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,6 +20,7 @@ internal static class RoomEndpoints
         rooms.MapPost("", Create).WithSummary("Creates a public or private room; the caller becomes its owner and first member.");
         rooms.MapGet("/{room}", Get).WithSummary("One room the caller may see.");
         rooms.MapGet("/{room}/members", Members).WithSummary("The members of a room the caller belongs to.");
+        rooms.MapGet("/{room}/presence", Presence).WithSummary("The members of a room who are online now (a connection on any channel).");
         rooms.MapPost("/{room}/join", Join).WithSummary("Joins a public room (or a private one the caller is invited to).");
         rooms.MapPost("/{room}/leave", Leave).WithSummary("Leaves a room.");
         rooms.MapPost("/{room}/invites", Invite).WithSummary("Invites a user into a room the caller belongs to.");
@@ -65,6 +67,11 @@ internal static class RoomEndpoints
 
     internal static async Task<Ok<IReadOnlyList<string>>> Members(string room, ClaimsPrincipal user, IChatService chat, CancellationToken cancellationToken) =>
         TypedResults.Ok(await chat.GetMembersAsync(user.GetUserId(), room, cancellationToken));
+
+    /// <summary>A snapshot for a presence list; later changes arrive as <c>presence</c> signals.</summary>
+    internal static async Task<Ok<IReadOnlyList<string>>> Presence(
+        string room, ClaimsPrincipal user, IChatService chat, ConnectionRegistry registry, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await registry.OnlineAsync(await chat.GetMembersAsync(user.GetUserId(), room, cancellationToken), cancellationToken));
 
     internal static async Task<Ok<EventIdResponse>> Join(string room, ClaimsPrincipal user, IChatService chat, CancellationToken cancellationToken) =>
         EventId(await chat.JoinRoomAsync(user.GetUserId(), room, cancellationToken));

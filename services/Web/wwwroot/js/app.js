@@ -1,0 +1,301 @@
+// The chat client: wires the store, the live connection and the view together.
+import { api } from './api.js';
+import { $, el, showError } from './dom.js';
+import { Store } from './store.js';
+import { Connection, CHANNEL_NAMES } from './transports/transport.js';
+import * as view from './view.js';
+import { bindSignIn } from './session.js';
+import { bindRoomControls } from './rooms.js';
+
+const store = new Store();
+let connection = null;
+let current = null;           // the open room
+let readBefore = 0;           // the open room's read cursor when it was opened: where the "new" divider goes
+let replyTo = null;
+let lastTyping = 0;
+let sending = Promise.resolve();
+// ?debug=1 logs every event and status change to the console.
+const debug = new URLSearchParams(location.search).has('debug') ? (...args) => console.debug('[chatmesh]', ...args) : () => {};
+
+bindSignIn(start);
+
+const joinRoom = bindRoomControls({
+  reloadRooms,
+  openRoom,
+  currentRoom: () => current,
+  async afterLeave() {
+    current = store.viewing = null;
+    await reloadRooms();
+    const next = store.rooms.keys().next().value;
+    if (next) await openRoom(next); else renderTimeline(true);
+  },
+});
+
+function chosenChannel() {
+  const query = new URLSearchParams(location.search).get('channel');
+  if (query && CHANNEL_NAMES[query]) return query;
+  return CHANNEL_NAMES[localStorage.getItem('chatmesh.channel')] ? localStorage.getItem('chatmesh.channel') : 'auto';
+}
+
+async function start(me) {
+  store.me = me.userId;
+  $('whoami').textContent = me.displayName && me.displayName !== me.userId ? `${me.displayName} (@${me.userId})` : `@${me.userId}`;
+  // The resume point comes first: everything after it arrives live, everything before is in the snapshots.
+  store.lastId = (await api.events(0, 1)).head;
+  await reloadRooms();
+  api.notifications().then(list => {
+    for (const item of list.items.reverse()) if (!store.notifications.some(n => n.id === item.id)) store.notifications.unshift(item);
+    store.emit('notifications');
+  }).catch(() => {});
+  connect(chosenChannel());
+  const wanted = decodeURIComponent(location.hash.replace(/^#room=/, ''));
+  const first = store.rooms.has(wanted) ? wanted : store.rooms.keys().next().value;
+  if (first) await openRoom(first);
+}
+
+function connect(channel) {
+  connection?.stop();
+  $('channel').value = channel;
+  connection = new Connection(channel, {
+    lastId: () => store.lastId,
+    sink: {
+      event: e => { debug('event', e.id, e.type, e.room); store.apply(e); },
+      signal: s => store.signal(s),
+      reset: head => { debug('reset', head); onReset(); },
+    },
+    onStatus: status => { debug('status', JSON.stringify(status)); view.renderStatus(status); },
+  }).start();
+}
+
+async function onReset() {
+  store.messages.clear();
+  store.hasMore.clear();
+  await reloadRooms();
+  if (current) await openRoom(current);
+}
+
+async function reloadRooms() {
+  store.setRooms(await api.myRooms());
+  api.publicRooms().then(rooms => view.renderPublicRooms(store, rooms, joinRoom)).catch(() => {});
+}
+
+async function openRoom(id) {
+  current = id;
+  store.viewing = id;
+  location.hash = `room=${encodeURIComponent(id)}`;
+  const entry = store.rooms.get(id);
+  readBefore = entry?.lastReadEventId ?? 0;
+  $('room-title').textContent = entry ? view.roomLabel(store, entry.room) : id;
+  $('room-topic').textContent = entry?.room.topic ?? '';
+  $('leave-room').hidden = !entry || entry.room.kind === 'direct';
+  $('composer').hidden = !entry;
+  replyTo = null;
+  $('reply-preview').hidden = true;
+  view.renderRooms(store, current, openRoom);
+  renderTimeline(true);
+  try {
+    const [page, members] = await Promise.all([api.history(id), api.members(id)]);
+    if (current !== id) return;
+    store.members.set(id, new Set(members));
+    store.addHistory(id, page, false);
+    view.renderPeople(store, id);
+    loadPresence(id);
+    renderTimeline(true);
+    markRead();
+  } catch (e) {
+    showError($('rooms-error'), e);
+  }
+}
+
+/** The presence snapshot of a room's members; live `presence` signals keep it current afterwards. */
+async function loadPresence(room) {
+  const online = new Set(await api.presence(room).catch(() => []));
+  for (const user of store.members.get(room) || []) store.presence.set(user, online.has(user) ? 'online' : 'offline');
+  if (room === current) view.renderPeople(store, room);
+}
+
+// ---- timeline ------------------------------------------------------------------------------------------------
+
+const handlers = {
+  reply(message) {
+    replyTo = message.id;
+    $('reply-text').textContent = `Replying to ${message.author}: ${message.text.slice(0, 60)}`;
+    $('reply-preview').hidden = false;
+    $('message-input').focus();
+  },
+  toggleReaction(message, emoji) {
+    const mine = (message.reactions[emoji] || []).includes(store.me);
+    write({ type: mine ? 'unreact' : 'react', room: message.room, messageId: message.id, emoji });
+  },
+  edit(message, item) {
+    view.openEditor(item, message, text => write({ type: 'edit', room: message.room, messageId: message.id, text }));
+  },
+  remove(message) {
+    if (confirm('Delete this message?')) write({ type: 'delete', room: message.room, messageId: message.id });
+  },
+};
+
+function renderTimeline(toBottom) {
+  const timeline = $('timeline');
+  const nearBottom = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 80;
+  const messages = current ? store.sortedMessages(current) : [];
+  const items = [];
+  let divided = false;
+  for (const message of messages) {
+    if (!divided && message.id > readBefore && message.author !== store.me) {
+      items.push(el('li', { class: 'unread-divider', 'data-testid': 'unread-divider', role: 'separator', text: 'New messages' }));
+      divided = true;
+    }
+    items.push(view.renderMessage(store, message, handlers));
+  }
+  $('messages').replaceChildren(...items);
+  const more = store.hasMore.get(current);
+  $('history-status').textContent = !current ? '' : more === false ? 'This is the beginning of the room.' : more ? 'Scroll up for older messages.' : 'Loading…';
+  if (toBottom || nearBottom) timeline.scrollTop = timeline.scrollHeight;
+}
+
+function updateMessage(room, id) {
+  if (room !== current) return;
+  const existing = $('messages').querySelector(`li[data-id="${id}"]`);
+  const message = store.messages.get(room)?.get(id);
+  if (existing && message && !existing.contains(document.activeElement?.closest('[data-testid="edit-input"]'))) {
+    existing.replaceWith(view.renderMessage(store, message, handlers));
+  } else if (!existing) {
+    renderTimeline(false);
+  }
+}
+
+let loadingOlder = false;
+$('timeline').addEventListener('scroll', async () => {
+  const timeline = $('timeline');
+  if (timeline.scrollTop > 40 || loadingOlder || !current || !store.hasMore.get(current)) return;
+  const oldest = store.sortedMessages(current)[0];
+  if (!oldest) return;
+  loadingOlder = true;
+  const room = current;
+  const height = timeline.scrollHeight;
+  try {
+    const page = await api.history(room, { before: oldest.id });
+    store.addHistory(room, page, true);
+    if (room === current) timeline.scrollTop = timeline.scrollHeight - height + timeline.scrollTop;
+  } finally {
+    loadingOlder = false;
+  }
+});
+
+// ---- writes --------------------------------------------------------------------------------------------------
+
+/**
+ * Sends a write over the WebSocket when that is the live channel, else over REST. A send carries an idempotency
+ * key, so when the socket drops before the ack the REST retry cannot create a second message.
+ */
+async function write(frame) {
+  const error = $('composer-error');
+  showError(error, null);
+  try {
+    const viaSocket = connection?.write(frame);
+    if (viaSocket) {
+      try { return debug('ack', JSON.stringify(await viaSocket)) ?? true; } catch (e) { if (e.code !== 'disconnected') throw e; }
+    }
+    const answer = await api.write(frame);
+    debug('rest', frame.type, JSON.stringify(answer));
+    return answer ?? true;
+  } catch (e) {
+    debug('write failed', frame.type, e.code, e.message);
+    showError(error, e);
+    return null;
+  }
+}
+
+$('composer').addEventListener('submit', async e => {
+  e.preventDefault();
+  const input = $('message-input');
+  const text = input.value.trim();
+  if (!text || !current) return;
+  const frame = { type: 'send', room: current, text, replyTo, key: crypto.randomUUID() };
+  input.value = '';
+  replyTo = null;
+  $('reply-preview').hidden = true;
+  // One send at a time, so messages typed quickly keep the order they were typed in.
+  const sent = sending.then(() => write(frame));
+  sending = sent;
+  if ((await sent) === null && !input.value) input.value = text; // refused: keep the text so nothing typed is lost
+});
+
+$('message-input').addEventListener('keydown', e => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    $('composer').requestSubmit();
+  } else if (current && Date.now() - lastTyping > 2000) {
+    lastTyping = Date.now();
+    connection?.write({ type: 'typing', room: current }); // WebSocket only: there is no REST route for typing
+  }
+});
+
+$('reply-cancel').addEventListener('click', () => { replyTo = null; $('reply-preview').hidden = true; });
+
+function markRead() {
+  const entry = store.rooms.get(current);
+  if (!entry || document.hidden) return;
+  const last = Math.max(entry.room.lastEventId || 0, store.sortedMessages(current).at(-1)?.id || 0);
+  if (last > (entry.lastReadEventId || 0)) {
+    entry.lastReadEventId = last;
+    entry.unread = 0;
+    entry.mentions = 0;
+    view.renderRooms(store, current, openRoom);
+    write({ type: 'read', room: current, eventId: last });
+  }
+}
+document.addEventListener('visibilitychange', markRead);
+
+// A busy room moves the read marker at most once a second, not once per message (each move is a logged event).
+let readTimer = 0;
+function markReadSoon() {
+  if (!readTimer) readTimer = setTimeout(() => { readTimer = 0; markRead(); }, 1000);
+}
+
+$('channel').addEventListener('change', e => {
+  localStorage.setItem('chatmesh.channel', e.target.value);
+  connect(e.target.value);
+});
+
+$('notifications-button').addEventListener('click', () => {
+  const panel = $('notifications-panel');
+  panel.hidden = !panel.hidden;
+  $('notifications-button').setAttribute('aria-expanded', String(!panel.hidden));
+});
+
+$('notifications-read').addEventListener('click', async () => {
+  const newest = store.notifications[0];
+  if (!newest) return;
+  await api.readNotifications(newest.id).catch(() => {});
+  for (const n of store.notifications) n.read = true;
+  store.emit('notifications');
+});
+
+// ---- store → view --------------------------------------------------------------------------------------------
+
+store.subscribe((kind, detail) => {
+  switch (kind) {
+    case 'rooms': view.renderRooms(store, current, openRoom); break;
+    case 'rooms-stale': reloadRooms(); break;
+    case 'messages': if (detail.room === current) renderTimeline(false); break;
+    case 'message':
+      updateMessage(detail.room, detail.id);
+      if (detail.created && detail.room === current) markReadSoon();
+      break;
+    case 'members': if (detail.room === current) { view.renderPeople(store, current); loadPresence(current); } break;
+    case 'presence': if (current) view.renderPeople(store, current); break;
+    case 'typing':
+      if (detail.room === current) { view.renderTyping(store, current); setTimeout(() => view.renderTyping(store, current), 4100); }
+      break;
+    case 'notifications': view.renderNotifications(store, id => store.rooms.has(id) && openRoom(id)); break;
+  }
+});
+
+// A handle for diagnostics and the browser tests: drop the live connection as a network failure would.
+window.chatmesh = {
+  drop: () => connection?.drop(),
+  get lastId() { return store.lastId; },
+  get channel() { return connection?.transport?.name; },
+};

@@ -1,0 +1,150 @@
+// Client state, fed by REST snapshots and by events from whichever channel is live. Every event is applied once
+// (deduplicated by its id, the same on every channel), and every application is an upsert, so a snapshot that
+// already contains an event and the event itself never show a message twice.
+
+const SEEN_LIMIT = 5000;
+
+export class Store {
+  me = null;
+  rooms = new Map();        // id → { room: RoomSummary, lastReadEventId, unread, mentions }
+  messages = new Map();     // room → Map(id → ChatMessage)
+  hasMore = new Map();      // room → older history exists
+  members = new Map();      // room → Set(user)
+  presence = new Map();     // user → 'online' | 'offline'
+  typing = new Map();       // room → Map(user → expiry ms)
+  notifications = [];       // newest first: { id, type, read, event }
+  lastId = 0;               // the resume point: the largest event id received
+  viewing = null;           // the room on screen
+  #seen = new Set();
+  #listeners = new Set();
+
+  subscribe(listener) { this.#listeners.add(listener); }
+
+  emit(kind, detail) { for (const listener of this.#listeners) listener(kind, detail); }
+
+  setRooms(myRooms) {
+    this.rooms = new Map(myRooms.map(r => [r.room.id, r]));
+    this.emit('rooms');
+  }
+
+  /** Merges a history page (ascending ids) into the room's messages. */
+  addHistory(room, page, older) {
+    const map = this.#roomMessages(room);
+    for (const message of page.messages) map.set(message.id, { ...message, reactions: message.reactions || {} });
+    if (older || !this.hasMore.has(room)) this.hasMore.set(room, page.hasMore);
+    this.emit('messages', { room });
+  }
+
+  sortedMessages(room) {
+    return [...this.#roomMessages(room).values()].sort((a, b) => a.id - b.id);
+  }
+
+  #roomMessages(room) {
+    let map = this.messages.get(room);
+    if (!map) this.messages.set(room, map = new Map());
+    return map;
+  }
+
+  /** Applies a logged event once; returns false for an id already applied. */
+  apply(event) {
+    if (this.#seen.has(event.id)) return false;
+    this.#seen.add(event.id);
+    if (this.#seen.size > SEEN_LIMIT) {
+      for (const id of this.#seen) { if (this.#seen.size <= SEEN_LIMIT / 2) break; this.#seen.delete(id); }
+    }
+    this.lastId = Math.max(this.lastId, event.id);
+    const d = event.data || {};
+    const entry = this.rooms.get(event.room);
+    switch (event.type) {
+      case 'message.created': {
+        const map = this.#roomMessages(event.room);
+        if (!map.has(d.messageId)) {
+          map.set(d.messageId, { id: d.messageId, room: event.room, author: event.actor, username: d.username ?? null,
+            text: d.text, createdAt: event.ts, editedAt: null, deleted: false, replyTo: d.replyTo ?? null,
+            mentions: d.mentions || [], reactions: {} });
+        }
+        if (entry) {
+          entry.room.lastEventId = Math.max(entry.room.lastEventId || 0, event.id);
+          // A message in the room being looked at is read at once (the view moves the marker), so it never counts.
+          const seen = this.viewing === event.room && !document.hidden;
+          if (!seen && event.actor !== this.me && event.id > (entry.lastReadEventId || 0)) {
+            entry.unread++;
+            if ((d.mentions || []).includes(this.me)) entry.mentions++;
+          }
+          this.emit('rooms');
+        }
+        this.emit('message', { room: event.room, id: d.messageId, created: true });
+        break;
+      }
+      case 'message.edited':
+      case 'message.deleted':
+      case 'reaction.added':
+      case 'reaction.removed': {
+        const message = this.messages.get(event.room)?.get(d.messageId);
+        if (!message) break; // not loaded: the history will have the current state
+        if (event.type === 'message.edited') { message.text = d.text; message.mentions = d.mentions || []; message.editedAt = event.ts; }
+        if (event.type === 'message.deleted') { message.deleted = true; message.text = ''; }
+        if (event.type === 'reaction.added') {
+          const users = message.reactions[d.emoji] ||= [];
+          if (!users.includes(d.user)) users.push(d.user);
+        }
+        if (event.type === 'reaction.removed') {
+          const users = (message.reactions[d.emoji] || []).filter(u => u !== d.user);
+          if (users.length) message.reactions[d.emoji] = users; else delete message.reactions[d.emoji];
+        }
+        this.emit('message', { room: event.room, id: d.messageId });
+        break;
+      }
+      case 'member.joined':
+      case 'member.left': {
+        const members = this.members.get(event.room);
+        if (members) {
+          if (event.type === 'member.joined') members.add(d.user); else members.delete(d.user);
+          this.emit('members', { room: event.room });
+        }
+        if (d.user === this.me) {
+          if (event.type === 'member.left') { this.rooms.delete(event.room); this.emit('rooms'); }
+          else if (!entry) this.emit('rooms-stale');
+        }
+        break;
+      }
+      case 'read.updated': {
+        const read = this.rooms.get(d.room);
+        if (read) {
+          read.lastReadEventId = d.lastRead;
+          read.unread = d.unread;
+          read.mentions = d.mentions;
+          this.emit('rooms');
+        }
+        break;
+      }
+      case 'notification.mention':
+      case 'notification.invite':
+      case 'notification.direct':
+        if (!this.notifications.some(n => n.id === event.id)) {
+          this.notifications.unshift({ id: event.id, type: event.type, read: false, event });
+          this.emit('notifications');
+        }
+        if (event.type !== 'notification.mention' && !this.rooms.has(d.room)) this.emit('rooms-stale');
+        break;
+    }
+    return true;
+  }
+
+  signal(signal) {
+    if (signal.type === 'presence') {
+      this.presence.set(signal.user, signal.status);
+      this.emit('presence');
+    } else if (signal.type === 'typing' && signal.user !== this.me) {
+      let room = this.typing.get(signal.room);
+      if (!room) this.typing.set(signal.room, room = new Map());
+      room.set(signal.user, Date.now() + 4000);
+      this.emit('typing', { room: signal.room });
+    }
+  }
+
+  typingUsers(room) {
+    const now = Date.now();
+    return [...(this.typing.get(room) || new Map())].filter(([, until]) => until > now).map(([user]) => user);
+  }
+}
