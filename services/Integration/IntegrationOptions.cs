@@ -55,9 +55,6 @@ public sealed class DeliveryOptions
 
     /// <summary>How often an idle worker looks for due deliveries (a local enqueue wakes it at once).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>How long a due delivery of an endpoint at its concurrency cap steps aside, so it never blocks others.</summary>
-    public TimeSpan CapDeferral { get; set; } = TimeSpan.FromMilliseconds(250);
 }
 
 /// <summary>Outbound target rules: <c>Integration:Ssrf</c>.</summary>

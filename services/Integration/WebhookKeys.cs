@@ -4,7 +4,9 @@ namespace ChatMesh.Integration;
 internal static class WebhookKeys
 {
     public const string AllEndpoints = "wh:eps";
-    public const string Due = "wh:due";
+
+    /// <summary>Endpoints with deliveries scheduled, scored by when each next needs a look (see <c>DeliveryScripts</c>).</summary>
+    public const string Ready = "wh:ready";
 
     public static string Endpoint(string id) => $"wh:ep:{id}";
 
@@ -15,6 +17,9 @@ internal static class WebhookKeys
     public static string EndpointAttempts(string id) => $"wh:ep:{id}:attempts";
 
     public static string InFlight(string id) => $"wh:ep:{id}:inflight";
+
+    /// <summary>The endpoint's schedule: its deliveries scored by when each is due (or, while claimed, when the claim ends).</summary>
+    public static string EndpointDue(string id) => $"wh:ep:{id}:due";
 
     /// <summary>The due-set member of one delivery: <c>{endpoint}:{event}</c>.</summary>
     public static string Member(string endpoint, long eventId) => $"{endpoint}:{eventId}";

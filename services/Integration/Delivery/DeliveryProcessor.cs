@@ -12,7 +12,6 @@ public sealed partial class DeliveryProcessor(
     DeliveryQueue queue,
     EndpointStore endpoints,
     WebhookSender sender,
-    AttemptLog attempts,
     WebhookTelemetry telemetry,
     IOptions<IntegrationOptions> options,
     TimeProvider time,
@@ -23,11 +22,10 @@ public sealed partial class DeliveryProcessor(
     public async Task ProcessAsync(DeliveryClaim claim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        var message = await queue.GetAsync(claim.Endpoint, claim.EventId);
-        var endpoint = await endpoints.GetAsync(claim.Endpoint);
-        if (message is null || endpoint is null)
+        var endpoint = await endpoints.GetAsync(claim.Endpoint, claim.EndpointRevision);
+        if (endpoint is null)
         {
-            // The endpoint was deleted (or the message expired) meanwhile: nothing to send, nothing to keep.
+            // The endpoint was deleted meanwhile: nothing to send, nothing to keep.
             await queue.DropAsync(claim);
             return;
         }
@@ -39,11 +37,11 @@ public sealed partial class DeliveryProcessor(
             return;
         }
 
-        using var activity = WebhookTelemetry.StartDelivery(message.TraceParent, claim.Endpoint, claim.EventId, claim.Attempt);
+        using var activity = WebhookTelemetry.StartDelivery(claim.TraceParent, claim.Endpoint, claim.EventId, claim.Attempt);
         SendResult result;
         try
         {
-            result = await sender.SendAsync(endpoint, claim.EventId, message.Json, cancellationToken);
+            result = await sender.SendAsync(endpoint, claim.EventId, claim.Json, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -58,10 +56,10 @@ public sealed partial class DeliveryProcessor(
 
         var now = time.GetUtcNow();
         var (outcome, next) = await DecideAsync(endpoint, claim, result, now);
-        await attempts.RecordAsync(new AttemptRecord(
+        var attempt = AttemptLog.Serialize(new AttemptRecord(
             claim.Endpoint, claim.EventId, claim.Attempt, now, result.Status, result.LatencyMs, result.Success,
             result.Error, result.ErrorDetail, result.Body, next));
-        if (!await queue.CompleteAsync(claim, outcome, next))
+        if (!await queue.CompleteAsync(claim, outcome, next, attempt))
         {
             LogLostClaim(logger, claim.Endpoint, claim.EventId);
         }
@@ -74,6 +72,7 @@ public sealed partial class DeliveryProcessor(
         {
             if (endpoint.FailingSince is not null)
             {
+                // The claim's revision is current, so a failing streak started meanwhile shows here too.
                 await endpoints.RecordSuccessAsync(endpoint.Id);
             }
 

@@ -21,45 +21,28 @@ public sealed class WebhookEventConsumer(
     {
         ArgumentNullException.ThrowIfNull(context);
         var chatEvent = context.Message;
-        var traceParent = Activity.Current?.Id;
-        var memberships = new Dictionary<string, bool>(StringComparer.Ordinal);
-        var scheduled = false;
-        foreach (var endpoint in await endpoints.ListAllAsync())
+        var candidates = (await endpoints.ListAllAsync())
+            .Where(endpoint => endpoint.Enabled && endpoint.AcceptsType(chatEvent.Type) && (chatEvent.Room is null || endpoint.AcceptsRoom(chatEvent.Room)))
+            .ToList();
+        if (candidates.Count == 0)
         {
-            if (!endpoint.Enabled || !endpoint.AcceptsType(chatEvent.Type) || !await SeesAsync(endpoint, chatEvent, memberships, context.CancellationToken))
-            {
-                continue;
-            }
-
-            scheduled |= await queue.EnqueueAsync(endpoint.Id, chatEvent.Id, chatEvent.Type, chatEvent.Json, traceParent);
+            return;
         }
 
-        if (scheduled)
+        // Membership is asked once per owner, all owners at once (pipelined by the multiplexer).
+        var owners = candidates.Select(endpoint => endpoint.Owner).Distinct(StringComparer.Ordinal).ToList();
+        var sees = await Task.WhenAll(owners.Select(owner => SeesAsync(owner, chatEvent, context.CancellationToken)));
+        var visible = owners.Zip(sees).Where(pair => pair.Second).Select(pair => pair.First).ToHashSet(StringComparer.Ordinal);
+        var targets = candidates.Where(endpoint => visible.Contains(endpoint.Owner)).Select(endpoint => endpoint.Id).ToList();
+        if (await queue.EnqueueAsync(targets, chatEvent.Id, chatEvent.Type, chatEvent.Json, Activity.Current?.Id) > 0)
         {
             signal.Wake();
         }
     }
 
-    private async Task<bool> SeesAsync(
-        WebhookEndpoint endpoint, ChatEventPublished chatEvent, Dictionary<string, bool> memberships, CancellationToken cancellationToken)
-    {
-        if (chatEvent.Room is not { } room)
-        {
+    private async Task<bool> SeesAsync(string owner, ChatEventPublished chatEvent, CancellationToken cancellationToken) =>
+        chatEvent.Room is { } room
+            ? await chat.IsMemberAsync(owner, room, cancellationToken)
             // Personal events (mentions, invites, read cursors) go only to their user's endpoints; room filters do not apply.
-            return string.Equals(chatEvent.User, endpoint.Owner, StringComparison.Ordinal);
-        }
-
-        if (!endpoint.AcceptsRoom(room))
-        {
-            return false;
-        }
-
-        if (!memberships.TryGetValue(endpoint.Owner, out var member))
-        {
-            member = await chat.IsMemberAsync(endpoint.Owner, room, cancellationToken);
-            memberships[endpoint.Owner] = member;
-        }
-
-        return member;
-    }
+            : string.Equals(chatEvent.User, owner, StringComparison.Ordinal);
 }

@@ -2,7 +2,8 @@ namespace ChatMesh.EndToEnd.Tests.Overrides;
 
 /// <summary>
 /// The integration service under test: loopback allow-listed (the test receivers listen on 127.0.0.1), plain http allowed,
-/// a short timeout and retry schedule so retries happen within a test, and a low inbound rate limit.
+/// a short timeout and a retry schedule whose first retries come within a test and which keeps a message pending for about a
+/// minute (long enough to stop and start the service during a backlog), and a low inbound rate limit.
 /// </summary>
 public sealed class IntegrationOverrides : IServiceOverrides
 {
@@ -19,7 +20,7 @@ public sealed class IntegrationOverrides : IServiceOverrides
         ["Integration__Ssrf__RequireHttps"] = "false",
         ["Integration__Delivery__Timeout"] = $"00:00:0{DeliveryTimeoutSeconds}",
         ["Integration__Delivery__VisibilityTimeout"] = "00:00:20",
-        ["Integration__Delivery__RetrySchedule"] = "0s,300ms,300ms,300ms",
+        ["Integration__Delivery__RetrySchedule"] = "0s,300ms,300ms,300ms,1s,2s,4s,8s,15s,15s,15s",
         ["Integration__Delivery__MaxRetryAfter"] = "00:00:10",
         ["Integration__Delivery__MaxConcurrencyPerEndpoint"] = $"{MaxConcurrencyPerEndpoint}",
         ["Integration__Inbound__PerMinute"] = $"{HookPerMinute}",

@@ -34,10 +34,10 @@ public sealed class DeliveryProcessorTests(RedisServerFixture redis) : IDisposab
         });
         var queue = new DeliveryQueue(redis.Connection, options, clock);
         var endpoints = new EndpointStore(redis.Connection, clock);
-        var log = new AttemptLog(redis.Connection, options);
+        var log = new AttemptLog(redis.Connection);
         var sender = new WebhookSender(new GuardedConnector(new TargetPolicy(options.Value.Ssrf), new DnsHostResolver()), options, clock);
         var processor = new DeliveryProcessor(
-            queue, endpoints, sender, log, new WebhookTelemetry(metrics.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            queue, endpoints, sender, new WebhookTelemetry(metrics.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             options, clock, NullLogger<DeliveryProcessor>.Instance);
         return (processor, queue, endpoints, log, sender);
     }
@@ -109,18 +109,21 @@ public sealed class DeliveryProcessorTests(RedisServerFixture redis) : IDisposab
         var endpoint = Endpoint();
         await endpoints.SaveAsync(endpoint);
         await queue.EnqueueAsync(endpoint.Id, 7, "message.created", "{}"u8.ToArray(), null);
+        await queue.EnqueueAsync(endpoint.Id, 8, "message.created", "{}"u8.ToArray(), null);
+        var claim = (await queue.ClaimAsync(100)).First(claim => claim.Endpoint == endpoint.Id && claim.EventId == 7);
         await endpoints.DeleteAsync(endpoint);
 
-        await processor.ProcessAsync(await ClaimAsync(queue, endpoint.Id), TestContext.Current.CancellationToken);
-
+        // Deleted while claimed: the worker drops it; deleted before its turn: never claimed.
+        await processor.ProcessAsync(claim, TestContext.Current.CancellationToken);
         Assert.Null(await queue.GetAsync(endpoint.Id, 7));
         clock.Now += TimeSpan.FromMinutes(1);
         Assert.DoesNotContain(await queue.ClaimAsync(100), claim => claim.Endpoint == endpoint.Id);
+        Assert.Equal(0, await queue.PendingAsync(endpoint.Id));
     }
 
     public void Dispose() => metrics.Dispose();
 }
 
-/// <summary>The delivery schedule is one Redis sorted set: tests that claim from it run one class at a time.</summary>
+/// <summary>The delivery schedule is shared Redis state (<c>wh:ready</c>): tests that claim from it run one class at a time.</summary>
 [CollectionDefinition(nameof(DeliveryScheduleCollection))]
 public sealed class DeliveryScheduleCollection;
