@@ -37,9 +37,11 @@ public sealed class IntegrationStopTests(ChatMeshAppFixture fixture)
         // Every message has failed at least twice: the backlog is in the retry schedule, not still on the bus.
         await receiver.WaitForAsync("backlog", requests => ids.All(id => requests.Count(r => r.Id == $"{id}") >= 2), TimeSpan.FromSeconds(60));
 
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
         var stopped = await fixture.App.ResourceCommands.ExecuteCommandAsync(Integration(), KnownResourceCommands.StopCommand, cancel);
         Assert.True(stopped.Success, $"Stopping the integration service failed: {stopped.Message}");
         var attemptsWhenStopped = receiver.On("backlog").Count;
+        TestContext.Current.TestOutputHelper?.WriteLine($"stopped in {stopping.Elapsed}; {attemptsWhenStopped} attempts so far");
 
         // Sent while no integration instance runs: they wait in the durable bus queue.
         for (var i = 0; i < WhileStopped; i++)
