@@ -12,6 +12,8 @@ internal static class WebhookKeys
 
     public static string UserEndpoints(string user) => $"wh:user:{user}:eps";
 
+    public static string UserOperationalEvents(string user) => $"wh:user:{user}:ops";
+
     public static string EndpointFailed(string id) => $"wh:ep:{id}:failed";
 
     public static string EndpointAttempts(string id) => $"wh:ep:{id}:attempts";

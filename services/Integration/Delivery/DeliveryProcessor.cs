@@ -1,5 +1,6 @@
 using ChatMesh.Integration.Attempts;
 using ChatMesh.Integration.Endpoints;
+using ChatMesh.Integration.Operations;
 using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Integration.Delivery;
@@ -13,6 +14,7 @@ public sealed partial class DeliveryProcessor(
     EndpointStore endpoints,
     WebhookSender sender,
     WebhookTelemetry telemetry,
+    OperationalEventLog operational,
     IOptions<IntegrationOptions> options,
     TimeProvider time,
     ILogger<DeliveryProcessor> logger)
@@ -82,22 +84,20 @@ public sealed partial class DeliveryProcessor(
         var delivery = options.Value.Delivery;
         if (result.Status == StatusCodes.Status410Gone)
         {
-            await endpoints.DisableAsync(endpoint.Id, "gone");
-            LogDisabled(logger, endpoint.Id, "the receiver answered 410 Gone");
-            return Exhausted(endpoint, claim);
+            await DisableAsync(endpoint, "gone", "the receiver answered 410 Gone", now);
+            return await ExhaustedAsync(endpoint, claim, now);
         }
 
         var failingSince = await endpoints.RecordFailureAsync(endpoint.Id);
         if (now - failingSince >= delivery.DisableAfter)
         {
-            await endpoints.DisableAsync(endpoint.Id, "failing");
-            LogDisabled(logger, endpoint.Id, $"every attempt failed since {failingSince:O}");
-            return Exhausted(endpoint, claim);
+            await DisableAsync(endpoint, "failing", $"every attempt failed since {failingSince:O}", now);
+            return await ExhaustedAsync(endpoint, claim, now);
         }
 
         if (RetrySchedule.DelayBefore(schedule, claim.Attempt + 1, delivery.Jitter, Random.Shared) is not { } delay)
         {
-            return Exhausted(endpoint, claim);
+            return await ExhaustedAsync(endpoint, claim, now);
         }
 
         if (result.RetryAfter is { } retryAfter)
@@ -109,10 +109,19 @@ public sealed partial class DeliveryProcessor(
         return (DeliveryOutcome.Retry, now + delay);
     }
 
-    private (DeliveryOutcome, DateTimeOffset?) Exhausted(WebhookEndpoint endpoint, DeliveryClaim claim)
+    private async Task DisableAsync(WebhookEndpoint endpoint, string reason, string why, DateTimeOffset now)
+    {
+        await endpoints.DisableAsync(endpoint.Id, reason);
+        LogDisabled(logger, endpoint.Id, why);
+        await operational.RecordAsync(endpoint.Owner, new OperationalEvent(OperationalEventTypes.EndpointDisabled, endpoint.Id, now, Reason: reason));
+    }
+
+    private async Task<(DeliveryOutcome, DateTimeOffset?)> ExhaustedAsync(WebhookEndpoint endpoint, DeliveryClaim claim, DateTimeOffset now)
     {
         telemetry.FailedMessages.Add(1);
         LogFailed(logger, endpoint.Id, endpoint.Owner, claim.EventId, claim.Attempt);
+        await operational.RecordAsync(endpoint.Owner, new OperationalEvent(
+            OperationalEventTypes.AttemptExhausted, endpoint.Id, now, claim.EventId, claim.Attempt));
         return (DeliveryOutcome.Failed, null);
     }
 
