@@ -1,7 +1,8 @@
 namespace ChatMesh.EndToEnd.Tests.Overrides;
 
 /// <summary>
-/// The integration service under test: loopback allow-listed (the test receivers listen on 127.0.0.1), plain http allowed,
+/// The integration service under test: only 127.0.0.2/32 allow-listed (the test receivers listen there; the rest of loopback,
+/// 127.0.0.1 and <c>localhost</c> included, is refused as in production), plain http allowed,
 /// a short timeout and a retry schedule whose first retries come within a test and which keeps a message pending for about a
 /// minute (long enough to stop and start the service during a backlog), and a low inbound rate limit.
 /// </summary>
@@ -16,7 +17,7 @@ public sealed class IntegrationOverrides : IServiceOverrides
 
     public IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
     {
-        ["Integration__Ssrf__AllowedRanges__0"] = "127.0.0.0/8",
+        ["Integration__Ssrf__AllowedRanges__0"] = $"{Webhooks.WebhookReceiver.Address}/32",
         ["Integration__Ssrf__RequireHttps"] = "false",
         ["Integration__Delivery__Timeout"] = $"00:00:0{DeliveryTimeoutSeconds}",
         ["Integration__Delivery__VisibilityTimeout"] = "00:00:20",
