@@ -21,22 +21,26 @@ public sealed partial class DeliveryProcessor(
 {
     private readonly IReadOnlyList<TimeSpan> schedule = RetrySchedule.Parse(options.Value.Delivery.RetrySchedule);
 
-    public async Task ProcessAsync(DeliveryClaim claim, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the claim; with <paramref name="takeNext"/>, the same round trip that ends it claims this worker's next delivery
+    /// (returned; null when nothing is due or the slot is better left to the dispatcher).
+    /// </summary>
+    public async Task<DeliveryClaim?> ProcessAsync(DeliveryClaim claim, CancellationToken cancellationToken, bool takeNext = false)
     {
         ArgumentNullException.ThrowIfNull(claim);
+        var claimNext = takeNext && !cancellationToken.IsCancellationRequested ? 1 : 0;
         var endpoint = await endpoints.GetAsync(claim.Endpoint, claim.EndpointRevision);
         if (endpoint is null)
         {
             // The endpoint was deleted meanwhile: nothing to send, nothing to keep.
             await queue.DropAsync(claim);
-            return;
+            return null;
         }
 
         if (!endpoint.Enabled)
         {
             // Turned off meanwhile: the message fails without an attempt and can be replayed once re-enabled.
-            await queue.CompleteAsync(claim, DeliveryOutcome.Failed);
-            return;
+            return (await queue.CompleteAsync(claim, DeliveryOutcome.Failed, null, null, claimNext)).Next.FirstOrDefault();
         }
 
         using var activity = WebhookTelemetry.StartDelivery(claim.TraceParent, claim.Endpoint, claim.EventId, claim.Attempt);
@@ -61,10 +65,13 @@ public sealed partial class DeliveryProcessor(
         var attempt = AttemptLog.Serialize(new AttemptRecord(
             claim.Endpoint, claim.EventId, claim.Attempt, now, result.Status, result.LatencyMs, result.Success,
             result.Error, result.ErrorDetail, result.Body, next));
-        if (!await queue.CompleteAsync(claim, outcome, next, attempt))
+        var (done, following) = await queue.CompleteAsync(claim, outcome, next, attempt, claimNext);
+        if (!done)
         {
             LogLostClaim(logger, claim.Endpoint, claim.EventId);
         }
+
+        return following.FirstOrDefault();
     }
 
     private async Task<(DeliveryOutcome Outcome, DateTimeOffset? Next)> DecideAsync(

@@ -58,14 +58,24 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
     /// <summary>Claims up to <paramref name="max"/> due deliveries, at most the cap's worth in flight per endpoint.</summary>
     public async Task<IReadOnlyList<DeliveryClaim>> ClaimAsync(int max)
     {
-        var delivery = options.Value.Delivery;
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
             DeliveryScripts.Claim,
             [WebhookKeys.Ready],
-            [Now, max, Math.Max(64, max), (long)delivery.VisibilityTimeout.TotalMilliseconds, Cap,
-                Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))]))!;
-        var claims = new List<DeliveryClaim>(result.Length / 6);
-        for (var i = 0; i + 5 < result.Length; i += 6)
+            [Now, max, Visit(max), VisibilityMs, Cap, LeaseToken()]))!;
+        return ParseClaims(result, 0);
+    }
+
+    private long VisibilityMs => (long)options.Value.Delivery.VisibilityTimeout.TotalMilliseconds;
+
+    // Endpoints a claim looks at: enough that a few with nothing claimable (deleted meanwhile) do not starve it.
+    private static int Visit(int max) => Math.Max(64, max);
+
+    private static string LeaseToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    private static List<DeliveryClaim> ParseClaims(RedisResult[] result, int offset)
+    {
+        var claims = new List<DeliveryClaim>((result.Length - offset) / 6);
+        for (var i = offset; i + 5 < result.Length; i += 6)
         {
             var member = result[i].ToString();
             var colon = member.LastIndexOf(':');
@@ -92,7 +102,15 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
     /// Ends a claim and logs its attempt (<paramref name="attempt"/>, JSON; null for none) in one round trip; false when the
     /// claim was lost (its visibility ran out and another worker took it) — the attempt is logged all the same.
     /// </summary>
-    public async Task<bool> CompleteAsync(DeliveryClaim claim, DeliveryOutcome outcome, DateTimeOffset? nextAttempt = null, byte[]? attempt = null)
+    public async Task<bool> CompleteAsync(DeliveryClaim claim, DeliveryOutcome outcome, DateTimeOffset? nextAttempt = null, byte[]? attempt = null) =>
+        (await CompleteAsync(claim, outcome, nextAttempt, attempt, claimNext: 0)).Done;
+
+    /// <summary>
+    /// As <see cref="CompleteAsync(DeliveryClaim, DeliveryOutcome, DateTimeOffset?, byte[])"/>, and in the same round trip claims up
+    /// to <paramref name="claimNext"/> due deliveries (any endpoint, in due order), so a worker goes straight on to its next one.
+    /// </summary>
+    public async Task<(bool Done, IReadOnlyList<DeliveryClaim> Next)> CompleteAsync(
+        DeliveryClaim claim, DeliveryOutcome outcome, DateTimeOffset? nextAttempt, byte[]? attempt, int claimNext)
     {
         ArgumentNullException.ThrowIfNull(claim);
         var name = outcome switch
@@ -103,14 +121,15 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
             _ => "fail",
         };
         var limits = options.Value.Attempts;
-        var done = (long)await Db.ScriptEvaluateAsync(
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
             DeliveryScripts.Complete,
             [WebhookKeys.Message(claim.Member), WebhookKeys.EndpointDue(claim.Endpoint), WebhookKeys.InFlight(claim.Endpoint),
                 WebhookKeys.EndpointFailed(claim.Endpoint), WebhookKeys.Ready, WebhookKeys.EndpointAttempts(claim.Endpoint),
                 WebhookKeys.MessageAttempts(claim.Member)],
             [claim.Member, claim.Lease, name, nextAttempt?.ToUnixTimeMilliseconds() ?? Now, Now, claim.EventId, RetentionMs, claim.Endpoint, Cap,
-                attempt ?? RedisValue.EmptyString, limits.MaxPerEndpoint, limits.MaxPerMessage]);
-        return done == 1;
+                attempt ?? RedisValue.EmptyString, limits.MaxPerEndpoint, limits.MaxPerMessage, claimNext, LeaseToken(), Visit(claimNext),
+                VisibilityMs]))!;
+        return ((long)result[0] == 1, ParseClaims(result, 1));
     }
 
     /// <summary>Forgets a claimed delivery whose endpoint was deleted meanwhile.</summary>

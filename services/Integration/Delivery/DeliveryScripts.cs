@@ -50,65 +50,70 @@ internal static class DeliveryScripts
         return added
         """;
 
-    // KEYS: 1 ready. ARGV: 1 now, 2 max claims, 3 endpoints to visit, 4 visibility ms, 5 per-endpoint cap, 6 lease token.
-    // Returns a flat list, 6 per claim: member, lease, attempt number, json, traceparent, the endpoint's revision.
-    public const string Claim = Reschedule + """
-        local now = tonumber(ARGV[1])
-        local max = tonumber(ARGV[2])
-        local cap = tonumber(ARGV[5])
-        local untilMs = now + tonumber(ARGV[4])
-        local eps = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
-        local out = {}
-        local claimed = 0
-        for _, ep in ipairs(eps) do
-          if claimed >= max then break end
-          local due = 'wh:ep:' .. ep .. ':due'
-          local inflight = 'wh:ep:' .. ep .. ':inflight'
-          redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
-          local rev = redis.call('HGET', 'wh:ep:' .. ep, 'rev')
-          if not rev and redis.call('EXISTS', 'wh:ep:' .. ep) == 1 then rev = '0' end
-          if not rev then
-            -- The endpoint was deleted: its schedule goes with it.
-            redis.call('DEL', due, inflight)
-            redis.call('ZREM', KEYS[1], ep)
-          else
-            local slots = cap - redis.call('ZCARD', inflight)
-            if slots > max - claimed then slots = max - claimed end
-            if slots > 0 then
-              for _, m in ipairs(redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, slots)) do
-                local msg = 'wh:msg:' .. m
-                local fields = redis.call('HMGET', msg, 'json', 'trace')
-                if not fields[1] then
-                  redis.call('ZREM', due, m)
-                else
-                  claimed = claimed + 1
-                  local lease = ARGV[6] .. '-' .. claimed
-                  redis.call('ZADD', due, untilMs, m)
-                  redis.call('ZADD', inflight, untilMs, m)
-                  redis.call('PEXPIRE', inflight, tonumber(ARGV[4]) * 2)
-                  redis.call('HSET', msg, 'lease', lease, 'status', 'delivering')
-                  local attempt = redis.call('HINCRBY', msg, 'attempts', 1)
-                  out[#out + 1] = m
-                  out[#out + 1] = lease
-                  out[#out + 1] = attempt
-                  out[#out + 1] = fields[1]
-                  out[#out + 1] = fields[2] or ''
-                  out[#out + 1] = rev
+    // Claims up to max due deliveries from the endpoints in ready, visiting at most visit endpoints; appends 6 values per
+    // claim to out: member, lease, attempt number, json, traceparent, the endpoint's revision.
+    private const string ClaimReady = """
+        local function claim_ready(ready, now, max, visit, visibility, cap, token, out)
+          local untilMs = now + visibility
+          local claimed = 0
+          for _, ep in ipairs(redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, visit)) do
+            if claimed >= max then break end
+            local due = 'wh:ep:' .. ep .. ':due'
+            local inflight = 'wh:ep:' .. ep .. ':inflight'
+            redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+            local rev = redis.call('HGET', 'wh:ep:' .. ep, 'rev')
+            if not rev and redis.call('EXISTS', 'wh:ep:' .. ep) == 1 then rev = '0' end
+            if not rev then
+              -- The endpoint was deleted: its schedule goes with it.
+              redis.call('DEL', due, inflight)
+              redis.call('ZREM', ready, ep)
+            else
+              local slots = cap - redis.call('ZCARD', inflight)
+              if slots > max - claimed then slots = max - claimed end
+              if slots > 0 then
+                for _, m in ipairs(redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, slots)) do
+                  local msg = 'wh:msg:' .. m
+                  local fields = redis.call('HMGET', msg, 'json', 'trace')
+                  if not fields[1] then
+                    redis.call('ZREM', due, m)
+                  else
+                    claimed = claimed + 1
+                    local lease = token .. '-' .. claimed
+                    redis.call('ZADD', due, untilMs, m)
+                    redis.call('ZADD', inflight, untilMs, m)
+                    redis.call('PEXPIRE', inflight, visibility * 2)
+                    redis.call('HSET', msg, 'lease', lease, 'status', 'delivering')
+                    local attempt = redis.call('HINCRBY', msg, 'attempts', 1)
+                    out[#out + 1] = m
+                    out[#out + 1] = lease
+                    out[#out + 1] = attempt
+                    out[#out + 1] = fields[1]
+                    out[#out + 1] = fields[2] or ''
+                    out[#out + 1] = rev
+                  end
                 end
               end
+              reschedule(ready, due, inflight, ep, cap)
             end
-            reschedule(KEYS[1], due, inflight, ep, cap)
           end
+          return out
         end
-        return out
+
+        """;
+
+    // KEYS: 1 ready. ARGV: 1 now, 2 max claims, 3 endpoints to visit, 4 visibility ms, 5 per-endpoint cap, 6 lease token.
+    // Returns a flat list, 6 per claim (see claim_ready).
+    public const string Claim = Reschedule + ClaimReady + """
+        return claim_ready(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], {})
         """;
 
     // KEYS: 1 message, 2 due, 3 inflight, 4 endpoint failed, 5 ready, 6 endpoint attempts, 7 message attempts.
     // ARGV: 1 member, 2 lease, 3 outcome, 4 next due ms, 5 now, 6 event id, 7 retention ms, 8 endpoint, 9 cap,
-    // 10 attempt record (JSON, empty for none), 11 attempts kept per endpoint, 12 per message.
-    // Outcomes: ok (delivered), retry (due again at ARGV[4]), fail (exhausted or endpoint off), release (shutdown: not an attempt).
+    // 10 attempt record (JSON, empty for none), 11 attempts kept per endpoint, 12 per message, 13 how many next claims to take
+    // (so a worker goes on without another round trip), 14 their lease token, 15 endpoints to visit, 16 visibility ms.
+    // Returns {1 or 0 (the claim was lost), then 6 values per next claim}. Outcomes: ok (delivered), retry (due again at ARGV[4]), fail (exhausted or endpoint off), release (shutdown: not an attempt).
     // Failures older than the retention leave the replay index, as their messages expire.
-    public const string Complete = Reschedule + """
+    public const string Complete = Reschedule + ClaimReady + """
         -- The attempt happened even when the claim was lost meanwhile: log it first.
         if ARGV[10] ~= '' then
           redis.call('LPUSH', KEYS[6], ARGV[10])
@@ -118,7 +123,11 @@ internal static class DeliveryScripts
           redis.call('LTRIM', KEYS[7], 0, tonumber(ARGV[12]) - 1)
           redis.call('PEXPIRE', KEYS[7], ARGV[7])
         end
-        if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[2] then return 0 end
+        local out = {1}
+        if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[2] then
+          out[1] = 0
+          return claim_ready(KEYS[5], tonumber(ARGV[5]), tonumber(ARGV[13]), tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[9]), ARGV[14], out)
+        end
         redis.call('ZREM', KEYS[3], ARGV[1])
         redis.call('HDEL', KEYS[1], 'lease')
         local outcome = ARGV[3]
@@ -139,7 +148,7 @@ internal static class DeliveryScripts
           redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[7]))
         end
         reschedule(KEYS[5], KEYS[2], KEYS[3], ARGV[8], tonumber(ARGV[9]))
-        return 1
+        return claim_ready(KEYS[5], tonumber(ARGV[5]), tonumber(ARGV[13]), tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[9]), ARGV[14], out)
         """;
 
     // KEYS: 1 message, 2 due, 3 endpoint failed, 4 ready, 5 inflight. ARGV: 1 member, 2 now, 3 event id, 4 retention ms, 5 endpoint, 6 cap.

@@ -42,6 +42,8 @@ public sealed class DeliveryProcessorTests(RedisServerFixture redis) : IDisposab
             },
             Ssrf = new SsrfOptions { AllowedRanges = ["127.0.0.0/8"], RequireHttps = false },
         });
+        // Earlier tests' leftovers stay out of this one's claims (the collection runs one test at a time).
+        redis.Connection.GetDatabase().KeyDelete("wh:ready");
         var queue = new DeliveryQueue(redis.Connection, options, clock);
         var endpoints = new EndpointStore(redis.Connection, clock);
         var log = new AttemptLog(redis.Connection);

@@ -24,6 +24,8 @@ public sealed class DeliveryQueueTests(RedisServerFixture redis)
         var options = new IntegrationOptions();
         options.Delivery.MaxConcurrencyPerEndpoint = cap;
         options.Delivery.VisibilityTimeout = TimeSpan.FromSeconds(30);
+        // Earlier tests' leftovers stay out of this one's claims (the collection runs one test at a time).
+        redis.Connection.GetDatabase().KeyDelete("wh:ready");
         var clock = new ManualClock(Slice());
         return (new DeliveryQueue(redis.Connection, Options.Create(options), clock), clock);
     }
@@ -139,6 +141,34 @@ public sealed class DeliveryQueueTests(RedisServerFixture redis)
         var stored = await new EndpointStore(redis.Connection, TimeProvider.System).GetAsync(endpoint);
         Assert.Equal(stored!.Revision, claim.EndpointRevision);
         Assert.True(claim.EndpointRevision >= 1);
+    }
+
+    [Fact]
+    public async Task Completing_a_claim_can_claim_the_next_due_delivery_in_the_same_round_trip()
+    {
+        var (queue, clock) = Create(cap: 1);
+        var endpoint = Endpoint();
+        for (var i = 1; i <= 3; i++)
+        {
+            await queue.EnqueueAsync(endpoint, i, "message.created", "{}"u8.ToArray(), null);
+        }
+
+        var first = Assert.Single(await ClaimMine(queue, endpoint));
+        Assert.Empty(await ClaimMine(queue, endpoint)); // the cap of 1 is taken
+
+        var (done, next) = await queue.CompleteAsync(first, DeliveryOutcome.Succeeded, null, null, claimNext: 1);
+        Assert.True(done);
+        var second = Assert.Single(next);
+        Assert.Equal(endpoint, second.Endpoint);
+        Assert.NotEqual(first.EventId, second.EventId);
+        Assert.Empty(await ClaimMine(queue, endpoint)); // the chained claim holds the slot
+
+        // Not asking for more leaves the last one to the dispatcher.
+        (done, next) = await queue.CompleteAsync(second, DeliveryOutcome.Retry, clock.Now + TimeSpan.FromMinutes(1), null, claimNext: 0);
+        Assert.True(done);
+        Assert.Empty(next);
+        var third = Assert.Single(await ClaimMine(queue, endpoint));
+        Assert.DoesNotContain(third.EventId, new[] { first.EventId, second.EventId });
     }
 
     [Fact]
