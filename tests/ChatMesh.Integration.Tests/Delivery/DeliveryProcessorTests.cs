@@ -123,6 +123,35 @@ public sealed class DeliveryProcessorTests(RedisServerFixture redis) : IDisposab
     }
 
     [Fact]
+    public async Task Shutting_down_mid_attempt_hands_the_delivery_back_at_once_and_the_attempt_does_not_count()
+    {
+        var (processor, queue, endpoints, log, sender) = Create();
+        using var _ = sender;
+
+        // A receiver that accepts the connection and never answers.
+        using var hanging = new TcpListener(IPAddress.Loopback, 0);
+        hanging.Start();
+        var endpoint = Endpoint() with { Url = $"http://127.0.0.1:{((IPEndPoint)hanging.LocalEndpoint).Port}/hook" };
+        await endpoints.SaveAsync(endpoint);
+        await queue.EnqueueAsync(endpoint.Id, 12, "message.created", "{}"u8.ToArray(), null);
+        var claim = await ClaimAsync(queue, endpoint.Id);
+
+        using var stopping = new CancellationTokenSource();
+        var processing = processor.ProcessAsync(claim, stopping.Token, takeNext: true);
+        using (var accepted = await hanging.AcceptTcpClientAsync(TestContext.Current.CancellationToken))
+        {
+            await stopping.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => processing);
+        }
+
+        var message = (await queue.GetAsync(endpoint.Id, 12))!;
+        Assert.Equal(("pending", 0), (message.Status, message.Attempts));
+        Assert.Empty(await log.ForMessageAsync(endpoint.Id, 12, 10));
+        var again = await ClaimAsync(queue, endpoint.Id); // due at once, for the next worker
+        Assert.Equal(1, again.Attempt);
+    }
+
+    [Fact]
     public async Task DisableAfter_is_configurable()
     {
         var (processor, queue, endpoints, _, sender) = Create(disableAfter: TimeSpan.FromHours(1));
