@@ -4,7 +4,7 @@ namespace ChatMesh.EndToEnd.Tests.Overrides;
 /// The integration service under test: only 127.0.0.2/32 allow-listed (the test receivers listen there; the rest of loopback,
 /// 127.0.0.1 and <c>localhost</c> included, is refused as in production), plain http allowed,
 /// a short timeout and a retry schedule whose first retries come within a test and which keeps a message pending for about a
-/// minute (long enough to stop and start the service during a backlog), and a low inbound rate limit.
+/// minute and a half (long enough to stop and start the service during a backlog on a slow machine), and a low inbound rate limit.
 /// </summary>
 public sealed class IntegrationOverrides : IServiceOverrides
 {
@@ -21,7 +21,7 @@ public sealed class IntegrationOverrides : IServiceOverrides
         ["Integration__Ssrf__RequireHttps"] = "false",
         ["Integration__Delivery__Timeout"] = $"00:00:0{DeliveryTimeoutSeconds}",
         ["Integration__Delivery__VisibilityTimeout"] = "00:00:20",
-        ["Integration__Delivery__RetrySchedule"] = "0s,300ms,300ms,300ms,1s,2s,4s,8s,15s,15s,15s",
+        ["Integration__Delivery__RetrySchedule"] = "0s,300ms,300ms,300ms,1s,2s,4s,8s,15s,15s,15s,15s,15s,15s",
         ["Integration__Delivery__MaxRetryAfter"] = "00:00:10",
         ["Integration__Delivery__MaxConcurrencyPerEndpoint"] = $"{MaxConcurrencyPerEndpoint}",
         ["Integration__Inbound__PerMinute"] = $"{HookPerMinute}",
