@@ -44,20 +44,20 @@ public sealed class DeliveryOptions
     /// <summary>An endpoint failing every attempt for this long is disabled (reason <c>failing</c>).</summary>
     public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
 
-    /// <summary>Attempts in flight to one endpoint, across every integration instance.</summary>
-    public int MaxConcurrencyPerEndpoint { get; set; } = 4;
+    /// <summary>Attempts in flight to one endpoint, across every integration instance (its throughput is about this many ÷ its latency).</summary>
+    public int MaxConcurrencyPerEndpoint { get; set; } = 8;
 
-    /// <summary>Attempts in flight in one integration instance, across endpoints.</summary>
-    public int MaxConcurrentDeliveries { get; set; } = 64;
+    /// <summary>
+    /// Attempts in flight in one integration instance, across endpoints. Each is an awaited HTTP request (a socket, a few KiB),
+    /// so this can be far above the per-endpoint cap: hanging endpoints hold at most their caps' worth of it.
+    /// </summary>
+    public int MaxConcurrentDeliveries { get; set; } = 256;
 
     /// <summary>How long a claimed delivery stays invisible; a crashed worker's claims come back after it. Must exceed <see cref="Timeout"/>.</summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often an idle worker looks for due deliveries (a local enqueue wakes it at once).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>How long a due delivery of an endpoint at its concurrency cap steps aside, so it never blocks others.</summary>
-    public TimeSpan CapDeferral { get; set; } = TimeSpan.FromMilliseconds(250);
 }
 
 /// <summary>Outbound target rules: <c>Integration:Ssrf</c>.</summary>

@@ -35,7 +35,6 @@ public sealed class IntegrationOptionsValidator : IValidateOptions<IntegrationOp
         Check(d.MaxConcurrentDeliveries is >= 1 and <= 10_000, $"{s}:Delivery:MaxConcurrentDeliveries must be 1 to 10000.");
         Check(d.VisibilityTimeout > d.Timeout, $"{s}:Delivery:VisibilityTimeout must exceed Delivery:Timeout.");
         Check(d.PollInterval > TimeSpan.Zero && d.PollInterval <= TimeSpan.FromMinutes(1), $"{s}:Delivery:PollInterval must be above 0 and at most 1 minute.");
-        Check(d.CapDeferral > TimeSpan.Zero && d.CapDeferral <= TimeSpan.FromMinutes(1), $"{s}:Delivery:CapDeferral must be above 0 and at most 1 minute.");
 
         foreach (var range in options.Ssrf.AllowedRanges ?? [])
         {

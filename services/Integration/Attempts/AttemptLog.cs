@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace ChatMesh.Integration.Attempts;
@@ -8,32 +7,14 @@ namespace ChatMesh.Integration.Attempts;
 /// Attempts per endpoint and per message, newest first, in Redis lists trimmed to
 /// <see cref="AttemptOptions.MaxPerEndpoint"/> / <see cref="AttemptOptions.MaxPerMessage"/> and expiring after <see cref="AttemptOptions.Retention"/>.
 /// </summary>
-public sealed class AttemptLog(IConnectionMultiplexer redis, IOptions<IntegrationOptions> options)
+public sealed class AttemptLog(IConnectionMultiplexer redis)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task RecordAsync(AttemptRecord attempt)
-    {
-        ArgumentNullException.ThrowIfNull(attempt);
-        var limits = options.Value.Attempts;
-        var value = JsonSerializer.SerializeToUtf8Bytes(attempt, Json);
-        var endpointKey = WebhookKeys.EndpointAttempts(attempt.Endpoint);
-        var messageKey = WebhookKeys.MessageAttempts(WebhookKeys.Member(attempt.Endpoint, attempt.EventId));
-        var batch = Db.CreateBatch();
-        var writes = new Task[]
-        {
-            batch.ListLeftPushAsync(endpointKey, value),
-            batch.ListTrimAsync(endpointKey, 0, limits.MaxPerEndpoint - 1),
-            batch.KeyExpireAsync(endpointKey, limits.Retention),
-            batch.ListLeftPushAsync(messageKey, value),
-            batch.ListTrimAsync(messageKey, 0, limits.MaxPerMessage - 1),
-            batch.KeyExpireAsync(messageKey, limits.Retention),
-        };
-        batch.Execute();
-        await Task.WhenAll(writes);
-    }
+    /// <summary>An attempt as stored; the delivery queue writes it with the claim's completion, in the same round trip.</summary>
+    public static byte[] Serialize(AttemptRecord attempt) => JsonSerializer.SerializeToUtf8Bytes(attempt, Json);
 
     public Task<IReadOnlyList<AttemptRecord>> ForEndpointAsync(string endpoint, int limit) =>
         ReadAsync(WebhookKeys.EndpointAttempts(endpoint), limit);

@@ -90,7 +90,7 @@ internal static class AttemptRoutes
         return TypedResults.Accepted((string?)null, new ReplayResponse(count));
     }
 
-    private static ProblemHttpResult? CheckLimit(int? limit, out int effective)
+    internal static ProblemHttpResult? CheckLimit(int? limit, out int effective)
     {
         effective = limit ?? DefaultLimit;
         return effective is < 1 or > MaxLimit ? ChatProblems.InvalidArgument($"'limit' must be 1 to {MaxLimit}.") : null;

@@ -82,9 +82,14 @@ public sealed partial class DeliveryDispatcher(
     private async Task RunAsync(DeliveryClaim claim, CancellationToken stoppingToken)
     {
         await Task.Yield();
+        DeliveryClaim? current = claim;
         try
         {
-            await processor.ProcessAsync(claim, stoppingToken);
+            // Each completion claims this slot's next due delivery in the same round trip, until nothing is due.
+            while (current is not null)
+            {
+                current = await processor.ProcessAsync(current, stoppingToken, takeNext: true);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -93,7 +98,7 @@ public sealed partial class DeliveryDispatcher(
         catch (Exception exception)
         {
             // Redis trouble mid-way: the claim's visibility timeout brings the delivery back.
-            LogDeliveryFailed(logger, exception, claim.Endpoint, claim.EventId);
+            LogDeliveryFailed(logger, exception, current!.Endpoint, current.EventId);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using ChatMesh.Integration.Attempts;
 using ChatMesh.Integration.Endpoints;
+using ChatMesh.Integration.Operations;
 using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Integration.Delivery;
@@ -12,38 +13,41 @@ public sealed partial class DeliveryProcessor(
     DeliveryQueue queue,
     EndpointStore endpoints,
     WebhookSender sender,
-    AttemptLog attempts,
     WebhookTelemetry telemetry,
+    OperationalEventLog operational,
     IOptions<IntegrationOptions> options,
     TimeProvider time,
     ILogger<DeliveryProcessor> logger)
 {
     private readonly IReadOnlyList<TimeSpan> schedule = RetrySchedule.Parse(options.Value.Delivery.RetrySchedule);
 
-    public async Task ProcessAsync(DeliveryClaim claim, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the claim; with <paramref name="takeNext"/>, the same round trip that ends it claims this worker's next delivery
+    /// (returned; null when nothing is due or the slot is better left to the dispatcher).
+    /// </summary>
+    public async Task<DeliveryClaim?> ProcessAsync(DeliveryClaim claim, CancellationToken cancellationToken, bool takeNext = false)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        var message = await queue.GetAsync(claim.Endpoint, claim.EventId);
-        var endpoint = await endpoints.GetAsync(claim.Endpoint);
-        if (message is null || endpoint is null)
+        var claimNext = takeNext && !cancellationToken.IsCancellationRequested ? 1 : 0;
+        var endpoint = await endpoints.GetAsync(claim.Endpoint, claim.EndpointRevision);
+        if (endpoint is null)
         {
-            // The endpoint was deleted (or the message expired) meanwhile: nothing to send, nothing to keep.
+            // The endpoint was deleted meanwhile: nothing to send, nothing to keep.
             await queue.DropAsync(claim);
-            return;
+            return null;
         }
 
         if (!endpoint.Enabled)
         {
             // Turned off meanwhile: the message fails without an attempt and can be replayed once re-enabled.
-            await queue.CompleteAsync(claim, DeliveryOutcome.Failed);
-            return;
+            return (await queue.CompleteAsync(claim, DeliveryOutcome.Failed, null, null, claimNext)).Next.FirstOrDefault();
         }
 
-        using var activity = WebhookTelemetry.StartDelivery(message.TraceParent, claim.Endpoint, claim.EventId, claim.Attempt);
+        using var activity = WebhookTelemetry.StartDelivery(claim.TraceParent, claim.Endpoint, claim.EventId, claim.Attempt);
         SendResult result;
         try
         {
-            result = await sender.SendAsync(endpoint, claim.EventId, message.Json, cancellationToken);
+            result = await sender.SendAsync(endpoint, claim.EventId, claim.Json, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -58,13 +62,16 @@ public sealed partial class DeliveryProcessor(
 
         var now = time.GetUtcNow();
         var (outcome, next) = await DecideAsync(endpoint, claim, result, now);
-        await attempts.RecordAsync(new AttemptRecord(
+        var attempt = AttemptLog.Serialize(new AttemptRecord(
             claim.Endpoint, claim.EventId, claim.Attempt, now, result.Status, result.LatencyMs, result.Success,
             result.Error, result.ErrorDetail, result.Body, next));
-        if (!await queue.CompleteAsync(claim, outcome, next))
+        var (done, following) = await queue.CompleteAsync(claim, outcome, next, attempt, claimNext);
+        if (!done)
         {
             LogLostClaim(logger, claim.Endpoint, claim.EventId);
         }
+
+        return following.FirstOrDefault();
     }
 
     private async Task<(DeliveryOutcome Outcome, DateTimeOffset? Next)> DecideAsync(
@@ -74,6 +81,7 @@ public sealed partial class DeliveryProcessor(
         {
             if (endpoint.FailingSince is not null)
             {
+                // The claim's revision is current, so a failing streak started meanwhile shows here too.
                 await endpoints.RecordSuccessAsync(endpoint.Id);
             }
 
@@ -83,22 +91,20 @@ public sealed partial class DeliveryProcessor(
         var delivery = options.Value.Delivery;
         if (result.Status == StatusCodes.Status410Gone)
         {
-            await endpoints.DisableAsync(endpoint.Id, "gone");
-            LogDisabled(logger, endpoint.Id, "the receiver answered 410 Gone");
-            return Exhausted(endpoint, claim);
+            await DisableAsync(endpoint, "gone", "the receiver answered 410 Gone", now);
+            return await ExhaustedAsync(endpoint, claim, now);
         }
 
         var failingSince = await endpoints.RecordFailureAsync(endpoint.Id);
         if (now - failingSince >= delivery.DisableAfter)
         {
-            await endpoints.DisableAsync(endpoint.Id, "failing");
-            LogDisabled(logger, endpoint.Id, $"every attempt failed since {failingSince:O}");
-            return Exhausted(endpoint, claim);
+            await DisableAsync(endpoint, "failing", $"every attempt failed since {failingSince:O}", now);
+            return await ExhaustedAsync(endpoint, claim, now);
         }
 
         if (RetrySchedule.DelayBefore(schedule, claim.Attempt + 1, delivery.Jitter, Random.Shared) is not { } delay)
         {
-            return Exhausted(endpoint, claim);
+            return await ExhaustedAsync(endpoint, claim, now);
         }
 
         if (result.RetryAfter is { } retryAfter)
@@ -110,10 +116,19 @@ public sealed partial class DeliveryProcessor(
         return (DeliveryOutcome.Retry, now + delay);
     }
 
-    private (DeliveryOutcome, DateTimeOffset?) Exhausted(WebhookEndpoint endpoint, DeliveryClaim claim)
+    private async Task DisableAsync(WebhookEndpoint endpoint, string reason, string why, DateTimeOffset now)
+    {
+        await endpoints.DisableAsync(endpoint.Id, reason);
+        LogDisabled(logger, endpoint.Id, why);
+        await operational.RecordAsync(endpoint.Owner, new OperationalEvent(OperationalEventTypes.EndpointDisabled, endpoint.Id, now, Reason: reason));
+    }
+
+    private async Task<(DeliveryOutcome, DateTimeOffset?)> ExhaustedAsync(WebhookEndpoint endpoint, DeliveryClaim claim, DateTimeOffset now)
     {
         telemetry.FailedMessages.Add(1);
         LogFailed(logger, endpoint.Id, endpoint.Owner, claim.EventId, claim.Attempt);
+        await operational.RecordAsync(endpoint.Owner, new OperationalEvent(
+            OperationalEventTypes.AttemptExhausted, endpoint.Id, now, claim.EventId, claim.Attempt));
         return (DeliveryOutcome.Failed, null);
     }
 

@@ -4,8 +4,11 @@ using StackExchange.Redis;
 
 namespace ChatMesh.Integration.Delivery;
 
-/// <summary>One claimed delivery: the member <c>{endpoint}:{event}</c>, the claim's lease and the attempt number (1-based).</summary>
-public sealed record DeliveryClaim(string Endpoint, long EventId, string Lease, int Attempt)
+/// <summary>
+/// One claimed delivery: the member <c>{endpoint}:{event}</c>, the claim's lease, the attempt number (1-based), the event's
+/// wire bytes and trace, and the endpoint's revision when claimed (so an unchanged endpoint need not be read again).
+/// </summary>
+public sealed record DeliveryClaim(string Endpoint, long EventId, string Lease, int Attempt, byte[] Json, string? TraceParent, long EndpointRevision)
 {
     public string Member => WebhookKeys.Member(Endpoint, EventId);
 }
@@ -33,33 +36,53 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
 
     private long RetentionMs => (long)options.Value.Attempts.Retention.TotalMilliseconds;
 
+    private int Cap => options.Value.Delivery.MaxConcurrencyPerEndpoint;
+
     /// <summary>Schedules the event for the endpoint now; false when it already was (a redelivered bus message).</summary>
-    public async Task<bool> EnqueueAsync(string endpoint, long eventId, string type, ReadOnlyMemory<byte> json, string? traceParent)
+    public async Task<bool> EnqueueAsync(string endpoint, long eventId, string type, ReadOnlyMemory<byte> json, string? traceParent) =>
+        await EnqueueAsync([endpoint], eventId, type, json, traceParent) == 1;
+
+    /// <summary>Schedules the event for each endpoint in one round trip; returns how many did not have it yet.</summary>
+    public async Task<int> EnqueueAsync(IReadOnlyCollection<string> endpoints, long eventId, string type, ReadOnlyMemory<byte> json, string? traceParent)
     {
-        var member = WebhookKeys.Member(endpoint, eventId);
-        var added = (long)await Db.ScriptEvaluateAsync(
-            DeliveryScripts.Enqueue,
-            [WebhookKeys.Message(member), WebhookKeys.Due],
-            [member, Now, json, type, traceParent ?? "", RetentionMs, eventId, endpoint]);
-        return added == 1;
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.Count == 0)
+        {
+            return 0;
+        }
+
+        RedisValue[] args = [Now, RetentionMs, eventId, json, type, traceParent ?? "", Cap, .. endpoints.Select(endpoint => (RedisValue)endpoint)];
+        return (int)(long)await Db.ScriptEvaluateAsync(DeliveryScripts.Enqueue, [WebhookKeys.Ready], args);
     }
 
-    /// <summary>Claims up to <paramref name="max"/> due deliveries, respecting each endpoint's concurrency cap.</summary>
+    /// <summary>Claims up to <paramref name="max"/> due deliveries, at most the cap's worth in flight per endpoint.</summary>
     public async Task<IReadOnlyList<DeliveryClaim>> ClaimAsync(int max)
     {
-        var delivery = options.Value.Delivery;
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
             DeliveryScripts.Claim,
-            [WebhookKeys.Due],
-            [Now, max, Math.Max(64, max * 8), (long)delivery.VisibilityTimeout.TotalMilliseconds, delivery.MaxConcurrencyPerEndpoint,
-                (long)delivery.CapDeferral.TotalMilliseconds, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))]))!;
-        var claims = new List<DeliveryClaim>(result.Length / 3);
-        for (var i = 0; i + 2 < result.Length; i += 3)
+            [WebhookKeys.Ready],
+            [Now, max, Visit(max), VisibilityMs, Cap, LeaseToken()]))!;
+        return ParseClaims(result, 0);
+    }
+
+    private long VisibilityMs => (long)options.Value.Delivery.VisibilityTimeout.TotalMilliseconds;
+
+    // Endpoints a claim looks at: enough that a few with nothing claimable (deleted meanwhile) do not starve it.
+    private static int Visit(int max) => Math.Max(64, max);
+
+    private static string LeaseToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    private static List<DeliveryClaim> ParseClaims(RedisResult[] result, int offset)
+    {
+        var claims = new List<DeliveryClaim>((result.Length - offset) / 6);
+        for (var i = offset; i + 5 < result.Length; i += 6)
         {
             var member = result[i].ToString();
-            var colon = member.IndexOf(':', StringComparison.Ordinal);
-            claims.Add(new DeliveryClaim(member[..colon], long.Parse(member[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
-                result[i + 1].ToString(), (int)result[i + 2]));
+            var colon = member.LastIndexOf(':');
+            var trace = result[i + 4].ToString();
+            claims.Add(new DeliveryClaim(
+                member[..colon], long.Parse(member.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture),
+                result[i + 1].ToString(), (int)result[i + 2], (byte[])result[i + 3]!, trace.Length == 0 ? null : trace, (long)result[i + 5]));
         }
 
         return claims;
@@ -75,8 +98,19 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
                 values[2].IsNullOrEmpty ? null : values[2].ToString(), values[3].ToString(), (int)values[4]);
     }
 
-    /// <summary>Ends a claim; false when the claim was lost (its visibility ran out and another worker took it).</summary>
-    public async Task<bool> CompleteAsync(DeliveryClaim claim, DeliveryOutcome outcome, DateTimeOffset? nextAttempt = null)
+    /// <summary>
+    /// Ends a claim and logs its attempt (<paramref name="attempt"/>, JSON; null for none) in one round trip; false when the
+    /// claim was lost (its visibility ran out and another worker took it) — the attempt is logged all the same.
+    /// </summary>
+    public async Task<bool> CompleteAsync(DeliveryClaim claim, DeliveryOutcome outcome, DateTimeOffset? nextAttempt = null, byte[]? attempt = null) =>
+        (await CompleteAsync(claim, outcome, nextAttempt, attempt, claimNext: 0)).Done;
+
+    /// <summary>
+    /// As <see cref="CompleteAsync(DeliveryClaim, DeliveryOutcome, DateTimeOffset?, byte[])"/>, and in the same round trip claims up
+    /// to <paramref name="claimNext"/> due deliveries (any endpoint, in due order), so a worker goes straight on to its next one.
+    /// </summary>
+    public async Task<(bool Done, IReadOnlyList<DeliveryClaim> Next)> CompleteAsync(
+        DeliveryClaim claim, DeliveryOutcome outcome, DateTimeOffset? nextAttempt, byte[]? attempt, int claimNext)
     {
         ArgumentNullException.ThrowIfNull(claim);
         var name = outcome switch
@@ -86,11 +120,16 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
             DeliveryOutcome.Released => "release",
             _ => "fail",
         };
-        var done = (long)await Db.ScriptEvaluateAsync(
+        var limits = options.Value.Attempts;
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
             DeliveryScripts.Complete,
-            [WebhookKeys.Message(claim.Member), WebhookKeys.Due, WebhookKeys.InFlight(claim.Endpoint), WebhookKeys.EndpointFailed(claim.Endpoint)],
-            [claim.Member, claim.Lease, name, nextAttempt?.ToUnixTimeMilliseconds() ?? Now, Now, claim.EventId, RetentionMs]);
-        return done == 1;
+            [WebhookKeys.Message(claim.Member), WebhookKeys.EndpointDue(claim.Endpoint), WebhookKeys.InFlight(claim.Endpoint),
+                WebhookKeys.EndpointFailed(claim.Endpoint), WebhookKeys.Ready, WebhookKeys.EndpointAttempts(claim.Endpoint),
+                WebhookKeys.MessageAttempts(claim.Member)],
+            [claim.Member, claim.Lease, name, nextAttempt?.ToUnixTimeMilliseconds() ?? Now, Now, claim.EventId, RetentionMs, claim.Endpoint, Cap,
+                attempt ?? RedisValue.EmptyString, limits.MaxPerEndpoint, limits.MaxPerMessage, claimNext, LeaseToken(), Visit(claimNext),
+                VisibilityMs]))!;
+        return ((long)result[0] == 1, ParseClaims(result, 1));
     }
 
     /// <summary>Forgets a claimed delivery whose endpoint was deleted meanwhile.</summary>
@@ -98,7 +137,8 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
     {
         ArgumentNullException.ThrowIfNull(claim);
         var batch = Db.CreateTransaction();
-        _ = batch.SortedSetRemoveAsync(WebhookKeys.Due, claim.Member);
+        _ = batch.SortedSetRemoveAsync(WebhookKeys.EndpointDue(claim.Endpoint), claim.Member);
+        _ = batch.SortedSetRemoveAsync(WebhookKeys.InFlight(claim.Endpoint), claim.Member);
         _ = batch.KeyDeleteAsync([WebhookKeys.Message(claim.Member), WebhookKeys.MessageAttempts(claim.Member)]);
         await batch.ExecuteAsync();
     }
@@ -109,8 +149,9 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
         var member = WebhookKeys.Member(endpoint, eventId);
         return (int)(long)await Db.ScriptEvaluateAsync(
             DeliveryScripts.Replay,
-            [WebhookKeys.Message(member), WebhookKeys.Due, WebhookKeys.EndpointFailed(endpoint)],
-            [member, Now, eventId, RetentionMs]);
+            [WebhookKeys.Message(member), WebhookKeys.EndpointDue(endpoint), WebhookKeys.EndpointFailed(endpoint), WebhookKeys.Ready,
+                WebhookKeys.InFlight(endpoint)],
+            [member, Now, eventId, RetentionMs, endpoint, Cap]);
     }
 
     /// <summary>Replays every message of the endpoint that failed at or after <paramref name="since"/>; returns how many.</summary>
@@ -129,6 +170,6 @@ public sealed class DeliveryQueue(IConnectionMultiplexer redis, IOptions<Integra
         return count;
     }
 
-    /// <summary>Deliveries due now or later, for tests and diagnostics.</summary>
-    public Task<long> PendingAsync() => Db.SortedSetLengthAsync(WebhookKeys.Due);
+    /// <summary>The endpoint's deliveries due now or later (including those in flight), for tests and diagnostics.</summary>
+    public Task<long> PendingAsync(string endpoint) => Db.SortedSetLengthAsync(WebhookKeys.EndpointDue(endpoint));
 }

@@ -8,10 +8,10 @@ using MassTransit;
 namespace ChatMesh.Integration.Delivery;
 
 /// <summary>
-/// Turns each logged event (they arrive in batches) into deliveries, once across all integration instances (one durable shared queue,
-/// competing consumers). An endpoint gets the event when it is enabled, its filters pass, and its owner is a member of the
-/// event's room when the event is processed (for a personal event: is the event's user). The bus message is acknowledged
-/// only after every delivery is durably scheduled; a redelivered message schedules nothing twice.
+/// Turns each logged event (they arrive in batches) into deliveries, once across all integration instances (one durable
+/// shared queue, competing consumers). An endpoint gets the event when it is enabled, its filters pass, and its owner is
+/// a member of the event's room when the event is processed (for a personal event: is the event's user). The bus message
+/// is acknowledged only after every delivery is durably scheduled; a redelivered message schedules nothing twice.
 /// </summary>
 public sealed class WebhookEventConsumer(
     EndpointStore endpoints, DeliveryQueue queue, DeliverySignal signal, IChatService chat) : IConsumer<ChatEventBatchPublished>
@@ -39,43 +39,27 @@ public sealed class WebhookEventConsumer(
     }
 
     private async Task<bool> ScheduleAsync(
-        IEnumerable<WebhookEndpoint> all, ChatEventPublished chatEvent, string? traceParent, CancellationToken cancellationToken)
+        IReadOnlyList<WebhookEndpoint> all, ChatEventPublished chatEvent, string? traceParent, CancellationToken cancellationToken)
     {
-        var memberships = new Dictionary<string, bool>(StringComparer.Ordinal);
-        var scheduled = false;
-        foreach (var endpoint in all)
-        {
-            if (!endpoint.Enabled || !endpoint.AcceptsType(chatEvent.Type) || !await SeesAsync(endpoint, chatEvent, memberships, cancellationToken))
-            {
-                continue;
-            }
-
-            scheduled |= await queue.EnqueueAsync(endpoint.Id, chatEvent.Id, chatEvent.Type, chatEvent.Json, traceParent);
-        }
-
-        return scheduled;
-    }
-
-    private async Task<bool> SeesAsync(
-        WebhookEndpoint endpoint, ChatEventPublished chatEvent, Dictionary<string, bool> memberships, CancellationToken cancellationToken)
-    {
-        if (chatEvent.Room is not { } room)
-        {
-            // Personal events (mentions, invites, read cursors) go only to their user's endpoints; room filters do not apply.
-            return string.Equals(chatEvent.User, endpoint.Owner, StringComparison.Ordinal);
-        }
-
-        if (!endpoint.AcceptsRoom(room))
+        var candidates = all
+            .Where(endpoint => endpoint.Enabled && endpoint.AcceptsType(chatEvent.Type) && (chatEvent.Room is null || endpoint.AcceptsRoom(chatEvent.Room)))
+            .ToList();
+        if (candidates.Count == 0)
         {
             return false;
         }
 
-        if (!memberships.TryGetValue(endpoint.Owner, out var member))
-        {
-            member = await chat.IsMemberAsync(endpoint.Owner, room, cancellationToken);
-            memberships[endpoint.Owner] = member;
-        }
-
-        return member;
+        // Membership is asked once per owner, all owners at once (pipelined by the multiplexer).
+        var owners = candidates.Select(endpoint => endpoint.Owner).Distinct(StringComparer.Ordinal).ToList();
+        var sees = await Task.WhenAll(owners.Select(owner => SeesAsync(owner, chatEvent, cancellationToken)));
+        var visible = owners.Zip(sees).Where(pair => pair.Second).Select(pair => pair.First).ToHashSet(StringComparer.Ordinal);
+        var targets = candidates.Where(endpoint => visible.Contains(endpoint.Owner)).Select(endpoint => endpoint.Id).ToList();
+        return await queue.EnqueueAsync(targets, chatEvent.Id, chatEvent.Type, chatEvent.Json, traceParent) > 0;
     }
+
+    private async Task<bool> SeesAsync(string owner, ChatEventPublished chatEvent, CancellationToken cancellationToken) =>
+        chatEvent.Room is { } room
+            ? await chat.IsMemberAsync(owner, room, cancellationToken)
+            // Personal events (mentions, invites, read cursors) go only to their user's endpoints; room filters do not apply.
+            : string.Equals(chatEvent.User, owner, StringComparison.Ordinal);
 }

@@ -1,11 +1,22 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using StackExchange.Redis;
 
 namespace ChatMesh.Integration.Endpoints;
 
-/// <summary>Outbound endpoints in Redis: one hash each, a set per owner and a set of all (read when an event is matched).</summary>
+/// <summary>
+/// Outbound endpoints in Redis: one hash each, a set per owner and a set of all (read when an event is matched). Every write
+/// bumps the hash's <c>rev</c>, so the delivery path reads an endpoint again only when it changed.
+/// </summary>
 public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider time)
 {
+    // Beyond this many endpoints the in-memory copies are dropped and refilled (a bound, not a tuning knob).
+    private const int MaxCached = 10_000;
+
+    private const string BumpRevision = "redis.call('HINCRBY', KEYS[1], 'rev', 1) ";
+
+    private readonly ConcurrentDictionary<string, WebhookEndpoint> cache = new(StringComparer.Ordinal);
+
     private IDatabase Db => redis.GetDatabase();
 
     public static string NewId() => "ep_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
@@ -15,6 +26,7 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
         ArgumentNullException.ThrowIfNull(endpoint);
         var batch = Db.CreateTransaction();
         _ = batch.HashSetAsync(WebhookKeys.Endpoint(endpoint.Id), endpoint.ToHash());
+        _ = batch.HashIncrementAsync(WebhookKeys.Endpoint(endpoint.Id), "rev");
         _ = batch.SetAddAsync(WebhookKeys.UserEndpoints(endpoint.Owner), endpoint.Id);
         _ = batch.SetAddAsync(WebhookKeys.AllEndpoints, endpoint.Id);
         await batch.ExecuteAsync();
@@ -22,6 +34,30 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
 
     public async Task<WebhookEndpoint?> GetAsync(string id) =>
         IsId(id) ? WebhookEndpoint.FromHash(await Db.HashGetAllAsync(WebhookKeys.Endpoint(id))) : null;
+
+    /// <summary>The endpoint as of <paramref name="revision"/> (from a claim): the copy in memory when it is that one, else read.</summary>
+    public async Task<WebhookEndpoint?> GetAsync(string id, long revision)
+    {
+        if (cache.TryGetValue(id, out var cached) && cached.Revision == revision)
+        {
+            return cached;
+        }
+
+        var endpoint = await GetAsync(id);
+        if (endpoint is null)
+        {
+            cache.TryRemove(id, out _);
+            return null;
+        }
+
+        if (cache.Count >= MaxCached)
+        {
+            cache.Clear();
+        }
+
+        cache[id] = endpoint;
+        return endpoint;
+    }
 
     /// <summary>The endpoint when it exists and belongs to <paramref name="owner"/>; someone else's is "not found".</summary>
     public async Task<WebhookEndpoint?> GetOwnedAsync(string owner, string id) =>
@@ -41,8 +77,9 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
         _ = batch.KeyDeleteAsync(
         [
             WebhookKeys.Endpoint(endpoint.Id), WebhookKeys.EndpointAttempts(endpoint.Id), WebhookKeys.EndpointFailed(endpoint.Id),
-            WebhookKeys.InFlight(endpoint.Id),
+            WebhookKeys.InFlight(endpoint.Id), WebhookKeys.EndpointDue(endpoint.Id),
         ]);
+        _ = batch.SortedSetRemoveAsync(WebhookKeys.Ready, endpoint.Id);
         _ = batch.SetRemoveAsync(WebhookKeys.UserEndpoints(endpoint.Owner), endpoint.Id);
         _ = batch.SetRemoveAsync(WebhookKeys.AllEndpoints, endpoint.Id);
         await batch.ExecuteAsync();
@@ -50,7 +87,9 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
 
     /// <summary>Turns an endpoint off (410 Gone, sustained failure); its pending messages fail and can be replayed once re-enabled.</summary>
     public Task DisableAsync(string id, string reason) =>
-        Db.HashSetAsync(WebhookKeys.Endpoint(id), [new("enabled", 0), new("disabledReason", reason)]);
+        Db.ScriptEvaluateAsync(
+            "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'enabled', 0, 'disabledReason', ARGV[1]) " + BumpRevision + "end",
+            [WebhookKeys.Endpoint(id)], [reason]);
 
     /// <summary>Records a failed attempt; returns when the endpoint started failing without a success since.</summary>
     public async Task<DateTimeOffset> RecordFailureAsync(string id)
@@ -60,14 +99,17 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
         // HSETNX only sets an absent field; a success resets it to 0, which counts as absent here.
         var since = (long)await Db.ScriptEvaluateAsync(
             "local v = tonumber(redis.call('HGET', KEYS[1], 'failingSince') or '0') " +
-            "if v == 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'failingSince', ARGV[1]) v = tonumber(ARGV[1]) end " +
+            "if v == 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'failingSince', ARGV[1]) " + BumpRevision +
+            "v = tonumber(ARGV[1]) end " +
             "return v",
             [key], [now]);
         return DateTimeOffset.FromUnixTimeMilliseconds(since == 0 ? now : since);
     }
 
     public Task RecordSuccessAsync(string id) =>
-        Db.ScriptEvaluateAsync("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'failingSince', 0) end", [WebhookKeys.Endpoint(id)]);
+        Db.ScriptEvaluateAsync(
+            "if tonumber(redis.call('HGET', KEYS[1], 'failingSince') or '0') ~= 0 then redis.call('HSET', KEYS[1], 'failingSince', 0) " + BumpRevision + "end",
+            [WebhookKeys.Endpoint(id)]);
 
     private async Task<IReadOnlyList<WebhookEndpoint>> LoadAsync(string setKey)
     {

@@ -4,7 +4,10 @@ using StackExchange.Redis;
 
 namespace ChatMesh.Integration.Endpoints;
 
-/// <summary>One registered outbound endpoint, as stored in the Redis hash <c>wh:ep:{id}</c>.</summary>
+/// <summary>
+/// One registered outbound endpoint, as stored in the Redis hash <c>wh:ep:{id}</c>. <see cref="Revision"/> (<c>rev</c>) goes up
+/// with every change the delivery path depends on, so a worker can keep the endpoint in memory while it is unchanged.
+/// </summary>
 public sealed record WebhookEndpoint(
     string Id,
     string Owner,
@@ -18,7 +21,8 @@ public sealed record WebhookEndpoint(
     DateTimeOffset? FailingSince,
     string Secret,
     string? PreviousSecret,
-    DateTimeOffset? PreviousSecretExpiresAt)
+    DateTimeOffset? PreviousSecretExpiresAt,
+    long Revision = 0)
 {
     /// <summary>The secrets that sign a delivery at <paramref name="now"/>: the current one, then the previous one during the overlap.</summary>
     public IReadOnlyList<WebhookSecret> SigningSecrets(DateTimeOffset now) =>
@@ -69,6 +73,6 @@ public sealed record WebhookEndpoint(
         return new WebhookEndpoint(
             Text("id")!, Text("owner")!, Text("url")!, Text("description"), List("eventTypes"), List("rooms"),
             Text("enabled") == "1", Text("disabledReason"), Time("createdAt") ?? DateTimeOffset.UnixEpoch, Time("failingSince"),
-            Text("secret")!, Text("previousSecret"), Time("previousSecretExpiresAt"));
+            Text("secret")!, Text("previousSecret"), Time("previousSecretExpiresAt"), map.TryGetValue("rev", out var rev) ? (long)rev : 0);
     }
 }

@@ -6,6 +6,7 @@ using ChatMesh.Integration.Attempts;
 using ChatMesh.Integration.Delivery;
 using ChatMesh.Integration.Endpoints;
 using ChatMesh.Integration.Inbound;
+using ChatMesh.Integration.Operations;
 using ChatMesh.Integration.Ssrf;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -62,6 +63,7 @@ public static class IntegrationExtensions
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookTelemetry>();
         services.AddSingleton<AttemptLog>();
+        services.AddSingleton<OperationalEventLog>();
         services.AddSingleton<DeliveryProcessor>();
         services.AddHostedService<DeliveryDispatcher>();
         services.AddSingleton<InboundHookStore>();
@@ -91,6 +93,7 @@ public static class IntegrationExtensions
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapEndpointRoutes();
         api.MapAttemptRoutes();
+        api.MapOperationalEventRoutes();
         api.MapHookRoutes();
 
         routes.MapGroup("").AddEndpointFilter<ChatExceptionFilter>().MapHookReceiver();

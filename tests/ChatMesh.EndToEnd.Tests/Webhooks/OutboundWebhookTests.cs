@@ -91,6 +91,11 @@ public sealed class OutboundWebhookTests(ChatMeshAppFixture fixture)
         await Json.ReadAsync(replay, HttpStatusCode.Accepted);
         await receiver.WaitForAsync("flaky", r => r.Count == 4);
         Assert.Equal($"{id}", receiver.On("flaky")[3].Id);
+
+        // Every POST, retries and the replay included, carries a traceparent in the trace the message was sent in.
+        var traceIds = receiver.On("flaky").Select(r => r.Headers["traceparent"].ToString()).Select(tp => tp.Split('-') is [_, var trace, _, _] ? trace : tp).ToList();
+        Assert.All(traceIds, trace => Assert.Matches("^[0-9a-f]{32}$", trace));
+        Assert.Single(traceIds.Distinct());
     }
 
     [Fact]
@@ -124,6 +129,13 @@ public sealed class OutboundWebhookTests(ChatMeshAppFixture fixture)
         var endpoint = await owner.WaitForAsync($"/api/webhooks/endpoints/{endpointId}", e => !e.GetProperty("enabled").GetBoolean());
         Assert.Equal("gone", endpoint.GetProperty("disabledReason").GetString());
         Assert.Single(receiver.On("gone"));
+
+        // The owner is told through the operational events.
+        var operational = await owner.WaitForAsync("/api/webhooks/operational-events", events => events.GetArrayLength() >= 2);
+        Assert.Contains(operational.EnumerateArray(), e => e.GetProperty("type").GetString() == "endpoint.disabled"
+            && e.GetProperty("endpoint").GetString() == endpointId && e.GetProperty("reason").GetString() == "gone");
+        Assert.Contains(operational.EnumerateArray(), e => e.GetProperty("type").GetString() == "message.attempt.exhausted"
+            && e.GetProperty("endpoint").GetString() == endpointId && e.GetProperty("attempts").GetInt32() == 1);
 
         // Disabled: the next message is not sent.
         var next = await owner.SendOverWebSocketAsync(fixture, "still there?");
@@ -198,6 +210,22 @@ public sealed class OutboundWebhookTests(ChatMeshAppFixture fixture)
         using var owner = await WebhookOwner.CreateAsync(fixture, "whssrf");
         using var response = await owner.Api.PostAsync("/api/webhooks/endpoints", new { url });
         await Json.ProblemAsync(response, HttpStatusCode.BadRequest, error);
+    }
+
+    [Fact]
+    public async Task A_hostname_resolving_to_loopback_is_refused_when_loopback_is_not_allow_listed()
+    {
+        // Only the receivers' address is allow-listed; localhost (127.0.0.1, ::1) and 127.0.0.1 itself stay refused.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var owner = await WebhookOwner.CreateAsync(fixture, "whlocal");
+        var port = new Uri(receiver.BaseUrl).Port;
+        foreach (var url in new[] { $"http://localhost:{port}/hook", $"http://127.0.0.1:{port}/hook", "http://[::1]/hook" })
+        {
+            using var response = await owner.Api.PostAsync("/api/webhooks/endpoints", new { url });
+            await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "target_not_allowed");
+        }
+
+        Assert.Equal(0, (await owner.GetAsync("/api/webhooks/endpoints")).GetArrayLength());
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed record ReceivedWebhook(string Path, IHeaderDictionary Headers, byt
 }
 
 /// <summary>
-/// A real HTTP server on 127.0.0.1:0 inside the test. Each path has a behaviour: given the request number on that path
+/// A real HTTP server on <see cref="Address"/> (port 0) inside the test. Each path has a behaviour: given the request number on that path
 /// (1-based), it writes the answer (a status, a delay, a hang). Every request is recorded before the behaviour runs.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
@@ -26,6 +26,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> counts = new();
     private readonly ConcurrentQueue<ReceivedWebhook> received = new();
     private int hanging;
+
+    /// <summary>
+    /// The receivers listen on 127.0.0.2, the one address the integration service under test allow-lists, so 127.0.0.1 and
+    /// <c>localhost</c> stay refused there like any loopback target.
+    /// </summary>
+    public const string Address = "127.0.0.2";
 
     private WebhookReceiver(WebApplication app) => this.app = app;
 
@@ -41,7 +47,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public static async Task<WebhookReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://{Address}:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var receiver = new WebhookReceiver(app);

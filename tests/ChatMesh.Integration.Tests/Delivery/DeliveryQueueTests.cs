@@ -1,5 +1,6 @@
 using ChatMesh.Chat.Tests.Redis;
 using ChatMesh.Integration.Delivery;
+using ChatMesh.Integration.Endpoints;
 using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Integration.Tests.Delivery;
@@ -23,12 +24,21 @@ public sealed class DeliveryQueueTests(RedisServerFixture redis)
         var options = new IntegrationOptions();
         options.Delivery.MaxConcurrencyPerEndpoint = cap;
         options.Delivery.VisibilityTimeout = TimeSpan.FromSeconds(30);
-        options.Delivery.CapDeferral = TimeSpan.FromMilliseconds(250);
+        // Earlier tests' leftovers stay out of this one's claims (the collection runs one test at a time).
+        redis.Connection.GetDatabase().KeyDelete("wh:ready");
         var clock = new ManualClock(Slice());
         return (new DeliveryQueue(redis.Connection, Options.Create(options), clock), clock);
     }
 
-    private static string Endpoint() => "ep_" + Guid.NewGuid().ToString("N")[..24];
+    /// <summary>A registered endpoint (the schedule forgets the deliveries of endpoints that do not exist).</summary>
+    private string Endpoint()
+    {
+        var id = EndpointStore.NewId();
+        new EndpointStore(redis.Connection, TimeProvider.System).SaveAsync(new WebhookEndpoint(
+            id, "owner", "http://127.0.0.1:9/hook", null, null, null, true, null, DateTimeOffset.UnixEpoch, null,
+            Chat.Webhooks.WebhookSecret.Generate().Encode(), null, null)).GetAwaiter().GetResult();
+        return id;
+    }
 
     private static async Task<IReadOnlyList<DeliveryClaim>> ClaimMine(DeliveryQueue queue, string endpoint, int max = 100) =>
         [.. (await queue.ClaimAsync(max)).Where(claim => claim.Endpoint == endpoint)];
@@ -88,12 +98,12 @@ public sealed class DeliveryQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task An_endpoint_at_its_cap_steps_aside_for_others()
+    public async Task An_endpoint_at_its_cap_steps_aside_for_others_and_a_completion_frees_its_slot_at_once()
     {
         var (queue, clock) = Create(cap: 2);
         var busy = Endpoint();
         var other = Endpoint();
-        for (var i = 1; i <= 5; i++)
+        for (var i = 1; i <= 50; i++)
         {
             await queue.EnqueueAsync(busy, i, "message.created", "{}"u8.ToArray(), null);
         }
@@ -102,13 +112,74 @@ public sealed class DeliveryQueueTests(RedisServerFixture redis)
         await queue.EnqueueAsync(other, 9, "message.created", "{}"u8.ToArray(), null);
 
         var claims = await queue.ClaimAsync(100);
-        Assert.Equal(2, claims.Count(claim => claim.Endpoint == busy));
+        var busyClaims = claims.Where(claim => claim.Endpoint == busy).ToList();
+        Assert.Equal(2, busyClaims.Count);
         Assert.Single(claims, claim => claim.Endpoint == other);
 
-        // Finishing one frees one slot for the next due message of the busy endpoint.
-        await queue.CompleteAsync(claims.First(claim => claim.Endpoint == busy), DeliveryOutcome.Succeeded);
-        clock.Now += TimeSpan.FromSeconds(1);
-        Assert.Single(await ClaimMine(queue, busy));
+        // At its cap, the busy endpoint's 48 due messages are not even looked at: one claim slot goes to the other endpoint.
+        await queue.EnqueueAsync(other, 10, "message.created", "{}"u8.ToArray(), null);
+        Assert.Equal(10, Assert.Single(await queue.ClaimAsync(1), claim => claim.Endpoint == other).EventId);
+
+        // Finishing one frees one slot for the next due message of the busy endpoint, with no waiting.
+        await queue.CompleteAsync(busyClaims[0], DeliveryOutcome.Succeeded);
+        var next = Assert.Single(await ClaimMine(queue, busy));
+        Assert.DoesNotContain(next.EventId, busyClaims.Select(claim => claim.EventId));
+        Assert.Empty(await ClaimMine(queue, busy));
+        Assert.Equal(49, await queue.PendingAsync(busy));
+    }
+
+    [Fact]
+    public async Task A_claim_carries_the_message_and_the_endpoints_revision()
+    {
+        var (queue, _) = Create();
+        var endpoint = Endpoint();
+        await queue.EnqueueAsync(endpoint, 3, "message.created", "{\"id\":3}"u8.ToArray(), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+
+        var claim = Assert.Single(await ClaimMine(queue, endpoint));
+        Assert.Equal("{\"id\":3}", System.Text.Encoding.UTF8.GetString(claim.Json));
+        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", claim.TraceParent);
+        var stored = await new EndpointStore(redis.Connection, TimeProvider.System).GetAsync(endpoint);
+        Assert.Equal(stored!.Revision, claim.EndpointRevision);
+        Assert.True(claim.EndpointRevision >= 1);
+    }
+
+    [Fact]
+    public async Task Completing_a_claim_can_claim_the_next_due_delivery_in_the_same_round_trip()
+    {
+        var (queue, clock) = Create(cap: 1);
+        var endpoint = Endpoint();
+        for (var i = 1; i <= 3; i++)
+        {
+            await queue.EnqueueAsync(endpoint, i, "message.created", "{}"u8.ToArray(), null);
+        }
+
+        var first = Assert.Single(await ClaimMine(queue, endpoint));
+        Assert.Empty(await ClaimMine(queue, endpoint)); // the cap of 1 is taken
+
+        var (done, next) = await queue.CompleteAsync(first, DeliveryOutcome.Succeeded, null, null, claimNext: 1);
+        Assert.True(done);
+        var second = Assert.Single(next);
+        Assert.Equal(endpoint, second.Endpoint);
+        Assert.NotEqual(first.EventId, second.EventId);
+        Assert.Empty(await ClaimMine(queue, endpoint)); // the chained claim holds the slot
+
+        // Not asking for more leaves the last one to the dispatcher.
+        (done, next) = await queue.CompleteAsync(second, DeliveryOutcome.Retry, clock.Now + TimeSpan.FromMinutes(1), null, claimNext: 0);
+        Assert.True(done);
+        Assert.Empty(next);
+        var third = Assert.Single(await ClaimMine(queue, endpoint));
+        Assert.DoesNotContain(third.EventId, new[] { first.EventId, second.EventId });
+    }
+
+    [Fact]
+    public async Task One_enqueue_schedules_an_event_for_several_endpoints_once()
+    {
+        var (queue, _) = Create();
+        string[] endpoints = [Endpoint(), Endpoint(), Endpoint()];
+        Assert.Equal(3, await queue.EnqueueAsync(endpoints, 21, "message.created", "{}"u8.ToArray(), null));
+        Assert.Equal(1, await queue.EnqueueAsync([.. endpoints, Endpoint()], 21, "message.created", "{}"u8.ToArray(), null));
+        var claims = await queue.ClaimAsync(100);
+        Assert.All(endpoints, endpoint => Assert.Single(claims, claim => claim.Endpoint == endpoint && claim.EventId == 21));
     }
 
     [Fact]
