@@ -53,8 +53,7 @@ public sealed partial class DeliveryProcessor(
 
         activity.SetTag("http.response.status_code", result.Status);
         activity.SetTag("webhook.outcome", result.Error ?? "success");
-        telemetry.Attempts.Add(1, new KeyValuePair<string, object?>("outcome", result.Error ?? "success"));
-        telemetry.Latency.Record(result.LatencyMs);
+        telemetry.Attempted(message, result);
 
         var now = time.GetUtcNow();
         var (outcome, next) = await DecideAsync(endpoint, claim, result, now);
@@ -112,7 +111,7 @@ public sealed partial class DeliveryProcessor(
 
     private (DeliveryOutcome, DateTimeOffset?) Exhausted(WebhookEndpoint endpoint, DeliveryClaim claim)
     {
-        telemetry.FailedMessages.Add(1);
+        telemetry.MessageFailed();
         LogFailed(logger, endpoint.Id, endpoint.Owner, claim.EventId, claim.Attempt);
         return (DeliveryOutcome.Failed, null);
     }

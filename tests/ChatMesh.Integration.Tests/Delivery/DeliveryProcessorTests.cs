@@ -37,9 +37,15 @@ public sealed class DeliveryProcessorTests(RedisServerFixture redis) : IDisposab
         var log = new AttemptLog(redis.Connection, options);
         var sender = new WebhookSender(new GuardedConnector(new TargetPolicy(options.Value.Ssrf), new DnsHostResolver()), options, clock);
         var processor = new DeliveryProcessor(
-            queue, endpoints, sender, log, new WebhookTelemetry(metrics.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            queue, endpoints, sender, log, Telemetry(),
             options, clock, NullLogger<DeliveryProcessor>.Instance);
         return (processor, queue, endpoints, log, sender);
+    }
+
+    private WebhookTelemetry Telemetry()
+    {
+        var meters = metrics.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        return new WebhookTelemetry(meters, new Chat.Telemetry.DeliveryMetrics(meters, clock));
     }
 
     private static string ClosedPortUrl()
