@@ -22,7 +22,7 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
-    /// <summary>Receives every span the services export (OTLP/HTTP), for the tracing tests.</summary>
+    /// <summary>Receives every span, <c>chatmesh.*</c> metric and log the services export (OTLP/HTTP), for the telemetry tests.</summary>
     public OtlpCollector Traces { get; } = new();
 
     public async ValueTask InitializeAsync()
@@ -50,7 +50,7 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Every service exports to the in-test collector, quickly, over OTLP/HTTP.</summary>
+    /// <summary>Every service exports traces, metrics and logs to the in-test collector, quickly, over OTLP/HTTP.</summary>
     private static void ExportTracesTo(IDistributedApplicationTestingBuilder builder, Uri endpoint)
     {
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
@@ -59,6 +59,9 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
                 .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.ToString().TrimEnd('/'))
                 .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
                 .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200")
+                .WithEnvironment("OTEL_BLRP_SCHEDULE_DELAY", "200")
+                // Cumulative metrics every second, so a test sees its traffic counted within moments.
+                .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "1000")
                 .WithEnvironment("OTEL_TRACES_SAMPLER", "always_on");
         }
     }
