@@ -23,7 +23,7 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
     /// <summary>Receives every span, <c>chatmesh.*</c> metric and log the services export (OTLP/HTTP), for the telemetry tests.</summary>
-    public OtlpCollector Traces { get; } = new();
+    public OtlpCollector Telemetry { get; } = new();
 
     public async ValueTask InitializeAsync()
     {
@@ -36,8 +36,8 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             $"--Parameters:jwt-signing-key={SigningKey}",
         ]);
         ApplyOverrides(builder);
-        await Traces.StartAsync();
-        ExportTracesTo(builder, Traces.Endpoint);
+        await Telemetry.StartAsync();
+        ExportTelemetryTo(builder, Telemetry.Endpoint);
 
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
@@ -51,7 +51,7 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
     }
 
     /// <summary>Every service exports traces, metrics and logs to the in-test collector, quickly, over OTLP/HTTP.</summary>
-    private static void ExportTracesTo(IDistributedApplicationTestingBuilder builder, Uri endpoint)
+    private static void ExportTelemetryTo(IDistributedApplicationTestingBuilder builder, Uri endpoint)
     {
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
@@ -91,7 +91,7 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        await Traces.DisposeAsync();
+        await Telemetry.DisposeAsync();
 
         try
         {
