@@ -30,7 +30,7 @@ public static class CommitTimestamps
     }
 
     /// <summary>Scans the top-level properties up to <c>ts</c> (it precedes <c>data</c>, so the message body is never read).</summary>
-    internal static DateTimeOffset? Read(ReadOnlySpan<byte> json)
+    private static DateTimeOffset? Read(ReadOnlySpan<byte> json)
     {
         try
         {
