@@ -26,7 +26,11 @@ public sealed class LogTests(ChatMeshAppFixture fixture)
         Assert.StartsWith("integration", log.Resource.Service, StringComparison.Ordinal);
         Assert.Equal(13, log.Severity); // WARN
         Assert.Equal(send.TraceId, log.TraceId);
-        Assert.Contains(fixture.Telemetry.Spans, span => span.SpanId == log.SpanId && span.Name == "webhook deliver");
+        // The span the warning was written in ends (and is exported) just after it.
+        var deliver = await Eventually.FindAsync(
+            () => fixture.Telemetry.Spans.FirstOrDefault(span => span.SpanId == log.SpanId),
+            () => $"No span {log.SpanId} (the log's) was exported.");
+        Assert.Equal("webhook deliver", deliver.Name);
         Assert.Equal("4", log.Attributes["Attempts"]);
     }
 }

@@ -42,7 +42,8 @@ public sealed class TracingTests(ChatMeshAppFixture fixture)
         string[] writes = ["ws push", "sse write", "ndjson write"];
         string[] services = ["gateway", "notification", "legacy", "integration"];
         await Eventually.TrueAsync(
-            () => writes.All(name => Trace(send.TraceId).Any(span => span.Name == name && Trace(send.TraceId).Any(parent => parent.SpanId == span.ParentSpanId)))
+            () => writes.All(name => Trace(send.TraceId).Any(span => span.Name == name
+                    && Trace(send.TraceId).Any(parent => parent.SpanId == span.ParentSpanId && parent.Name == "live dispatch")))
                 && services.All(service => Trace(send.TraceId).Any(span => span.Service.StartsWith(service, StringComparison.Ordinal))),
             () => $"The trace holds only: {string.Join(", ", Trace(send.TraceId).Select(span => $"{span.Service}:{span.Name}:{span.SpanId}<{span.ParentSpanId}"))}");
 
