@@ -11,6 +11,18 @@ internal static class DashboardCapture
     private static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
 
+    /// <summary>The trace id of the listed <c>ws send</c> trace (its name cell's title holds both), or null.</summary>
+    private const string FindTraceId = """
+        () => {
+          const cell = [...document.querySelectorAll("td[title^='Name: ']")].find(c => c.title.includes(": ws send"));
+          const match = cell && cell.title.match(/Trace Id: ([0-9a-f]{32})/);
+          return match ? match[1] : null;
+        }
+        """;
+
+    // The dev-certificate warning bar is noise in a README picture.
+    private const string HideMessageBars = "() => document.querySelectorAll('fluent-message-bar').forEach(bar => bar.remove())";
+
     public static async Task CaptureTraceAsync(Uri login, string output)
     {
         using var playwright = await Playwright.CreateAsync();
@@ -22,31 +34,35 @@ internal static class DashboardCapture
         });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 } });
 
-        // The login link sets the dashboard's auth cookie, then the traces page lists the newest traces first.
+        // The login link sets the dashboard's auth cookie; the traces page lists the newest traces first.
         await page.GotoAsync(login.ToString());
         var traces = new Uri(login, "/traces");
-        var link = page.Locator("a", new PageLocatorOptions { HasTextString = "ws send" }).First;
-        for (var attempt = 0; ; attempt++)
+        string? traceId = null;
+        for (var attempt = 0; traceId is null; attempt++)
         {
+            if (attempt == 12)
+            {
+                var debug = Path.Combine(Path.GetTempPath(), "chatmesh-dashboard-debug");
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = debug + ".png", FullPage = true });
+                await File.WriteAllTextAsync(debug + ".html", await page.ContentAsync());
+                throw new InvalidOperationException($"No 'ws send' trace listed at {traces}; see {debug}.png and .html.");
+            }
+
+            // Spans are exported in batches: the trace shows up within seconds. Background Redis work lists many
+            // traces, so filter by name first.
             await page.GotoAsync(traces.ToString());
-            try
-            {
-                await link.WaitForAsync(new LocatorWaitForOptions { Timeout = 5_000 });
-                break;
-            }
-            catch (TimeoutException) when (attempt < 12)
-            {
-                // Spans are exported in batches: the trace shows up within seconds.
-            }
+            await page.GetByPlaceholder("Filter...").FillAsync("ws send");
+            await page.WaitForTimeoutAsync(5_000);
+            traceId = await page.EvaluateAsync<string?>(FindTraceId);
         }
 
-        await link.ClickAsync();
-        await page.WaitForURLAsync("**/traces/detail/**");
+        await page.GotoAsync(new Uri(login, $"/traces/detail/{traceId}").ToString());
         // Let the span waterfall render and the late spans (writes, webhook) arrive.
         await page.WaitForTimeoutAsync(3_000);
         await page.ReloadAsync();
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await page.WaitForTimeoutAsync(2_000);
+        await page.EvaluateAsync(HideMessageBars);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = output, FullPage = true });
     }
