@@ -35,6 +35,7 @@ internal static class DashboardCapture
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 } });
 
         // The login link sets the dashboard's auth cookie; the traces page lists the newest traces first.
+        page.SetDefaultTimeout(60_000);
         await page.GotoAsync(login.ToString());
         var traces = new Uri(login, "/traces");
         string? traceId = null;
@@ -51,7 +52,8 @@ internal static class DashboardCapture
             // Spans are exported in batches: the trace shows up within seconds. Background Redis work lists many
             // traces, so filter by name first.
             await page.GotoAsync(traces.ToString());
-            await page.GetByPlaceholder("Filter...").FillAsync("ws send");
+            // The name filter is a Fluent UI text input: fill the <input> inside its shadow root.
+            await page.Locator("fluent-text-input[name='traces-search'] input").FillAsync("ws send", new LocatorFillOptions { Timeout = 60_000 });
             await page.WaitForTimeoutAsync(5_000);
             traceId = await page.EvaluateAsync<string?>(FindTraceId);
         }
