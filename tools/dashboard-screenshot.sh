@@ -23,7 +23,7 @@ LOG=$(mktemp)
 RUN_PID=$!
 # ./chatmesh stops the AppHost and the servers it started on TERM.
 cleanup() { kill -TERM "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null; rm -f "$LOG"; }
-trap cleanup EXIT
+trap 'status=$?; cleanup; exit $status' EXIT
 
 for _ in $(seq 1 600); do
   grep -q "ChatMesh is up" "$LOG" && break
