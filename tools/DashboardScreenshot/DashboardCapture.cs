@@ -21,7 +21,7 @@ internal static class DashboardCapture
         """;
 
     // The dev-certificate warning bar is noise in a README picture.
-    private const string HideMessageBars = "() => document.querySelectorAll('fluent-message-bar').forEach(bar => bar.remove())";
+    private const string HideMessageBars = "() => document.querySelectorAll('.messagebar-container, fluent-message-bar').forEach(bar => bar.remove())";
 
     public static async Task CaptureTraceAsync(Uri login, string output)
     {
