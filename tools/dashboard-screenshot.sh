@@ -19,11 +19,13 @@ export CHATMESH_RESOURCE_SERVICE_PORT=${CHATMESH_RESOURCE_SERVICE_PORT:-18990}
 dotnet build tools/DashboardScreenshot/ChatMesh.DashboardScreenshot.csproj -nologo -v q -clp:ErrorsOnly
 
 LOG=$(mktemp)
-./chatmesh run >"$LOG" 2>&1 &
+# In its own session: a Ctrl+C here reaches only this script, whose exit then stops ChatMesh in order.
+setsid ./chatmesh run >"$LOG" 2>&1 &
 RUN_PID=$!
 # ./chatmesh stops the AppHost and the servers it started on TERM.
-cleanup() { kill -TERM "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null; rm -f "$LOG"; }
+cleanup() { kill -TERM "$RUN_PID" 2>/dev/null && { wait "$RUN_PID" 2>/dev/null || true; }; rm -f "$LOG"; }
 trap 'status=$?; cleanup; exit $status' EXIT
+trap 'exit 130' INT TERM
 
 for _ in $(seq 1 600); do
   grep -q "ChatMesh is up" "$LOG" && break
