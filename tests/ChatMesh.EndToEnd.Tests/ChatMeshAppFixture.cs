@@ -22,8 +22,8 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
-    /// <summary>Receives every span the services export (OTLP/HTTP), for the tracing tests.</summary>
-    public OtlpCollector Traces { get; } = new();
+    /// <summary>Receives every span, <c>chatmesh.*</c> metric and log the services export (OTLP/HTTP), for the telemetry tests.</summary>
+    public OtlpCollector Telemetry { get; } = new();
 
     public async ValueTask InitializeAsync()
     {
@@ -37,8 +37,8 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             $"--Parameters:jwt-signing-key={SigningKey}",
         ]);
         ApplyOverrides(builder);
-        await Traces.StartAsync();
-        ExportTracesTo(builder, Traces.Endpoint);
+        await Telemetry.StartAsync();
+        ExportTelemetryTo(builder, Telemetry.Endpoint);
 
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
@@ -51,8 +51,8 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Every service exports to the in-test collector, quickly, over OTLP/HTTP.</summary>
-    private static void ExportTracesTo(IDistributedApplicationTestingBuilder builder, Uri endpoint)
+    /// <summary>Every service exports traces, metrics and logs to the in-test collector, quickly, over OTLP/HTTP.</summary>
+    private static void ExportTelemetryTo(IDistributedApplicationTestingBuilder builder, Uri endpoint)
     {
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
@@ -60,6 +60,9 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
                 .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.ToString().TrimEnd('/'))
                 .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
                 .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "200")
+                .WithEnvironment("OTEL_BLRP_SCHEDULE_DELAY", "200")
+                // Cumulative metrics every second, so a test sees its traffic counted within moments.
+                .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "1000")
                 .WithEnvironment("OTEL_TRACES_SAMPLER", "always_on");
         }
     }
@@ -89,7 +92,7 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        await Traces.DisposeAsync();
+        await Telemetry.DisposeAsync();
 
         try
         {

@@ -1,6 +1,8 @@
+using ChatMesh.Chat.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace ChatMesh.Chat.Hosting;
@@ -11,11 +13,16 @@ public static class ChatInfrastructureExtensions
     public const string RedisConnectionName = "redis";
     public const string MessagingConnectionName = "messaging";
 
-    /// <summary>Registers the Redis multiplexer (with health check and tracing) and a MassTransit bus on RabbitMQ.</summary>
+    /// <summary>
+    /// Registers the Redis multiplexer (with health check and tracing), a MassTransit bus on RabbitMQ, and the shared
+    /// <see cref="DeliveryMetrics"/>.
+    /// </summary>
     public static TBuilder AddChatInfrastructure<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configureBus = null)
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddRedisClient(RedisConnectionName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<DeliveryMetrics>();
 
         var messaging = builder.Configuration.GetConnectionString(MessagingConnectionName)
             ?? throw new InvalidOperationException(

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.Telemetry;
 
 namespace ChatMesh.Chat.LiveEvents;
 
@@ -18,7 +20,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     private readonly Func<string, string?, bool>? _filter;
     private readonly Action? _onOverflow;
     private readonly Lock _gate = new();
-    private List<LiveEvent>? _held;
+    private List<FeedItem>? _held;
     private IDisposable? _live;
     private int _overflowed;
     private int _completed;
@@ -69,7 +71,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                     return;
                 }
 
-                _held.Add(liveEvent);
+                _held.Add(FeedItem.From(liveEvent));
                 return;
             }
 
@@ -213,9 +215,9 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                 return;
             }
 
-            foreach (var liveEvent in _held)
+            foreach (var held in _held)
             {
-                if ((liveEvent.Id == 0 || liveEvent.Id > replayedThrough) && !_queue.Writer.TryWrite(FeedItem.From(liveEvent)))
+                if ((held.Id == 0 || held.Id > replayedThrough) && !_queue.Writer.TryWrite(held))
                 {
                     Overflow();
                     break;
@@ -298,7 +300,20 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
 /// </summary>
 public readonly record struct FeedItem(long Id, string Type, string? Room, ReadOnlyMemory<byte> Json, bool IsControl)
 {
-    internal static FeedItem From(in LiveEvent liveEvent) => new(liveEvent.Id, liveEvent.Type, liveEvent.Room, liveEvent.Json, IsControl: false);
+    /// <summary>True for an event that arrived live (not read back by a resume's replay): its write latency is measured.</summary>
+    public bool IsLive { get; init; }
+
+    /// <summary>The span that handed this live event over (in the trace of the action that caused it), when traced.</summary>
+    public Activity? Cause { get; init; }
+
+    /// <summary>A logged event (not a signal, not a control item): the kind of item delivery metrics and spans count.</summary>
+    public bool IsLogged => Id > 0 && !IsControl;
+
+    internal static FeedItem From(in LiveEvent liveEvent) => new(liveEvent.Id, liveEvent.Type, liveEvent.Room, liveEvent.Json, IsControl: false)
+    {
+        IsLive = true,
+        Cause = DeliveryTracing.CurrentCause(),
+    };
 }
 
 /// <summary>How a subscription started: the log head, events replayed, and whether a reset replaced the replay.</summary>

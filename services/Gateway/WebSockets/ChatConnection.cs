@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.Telemetry;
 
 namespace ChatMesh.Gateway.WebSockets;
 
@@ -37,8 +38,11 @@ internal sealed partial class ChatConnection : IAsyncDisposable
         _options = context.Options;
         _logger = context.Logger;
         _aborted = aborted;
-        _sender = new ConnectionSender(socket, context.UserId, _options.MaxQueuedFrames,
-            () => Close(CloseCodes.SlowConsumer, "slow_consumer", drain: false));
+        _sender = new ConnectionSender(socket, context.UserId, _options.MaxQueuedFrames, context.Metrics, () =>
+        {
+            context.Metrics.SlowConsumer(DeliveryChannels.WebSocket);
+            Close(CloseCodes.SlowConsumer, "slow_consumer", drain: false);
+        });
         _rateLimiter = new FrameRateLimiter(_options.FramesPerSecond, _options.FrameBurst, context.Time);
         _handler = new FrameHandler(context, _sender, (status, reason) => Close(status, reason, drain: true));
     }
@@ -46,6 +50,7 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     public async Task RunAsync(CancellationToken stopping)
     {
         using var onStopping = stopping.Register(() => Close(CloseCodes.GoingAway, "server_shutdown", drain: true));
+        _context.Metrics.Connected(DeliveryChannels.WebSocket);
         _writer = _sender.RunAsync(_stop.Token);
         _handler.Start(_stop.Token);
         try
@@ -69,6 +74,7 @@ internal sealed partial class ChatConnection : IAsyncDisposable
 
         Close(WebSocketCloseStatus.NormalClosure, "bye", drain: false);
         await _closed;
+        _context.Metrics.Disconnected(DeliveryChannels.WebSocket);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Chat.Telemetry;
 
 namespace ChatMesh.Gateway.WebSockets;
 
@@ -14,4 +15,5 @@ internal sealed record ConnectionContext(
     IEphemeralSignals Signals,
     TokenRefresher Tokens,
     TimeProvider Time,
-    ILogger Logger);
+    ILogger Logger,
+    DeliveryMetrics Metrics);

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Chat.Telemetry;
 
 namespace ChatMesh.Gateway.WebSockets;
 
@@ -8,7 +9,7 @@ namespace ChatMesh.Gateway.WebSockets;
 /// reach the feed without blocking (the same bytes for every recipient); a full feed cuts the connection as a slow
 /// consumer. The hold / replay / release of a resume lives in the feed, shared with the SSE and NDJSON channels.
 /// </summary>
-internal sealed class ConnectionSender(WebSocket socket, string userId, int capacity, Action onSlowConsumer)
+internal sealed class ConnectionSender(WebSocket socket, string userId, int capacity, DeliveryMetrics metrics, Action onSlowConsumer)
 {
     private const string ControlType = "control";
 
@@ -17,12 +18,17 @@ internal sealed class ConnectionSender(WebSocket socket, string userId, int capa
     /// <summary>Queues a control frame (hello, ack, error…); a queue too full to take it means a slow consumer.</summary>
     public void SendControl(byte[] frame) => Feed.TrySendControl(ControlType, frame);
 
-    /// <summary>Writes queued frames until the feed completes or the connection ends.</summary>
+    /// <summary>Writes queued frames until the feed completes or the connection ends; each live event's write is a <c>ws push</c> span.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await foreach (var item in Feed.ReadAllAsync(cancellationToken))
         {
-            await socket.SendAsync(item.Json, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            using (FeedDelivery.StartWrite(DeliveryChannels.WebSocket, item))
+            {
+                await socket.SendAsync(item.Json, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            }
+
+            metrics.Written(DeliveryChannels.WebSocket, item);
         }
     }
 

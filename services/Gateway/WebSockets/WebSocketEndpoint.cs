@@ -3,6 +3,7 @@ using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
+using ChatMesh.Chat.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +25,8 @@ internal static class WebSocketEndpoint
         ConnectionRegistry registry,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        DeliveryMetrics metrics)
     {
         var settings = options.Value;
         if (!httpContext.WebSockets.IsWebSocketRequest)
@@ -59,7 +61,7 @@ internal static class WebSocketEndpoint
             KeepAliveTimeout = settings.KeepAliveTimeout,
         });
         var context = new ConnectionContext(user, connectionId, TokenExpiry(httpContext.User), settings, chat, hub, signals, tokens, time,
-            loggers.CreateLogger<ChatConnection>());
+            loggers.CreateLogger<ChatConnection>(), metrics);
         await using var connection = new ChatConnection(socket, context, httpContext.RequestAborted);
         await connection.RunAsync(lifetime.ApplicationStopping);
         return TypedResults.Empty;

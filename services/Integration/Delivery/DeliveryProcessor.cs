@@ -57,8 +57,7 @@ public sealed partial class DeliveryProcessor(
 
         activity.SetTag("http.response.status_code", result.Status);
         activity.SetTag("webhook.outcome", result.Error ?? "success");
-        telemetry.Attempts.Add(1, new KeyValuePair<string, object?>("outcome", result.Error ?? "success"));
-        telemetry.Latency.Record(result.LatencyMs);
+        telemetry.Attempted(claim, result);
 
         var now = time.GetUtcNow();
         var (outcome, next) = await DecideAsync(endpoint, claim, result, now);
@@ -125,7 +124,7 @@ public sealed partial class DeliveryProcessor(
 
     private async Task<(DeliveryOutcome, DateTimeOffset?)> ExhaustedAsync(WebhookEndpoint endpoint, DeliveryClaim claim, DateTimeOffset now)
     {
-        telemetry.FailedMessages.Add(1);
+        telemetry.MessageFailed();
         LogFailed(logger, endpoint.Id, endpoint.Owner, claim.EventId, claim.Attempt);
         await operational.RecordAsync(endpoint.Owner, new OperationalEvent(
             OperationalEventTypes.AttemptExhausted, endpoint.Id, now, claim.EventId, claim.Attempt));

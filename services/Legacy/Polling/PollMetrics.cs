@@ -1,28 +1,31 @@
 using System.Diagnostics.Metrics;
+using ChatMesh.Chat.Telemetry;
 using Microsoft.Extensions.Hosting;
 
 namespace ChatMesh.Legacy.Polling;
 
-/// <summary>Long-poll instruments on the ChatMesh meter (channel <c>long-poll</c>).</summary>
+/// <summary>
+/// Long-poll accounting: held polls, delivered events and their commit-to-answer latency go to the shared
+/// <see cref="DeliveryMetrics"/> (channel <c>longpoll</c>); the answer kinds are the poll's own instrument.
+/// </summary>
 public sealed class PollMetrics
 {
-    private static readonly KeyValuePair<string, object?> Channel = new("chatmesh.channel", "long-poll");
-    private readonly UpDownCounter<long> _held;
+    private readonly DeliveryMetrics _delivery;
     private readonly Counter<long> _answers;
-    private readonly Counter<long> _delivered;
 
-    public PollMetrics(IMeterFactory meterFactory)
+    public PollMetrics(IMeterFactory meterFactory, DeliveryMetrics delivery)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(delivery);
+        _delivery = delivery;
         var meter = meterFactory.Create(Extensions.ChatMeshTelemetryName);
-        _held = meter.CreateUpDownCounter<long>("chatmesh.poll.held", "{poll}", "Polls held on this instance, waiting for events.");
         _answers = meter.CreateCounter<long>("chatmesh.poll.answers", "{answer}", "Poll answers, by kind (events, heartbeat, empty) and source (live, replay).");
-        _delivered = meter.CreateCounter<long>("chatmesh.events.delivered", "{event}", "Events delivered to clients, by channel.");
     }
 
-    public void HoldStarted() => _held.Add(1);
+    /// <summary>A held poll is the long-poll channel's open connection.</summary>
+    public void HoldStarted() => _delivery.Connected(DeliveryChannels.LongPoll);
 
-    public void HoldEnded() => _held.Add(-1);
+    public void HoldEnded() => _delivery.Disconnected(DeliveryChannels.LongPoll);
 
     public void Answered(PollBatch batch)
     {
@@ -30,9 +33,10 @@ public sealed class PollMetrics
         var kind = batch.Events.Count > 0 ? "events" : batch.Heartbeat ? "heartbeat" : "empty";
         // source: whether a held poll answered from the live events it heard or from the log (docs/protocol.md).
         _answers.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("source", batch.Source == PollSource.Live ? "live" : "replay"));
-        if (batch.Events.Count > 0)
+        foreach (var stored in batch.Events)
         {
-            _delivered.Add(batch.Events.Count, Channel);
+            // Latency runs from the commit to the answer, including the wait for the client's next poll.
+            _delivery.Delivered(DeliveryChannels.LongPoll, stored.Id, stored.Json.Span, measureLatency: true);
         }
     }
 }

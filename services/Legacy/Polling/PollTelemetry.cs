@@ -11,7 +11,7 @@ namespace ChatMesh.Legacy.Polling;
 /// </summary>
 internal static class PollTelemetry
 {
-    public const string SpanName = "longpoll deliver";
+    public static readonly string SpanName = DeliveryTracing.SpanName(DeliveryChannels.LongPoll);
 
     // Enough ids to find a span by event in the dashboard without unbounded attributes.
     private const int MaxListedIds = 32;

@@ -2,6 +2,7 @@ using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
+using ChatMesh.Chat.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,7 @@ internal sealed class FeedContext(
     IOptions<NotificationOptions> options,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
-    FeedMetrics metrics,
+    DeliveryMetrics metrics,
     ILogger<FeedSession> logger)
 {
     public IChatService Chat { get; } = chat;
@@ -33,7 +34,7 @@ internal sealed class FeedContext(
 
     public ILogger Logger { get; } = logger;
 
-    public FeedMetrics Metrics { get; } = metrics;
+    public DeliveryMetrics Metrics { get; } = metrics;
 
     /// <summary>Validates the request and registers the connection; the session is started, or the problem says why not.</summary>
     public async Task<(FeedSession? Session, ProblemHttpResult? Problem)> OpenAsync(HttpContext httpContext, string channel)

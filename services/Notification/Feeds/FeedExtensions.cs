@@ -15,7 +15,6 @@ internal static class FeedExtensions
             .Bind(builder.Configuration.GetSection(NotificationOptions.SectionName))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>());
-        builder.Services.TryAddSingleton<FeedMetrics>();
         builder.Services.TryAddSingleton<FeedContext>();
         builder.Services.TryAddSingleton<NotificationStore>();
         return builder;

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
+using ChatMesh.Chat.Telemetry;
 
 namespace ChatMesh.Notification.Feeds;
 
@@ -44,7 +45,7 @@ internal sealed partial class FeedSession : IAsyncDisposable
     public void Start(long head)
     {
         var options = _context.Options;
-        _context.Metrics.Opened(_channel);
+        _context.Metrics.Connected(_channel);
         _feed.TrySendControl(FeedControl.Hello, FeedControl.HelloJson(_typed, User, _lease.ConnectionId, head, options));
         _heartbeat = _context.Time.CreateTimer(static state => ((ResumableFeed)state!).TrySendControl(FeedControl.Heartbeat, Empty),
             _feed, options.Sse.HeartbeatInterval, options.Sse.HeartbeatInterval);
@@ -84,11 +85,6 @@ internal sealed partial class FeedSession : IAsyncDisposable
     {
         await foreach (var item in _feed.ReadAllAsync(cancellationToken))
         {
-            if (item.Id > 0)
-            {
-                _context.Metrics.Delivered(_channel);
-            }
-
             yield return item;
         }
 
@@ -99,6 +95,12 @@ internal sealed partial class FeedSession : IAsyncDisposable
                 $"More than {_context.Options.MaxQueuedEvents} events were waiting; resume from the last event id."), IsControl: true);
         }
     }
+
+    /// <summary>The write span of <paramref name="item"/> (null unless it is a traced live event).</summary>
+    public System.Diagnostics.Activity? StartWrite(in FeedItem item) => FeedDelivery.StartWrite(_channel, item);
+
+    /// <summary>Counts <paramref name="item"/> as written to the client, once the channel has written it.</summary>
+    public void Written(in FeedItem item) => _context.Metrics.Written(_channel, item);
 
     /// <summary>The server is stopping: a last item tells the client to reconnect (elsewhere), then the stream ends.</summary>
     private void Shutdown()
@@ -120,7 +122,7 @@ internal sealed partial class FeedSession : IAsyncDisposable
         _feed.Dispose();
         await _subscribing;
         _stop.Dispose();
-        _context.Metrics.Closed(_channel);
+        _context.Metrics.Disconnected(_channel);
         await _lease.DisposeAsync();
     }
 
@@ -128,9 +130,9 @@ internal sealed partial class FeedSession : IAsyncDisposable
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception, string user);
 }
 
-/// <summary>The channel names used in metrics and to pick the control items' shape.</summary>
+/// <summary>The channel names used in metrics and spans (<c>chatmesh.channel</c>) and to pick the control items' shape.</summary>
 internal static class FeedChannels
 {
-    public const string Sse = "sse";
-    public const string Ndjson = "ndjson";
+    public const string Sse = DeliveryChannels.Sse;
+    public const string Ndjson = DeliveryChannels.Ndjson;
 }

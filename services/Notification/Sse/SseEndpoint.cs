@@ -58,7 +58,13 @@ internal static class SseEndpoint
                 continue;
             }
 
-            yield return ToSseItem(item, retry);
+            // The formatter writes and flushes an item before asking for the next: resuming here means it was written.
+            using (session.StartWrite(item))
+            {
+                yield return ToSseItem(item, retry);
+            }
+
+            session.Written(item);
         }
     }
 

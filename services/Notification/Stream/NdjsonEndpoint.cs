@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using ChatMesh.Notification.Feeds;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -33,13 +34,20 @@ internal static class NdjsonEndpoint
                     ReadOnlyMemory<byte> line = item.IsControl && item.Type == FeedControl.Heartbeat
                         ? FeedControl.HeartbeatJson(feeds.Time.GetUtcNow())
                         : item.Json;
-                    body.Write(line.Span);
-                    body.Write("\n"u8);
-                    var flushed = await body.FlushAsync(cancellationToken);
+                    FlushResult flushed;
+                    using (session.StartWrite(item))
+                    {
+                        body.Write(line.Span);
+                        body.Write("\n"u8);
+                        flushed = await body.FlushAsync(cancellationToken);
+                    }
+
                     if (flushed.IsCanceled || flushed.IsCompleted)
                     {
                         break;
                     }
+
+                    session.Written(item);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -269,7 +269,7 @@ public sealed class LongPollReplicaTests(ChatMeshAppFixture fixture) : IAsyncDis
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            if (fixture.Traces.Spans.FirstOrDefault(match) is { } span)
+            if (fixture.Telemetry.Spans.FirstOrDefault(match) is { } span)
             {
                 return span;
             }

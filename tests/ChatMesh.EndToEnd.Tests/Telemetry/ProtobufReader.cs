@@ -1,7 +1,7 @@
 namespace ChatMesh.EndToEnd.Tests.Telemetry;
 
 /// <summary>
-/// Just enough of the protobuf wire format to read OTLP trace exports: varints, length-delimited fields, and
+/// Just enough of the protobuf wire format to read OTLP exports (traces, metrics, logs): varints, fixed64, length-delimited fields, and
 /// skipping everything else. (No OTLP package is available here, and the test needs only a few fields.)
 /// </summary>
 internal ref struct ProtobufReader(ReadOnlySpan<byte> data)
@@ -42,6 +42,16 @@ internal ref struct ProtobufReader(ReadOnlySpan<byte> data)
             default: throw new InvalidDataException($"Unsupported protobuf wire type {wireType}.");
         }
     }
+
+    /// <summary>A fixed64 / sfixed64 / double field (wire type 1), as its raw 8 bytes (little-endian).</summary>
+    public ulong ReadFixed64()
+    {
+        var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(_data.Slice(_position, 8));
+        _position += 8;
+        return value;
+    }
+
+    public double ReadDouble() => BitConverter.UInt64BitsToDouble(ReadFixed64());
 
     public ulong ReadVarint()
     {

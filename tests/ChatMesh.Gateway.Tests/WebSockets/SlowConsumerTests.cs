@@ -4,6 +4,7 @@ using System.Text.Json;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Rooms;
+using ChatMesh.Gateway.Tests.Telemetry;
 using ChatMesh.Gateway.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,10 +13,13 @@ namespace ChatMesh.Gateway.Tests.WebSockets;
 /// <summary>
 /// A client that stops reading fills the socket, then its bounded queue: it is cut off with close 4000, after the
 /// frames already on the wire, and nothing it did receive is out of order. (Through the AppHost's proxies the
-/// buffers are too deep to fill reliably, so the mechanism is tested here on in-memory sockets.)
+/// buffers are too deep to fill reliably, so the mechanism is tested here on in-memory sockets.) The delivery metrics
+/// count what the client got: the connection, each event written with its latency, and the slow-consumer cut.
 /// </summary>
-public sealed class SlowConsumerTests
+public sealed class SlowConsumerTests : IDisposable
 {
+    private readonly MetricRecorder _metrics = new();
+
     [Fact]
     public async Task A_client_that_stops_reading_gets_its_buffered_frames_then_close_4000()
     {
@@ -50,6 +54,9 @@ public sealed class SlowConsumerTests
 
         await sockets.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "ok", TestContext.Current.CancellationToken);
         await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal([1.0], _metrics.Values("chatmesh.slow_consumer.disconnects", "websocket"));
+        Assert.Equal([1.0, -1.0], _metrics.Values("chatmesh.connections.active", "websocket"));
+        Assert.InRange(_metrics.Values("chatmesh.events.delivered", "websocket").Count, received.Count - 1, received.Count);
     }
 
     [Fact]
@@ -73,9 +80,15 @@ public sealed class SlowConsumerTests
         Assert.Equal(Enumerable.Range(1, 100).Select(id => (long)id), frames.Where(frame => frame.TryGetProperty("id", out _)).Select(frame => frame.GetProperty("id").GetInt64()));
         await sockets.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
         await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal(100, _metrics.Values("chatmesh.events.delivered", "websocket").Count);
+        // Each event's ts is its commit time: 100 latencies, none negative, none absurd.
+        var latencies = _metrics.Values("chatmesh.delivery.latency", "websocket");
+        Assert.Equal(100, latencies.Count);
+        Assert.All(latencies, seconds => Assert.InRange(seconds, 0, 60));
+        Assert.Empty(_metrics.Values("chatmesh.slow_consumer.disconnects", "websocket"));
     }
 
-    private static ConnectionContext Context(ChatWebSocketOptions options, ILiveEventHub hub)
+    private ConnectionContext Context(ChatWebSocketOptions options, ILiveEventHub hub)
     {
         var chat = Stub<IChatService>.Create(new()
         {
@@ -83,11 +96,11 @@ public sealed class SlowConsumerTests
             [nameof(IChatService.GetHeadAsync)] = _ => Task.FromResult(0L),
         });
         var signals = Stub<IEphemeralSignals>.Create([]);
-        return new ConnectionContext("bob", "connection-1", null, options, chat, hub, signals, Tokens: null!, TimeProvider.System, NullLogger.Instance);
+        return new ConnectionContext("bob", "connection-1", null, options, chat, hub, signals, Tokens: null!, TimeProvider.System, NullLogger.Instance, _metrics.Metrics);
     }
 
     private static byte[] Event(long id) =>
-        Encoding.UTF8.GetBytes($$$"""{"id":{{{id}}},"type":"message.created","room":"room","data":{"text":"{{{new string('x', 4000)}}}"}}""");
+        Encoding.UTF8.GetBytes($$$"""{"id":{{{id}}},"type":"message.created","room":"room","ts":"{{{DateTime.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}}","data":{"text":"{{{new string('x', 4000)}}}"}}""");
 
     private static Task Send(WebSocket socket, string text) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
@@ -151,4 +164,6 @@ public sealed class SlowConsumerTests
             }
         }
     }
+
+    public void Dispose() => _metrics.Dispose();
 }

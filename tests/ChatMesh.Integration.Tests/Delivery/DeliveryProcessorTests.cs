@@ -50,9 +50,15 @@ public sealed class DeliveryProcessorTests(RedisServerFixture redis) : IDisposab
         var sender = new WebhookSender(new GuardedConnector(new TargetPolicy(options.Value.Ssrf), new DnsHostResolver()), options, clock);
         operational = new OperationalEventLog(redis.Connection, options);
         var processor = new DeliveryProcessor(
-            queue, endpoints, sender, new WebhookTelemetry(metrics.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            queue, endpoints, sender, Telemetry(),
             operational, options, clock, NullLogger<DeliveryProcessor>.Instance);
         return (processor, queue, endpoints, log, sender);
+    }
+
+    private WebhookTelemetry Telemetry()
+    {
+        var meters = metrics.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        return new WebhookTelemetry(meters, new Chat.Telemetry.DeliveryMetrics(meters, clock));
     }
 
     private static string ClosedPortUrl()

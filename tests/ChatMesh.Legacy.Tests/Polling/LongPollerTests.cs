@@ -24,7 +24,7 @@ public sealed class LongPollerTests
     {
         var options = Options.Create(new LegacyOptions { CoalesceDelay = TimeSpan.Zero, MaxEventsPerResponse = maxEvents });
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        return new LongPoller(_log, _hub, new PollMetrics(meters), options, TimeProvider.System);
+        return new LongPoller(_log, _hub, new PollMetrics(meters, new ChatMesh.Chat.Telemetry.DeliveryMetrics(meters, TimeProvider.System)), options, TimeProvider.System);
     }
 
     private static EventQueue Queue(long cursor, QueueFilter? filter = null) => new("q", "alice", filter ?? QueueFilter.All, cursor);
