@@ -16,12 +16,12 @@ public sealed class WebhookAdminTests(ChromiumFixture chromium, ChatMeshAppFixtu
         await page.GotoAsync("/webhooks.html");
 
         // An outbound endpoint nobody listens on (loopback is allow-listed in the tests): its attempts fail visibly.
-        await page.GetByLabel("URL").FillAsync("http://127.0.0.1:9/chatmesh");
+        await page.GetByLabel("URL").FillAsync("http://127.0.0.2:9/chatmesh");
         await page.GetByTestId("endpoint-description").FillAsync("CI notifier");
         await page.GetByTestId("endpoint-rooms").FillAsync(room);
         await page.GetByTestId("endpoint-create").ClickAsync();
         await Expect(page.GetByTestId("endpoint-secret")).ToContainTextAsync("whsec_");
-        var endpoint = page.GetByTestId("endpoint").Filter(new() { HasText = "http://127.0.0.1:9/chatmesh" });
+        var endpoint = page.GetByTestId("endpoint").Filter(new() { HasText = "http://127.0.0.2:9/chatmesh" });
         await Expect(endpoint).ToContainTextAsync("CI notifier");
 
         // An incoming hook for the room; a post to its URL shows up in alice's open chat as the bot.
