@@ -48,6 +48,33 @@ public sealed partial class ConnectionRegistry(
         return new ConnectionLease(this, user, connectionId);
     }
 
+    /// <summary>
+    /// Registers or extends a connection that no instance holds open, such as a long-poll event queue: it counts until
+    /// <paramref name="ttl"/> passes without another touch (then the sweep makes its user offline) or until
+    /// <see cref="ReleaseAsync"/>. Not subject to a per-user cap. The user's first live connection announces them online.
+    /// </summary>
+    public async Task TouchAsync(string user, string connectionId, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var before = (long)await PresenceScripts.Open.EvaluateAsync(redis.GetDatabase(), new
+        {
+            key = PresenceScripts.UserKey(user),
+            index = (RedisKey)PresenceScripts.IndexKey,
+            now = now.ToUnixTimeMilliseconds(),
+            expiry = (now + ttl).ToUnixTimeMilliseconds(),
+            max = int.MaxValue,
+            connection = connectionId,
+            user,
+        });
+        if (before == 0)
+        {
+            await announcer.AnnounceAsync(user, PresenceStatus.Online, cancellationToken);
+        }
+    }
+
+    /// <summary>Removes a connection registered with <see cref="TouchAsync"/>; the user's last one announces them offline.</summary>
+    public Task ReleaseAsync(string user, string connectionId) => CloseAsync(user, connectionId);
+
     /// <summary>Which of these users have at least one live connection anywhere.</summary>
     public async Task<IReadOnlyList<string>> OnlineAsync(IEnumerable<string> users, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Legacy.Hosting;
+using ChatMesh.Legacy.Polling;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -18,8 +19,8 @@ internal static class QueueEndpoints
     }
 
     internal static async Task<Results<Ok<RegisterQueueResponse>, ProblemHttpResult>> Register(
-        HttpContext http, ClaimsPrincipal user, IChatService chat, EventQueueStore store, IOptions<LegacyOptions> options,
-        CancellationToken cancellationToken)
+        HttpContext http, ClaimsPrincipal user, IChatService chat, EventQueueStore store, PollPresence presence,
+        IOptions<LegacyOptions> options, CancellationToken cancellationToken)
     {
         var request = RequestBodies.KindOf(http.Request) switch
         {
@@ -45,21 +46,28 @@ internal static class QueueEndpoints
                 $"You already hold {options.Value.MaxQueuesPerUser} event queues; delete one (DELETE /poll/queues/{{id}}) or let one expire.");
         }
 
+        await presence.SeenAsync(userId, queueId, cancellationToken);
         return TypedResults.Ok(new RegisterQueueResponse(queueId, head, state));
     }
 
-    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, ClaimsPrincipal user, EventQueueStore store)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        string id, ClaimsPrincipal user, EventQueueStore store, PollPresence presence)
     {
         if (!EventQueueStore.IsQueueId(id))
         {
             return QueueProblems.NotFound(id);
         }
 
-        return await store.DeleteAsync(id, user.GetUserId()) switch
+        var userId = user.GetUserId();
+        switch (await store.DeleteAsync(id, userId))
         {
-            EventQueueScripts.NotFound => QueueProblems.NotFound(id),
-            EventQueueScripts.OtherUser => QueueProblems.OtherUser(),
-            _ => TypedResults.NoContent(),
-        };
+            case EventQueueScripts.NotFound:
+                return QueueProblems.NotFound(id);
+            case EventQueueScripts.OtherUser:
+                return QueueProblems.OtherUser();
+            default:
+                await presence.GoneAsync(userId, id);
+                return TypedResults.NoContent();
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ChatMesh.Chat.Presence;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Legacy.EventQueues;
 using ChatMesh.Legacy.Polling;
@@ -31,6 +32,9 @@ public static class LegacyExtensions
         services.AddSingleton<LongPoller>();
         services.AddSingleton<PollMetrics>();
         services.AddSingleton<PollRequestBoundary>();
+        services.AddSingleton<PollPresence>();
+        // An event queue is a connection in the shared presence registry, so long-poll users show as online.
+        builder.AddChatPresence();
 
         services.AddChatProblemDetails();
         return builder;

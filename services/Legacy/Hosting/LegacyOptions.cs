@@ -29,6 +29,13 @@ public sealed class LegacyOptions
     /// </summary>
     public TimeSpan HeldPollLeaseGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A user with an event queue counts as online (presence) until this long passes without a poll or register on it;
+    /// deleting the queue ends it at once. At least <see cref="MaxPollTimeout"/> + 5 s, so a client that keeps polling
+    /// never flickers offline between polls.
+    /// </summary>
+    public TimeSpan PresenceTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Largest request body; a bigger one is 413 <c>payload_too_large</c>.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
 

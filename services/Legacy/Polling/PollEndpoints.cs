@@ -30,6 +30,7 @@ internal static class PollEndpoints
         IChatService chat,
         EventQueueStore store,
         LongPoller poller,
+        PollPresence presence,
         IHostApplicationLifetime lifetime,
         IOptions<LegacyOptions> options,
         CancellationToken cancellationToken)
@@ -65,6 +66,8 @@ internal static class PollEndpoints
             };
         }
 
+        // A queue being polled keeps its user online (cheap: at most one registry write per queue per third of the timeout).
+        await presence.SeenAsync(userId, id, cancellationToken);
         if (lease is null)
         {
             if (await store.CountShortPollAsync(userId) is { } retryAfter)

@@ -22,6 +22,9 @@ public sealed class LegacyOptionsValidatorTests
         { "Legacy:MaxEventsPerResponse", o => o.MaxEventsPerResponse = 5000 },
         { "Legacy:CoalesceDelay", o => o.CoalesceDelay = TimeSpan.FromSeconds(5) },
         { "Legacy:MaxRoomsPerQueue", o => o.MaxRoomsPerQueue = 0 },
+        // A client polling without pause must not flicker offline between polls.
+        { "Legacy:PresenceTimeout", o => o.PresenceTimeout = o.MaxPollTimeout },
+        { "Legacy:PresenceTimeout", o => o.PresenceTimeout = TimeSpan.FromHours(2) },
     };
 
     [Theory]
