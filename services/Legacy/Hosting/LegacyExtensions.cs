@@ -2,8 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Legacy.EventQueues;
+using ChatMesh.Legacy.Identity;
 using ChatMesh.Legacy.Polling;
 using ChatMesh.Legacy.Sending;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +33,8 @@ public static class LegacyExtensions
         services.AddSingleton<LongPoller>();
         services.AddSingleton<PollMetrics>();
         services.AddSingleton<PollRequestBoundary>();
+        services.AddSingleton<ValidatedTokenCache>();
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CacheValidatedTokens>();
 
         services.AddChatProblemDetails();
         return builder;

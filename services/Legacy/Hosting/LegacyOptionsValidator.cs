@@ -32,6 +32,7 @@ public sealed class LegacyOptionsValidator : IValidateOptions<LegacyOptions>
         Range(nameof(options.MaxEventsPerResponse), options.MaxEventsPerResponse, 1, 1000);
         Range(nameof(options.CoalesceDelay), options.CoalesceDelay, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         Range(nameof(options.MaxRoomsPerQueue), options.MaxRoomsPerQueue, 1, 10_000);
+        Range(nameof(options.ValidatedTokenCacheSize), options.ValidatedTokenCacheSize, 0, 1_000_000);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
