@@ -26,4 +26,17 @@ public sealed record QueueFilter(IReadOnlySet<string>? Rooms, IReadOnlySet<strin
 }
 
 /// <summary>A queue as one poll sees it: its owner, its filter, and the cursor this poll starts from (now acknowledged).</summary>
-public sealed record EventQueue(string Id, string User, QueueFilter Filter, long Cursor);
+public sealed record EventQueue(string Id, string User, QueueFilter Filter, long Cursor)
+{
+    /// <summary>The log head read in the same script that started the poll; at or after <see cref="Cursor"/>.</summary>
+    public long Head { get; init; }
+
+    /// <summary>
+    /// False only when the script that started the poll proved the replay after <see cref="Cursor"/> empty up to
+    /// <see cref="Head"/> (no reset either), so the poll need not read it.
+    /// </summary>
+    public bool Pending { get; init; } = true;
+
+    /// <summary>The user's rooms read in the same script, for the live subscription; null: ask the chat service.</summary>
+    public IReadOnlyList<string>? Rooms { get; init; }
+}

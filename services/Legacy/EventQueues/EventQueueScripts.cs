@@ -42,11 +42,16 @@ internal static class EventQueueScripts
         """);
 
     /// <summary>
-    /// Starts a poll: checks owner and cursor (<c>-1</c> = the acknowledged cursor); a held poll (<c>lease</c> not empty)
-    /// then takes a lease among the user's held polls unless <c>maxHeld</c> are live; only then acknowledges the cursor and
-    /// refreshes the expiry. Returns <c>{1, cursor, rooms, types}</c> or <c>{code, acked}</c>.
+    /// Starts a poll in one round trip: reads the log head (<c>chat:seq</c>), checks owner and cursor (<c>-1</c> = the
+    /// acknowledged cursor); a held poll (<c>lease</c> not empty) then takes a lease among the user's held polls unless
+    /// <c>maxHeld</c> are live; only then acknowledges the cursor and refreshes the expiry. It also returns the user's rooms
+    /// (for the live subscription) and whether anything may be pending after the cursor: an entry after it in the personal
+    /// log, the membership index or one of the user's room logs, or a retention floor after it (layout: docs/eventlog.md).
+    /// When nothing is, the replay after the cursor is empty up to the head and the poll skips it.
+    /// Returns <c>{1, cursor, rooms filter, types filter, head, pending, {room…}}</c> or <c>{code, acked, head}</c>.
     /// </summary>
     public static readonly LuaScript Poll = LuaScript.Prepare("""
+        local head = tonumber(redis.call('GET', @seq) or '0')
         local q = redis.call('HMGET', @queue, 'user', 'rooms', 'types', 'acked')
         if not q[1] then
           local owner = redis.call('GET', @owner)
@@ -58,11 +63,11 @@ internal static class EventQueueScripts
         local acked = tonumber(q[4])
         local cursor = tonumber(@cursor)
         if cursor < 0 then cursor = acked end
-        if cursor > tonumber(@head) then return {-5, q[4]} end
-        if cursor < acked then return {-4, q[4]} end
+        if cursor > head then return {-5, q[4], string.format('%d', head)} end
+        if cursor < acked then return {-4, q[4], string.format('%d', head)} end
         if @lease ~= '' then
           redis.call('ZREMRANGEBYSCORE', @held, '-inf', @now)
-          if redis.call('ZCARD', @held) >= tonumber(@maxHeld) then return {-7, q[4]} end
+          if redis.call('ZCARD', @held) >= tonumber(@maxHeld) then return {-7, q[4], string.format('%d', head)} end
           redis.call('ZADD', @held, tonumber(@leaseUntil), @lease)
           redis.call('PEXPIRE', @held, @heldTtl)
         end
@@ -71,7 +76,27 @@ internal static class EventQueueScripts
         redis.call('PEXPIRE', @owner, tonumber(@ttl) + tonumber(@memory))
         redis.call('ZADD', @userQueues, 'XX', tonumber(@now) + tonumber(@ttl), @id)
         redis.call('PEXPIRE', @userQueues, @indexTtl)
-        return {1, string.format('%d', cursor), q[2], q[3]}
+        local function newer(stream)
+          local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+          return last[1] ~= nil and tonumber(string.match(last[1][1], '^%d+')) > cursor
+        end
+        local rooms = redis.call('HKEYS', @userRooms)
+        local pending = 0
+        local floors = redis.call('HMGET', @userHash, 'floor', 'mfloor')
+        if cursor < head then
+          if tonumber(floors[1] or '0') > cursor or tonumber(floors[2] or '0') > cursor
+            or newer(@personalLog) or newer(@memberships) then
+            pending = 1
+          else
+            for _, room in ipairs(rooms) do
+              if newer('chat:room:' .. room .. ':log') or tonumber(redis.call('HGET', 'chat:room:' .. room, 'floor') or '0') > cursor then
+                pending = 1
+                break
+              end
+            end
+          end
+        end
+        return {1, string.format('%d', cursor), q[2], q[3], string.format('%d', head), pending, rooms}
         """);
 
     /// <summary>Deletes a queue (also an expired one still remembered); 1, <see cref="NotFound"/> or <see cref="OtherUser"/>.</summary>

@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace ChatMesh.Legacy.EventQueues;
 
 /// <summary>The outcome of starting a poll on a queue: the queue, or why not (<see cref="EventQueueScripts"/> codes).</summary>
-public readonly record struct QueueLookup(EventQueue? Queue, long Refusal, long Acked);
+public readonly record struct QueueLookup(EventQueue? Queue, long Refusal, long Acked, long Head);
 
 /// <summary>
 /// Event queues in Redis, so any instance serves any poll. Each operation is one script: registration bounded per user,
@@ -45,12 +45,12 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
 
     /// <summary>
     /// Starts a poll: the queue must be the user's and live; <paramref name="cursor"/> (null: the acknowledged one) must
-    /// be neither behind the acknowledged cursor nor beyond <paramref name="head"/>. Acknowledges it and keeps the queue
+    /// be neither behind the acknowledged cursor nor beyond the log head. Acknowledges it and keeps the queue
     /// alive for the idle timeout after this poll's <paramref name="hold"/>. A held poll passes a <paramref name="lease"/>
     /// id: it counts against <see cref="LegacyOptions.MaxHeldPollsPerUser"/> on every instance until
     /// <see cref="ReleaseHoldAsync"/>, or until its hold plus <see cref="LegacyOptions.HeldPollLeaseGrace"/> has passed.
     /// </summary>
-    public async Task<QueueLookup> StartPollAsync(string id, string user, long? cursor, long head, TimeSpan hold, string? lease = null)
+    public async Task<QueueLookup> StartPollAsync(string id, string user, long? cursor, TimeSpan hold, string? lease = null)
     {
         var settings = options.Value;
         var ttl = settings.QueueIdleTimeout + hold;
@@ -63,7 +63,11 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
             id,
             user,
             cursor = cursor ?? -1,
-            head,
+            seq = ChatKeys.Seq,
+            userRooms = ChatKeys.UserRooms(user),
+            userHash = ChatKeys.User(user),
+            personalLog = ChatKeys.UserLog(user),
+            memberships = ChatKeys.UserMemberships(user),
             now,
             ttl = (long)ttl.TotalMilliseconds,
             memory = (long)settings.ExpiredQueueMemory.TotalMilliseconds,
@@ -77,12 +81,21 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
         var code = (long)result[0];
         if (code != 1)
         {
-            return new QueueLookup(null, code, result.Length > 1 ? ParseLong(result[1]) : 0);
+            return result.Length > 2
+                ? new QueueLookup(null, code, ParseLong(result[1]), ParseLong(result[2]))
+                : new QueueLookup(null, code, 0, 0);
         }
 
         var filter = new QueueFilter(QueueFilter.Decode((string?)result[2]), QueueFilter.Decode((string?)result[3]));
         var start = ParseLong(result[1]);
-        return new QueueLookup(new EventQueue(id, user, filter, start), 0, start);
+        var head = ParseLong(result[4]);
+        var queue = new EventQueue(id, user, filter, start)
+        {
+            Head = head,
+            Pending = (long)result[5] != 0,
+            Rooms = [.. ((RedisResult[])result[6]!).Select(static room => (string)room!)],
+        };
+        return new QueueLookup(queue, 0, start, head);
     }
 
     /// <summary>A new held-poll lease id (random, unique across instances).</summary>

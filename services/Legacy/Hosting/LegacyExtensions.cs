@@ -3,8 +3,10 @@ using System.Text.Json.Serialization;
 using ChatMesh.Chat.Presence;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Legacy.EventQueues;
+using ChatMesh.Legacy.Identity;
 using ChatMesh.Legacy.Polling;
 using ChatMesh.Legacy.Sending;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +37,8 @@ public static class LegacyExtensions
         services.AddSingleton<PollPresence>();
         // An event queue is a connection in the shared presence registry, so long-poll users show as online.
         builder.AddChatPresence();
+        services.AddSingleton<ValidatedTokenCache>();
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CacheValidatedTokens>();
 
         services.AddChatProblemDetails();
         return builder;

@@ -47,4 +47,10 @@ public sealed class LegacyOptions
 
     /// <summary>Most rooms a queue's <c>rooms</c> filter may name.</summary>
     public int MaxRoomsPerQueue { get; set; } = 256;
+
+    /// <summary>
+    /// Access tokens this instance remembers as validated until they expire, so a re-poll skips signature validation;
+    /// 0 turns the cache off. When full, new tokens are validated every time until expired entries are swept.
+    /// </summary>
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
 }

@@ -33,6 +33,7 @@ public sealed class LegacyOptionsValidator : IValidateOptions<LegacyOptions>
         Range(nameof(options.CoalesceDelay), options.CoalesceDelay, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         Range(nameof(options.MaxRoomsPerQueue), options.MaxRoomsPerQueue, 1, 10_000);
         Range(nameof(options.PresenceTimeout), options.PresenceTimeout, options.MaxPollTimeout + TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
+        Range(nameof(options.ValidatedTokenCacheSize), options.ValidatedTokenCacheSize, 0, 1_000_000);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -27,7 +27,6 @@ internal static class PollEndpoints
         [FromQuery(Name = "dont_block")] string? dontBlock,
         HttpContext http,
         ClaimsPrincipal user,
-        IChatService chat,
         EventQueueStore store,
         LongPoller poller,
         PollPresence presence,
@@ -47,10 +46,10 @@ internal static class PollEndpoints
         }
 
         var userId = user.GetUserId();
-        var head = await chat.GetHeadAsync(cancellationToken);
-        // A held poll takes a lease among the user's held polls on every instance in the same script.
+        // One script: the log head, the queue checks, the held-poll lease (on every instance), the acknowledgement, the
+        // user's rooms and whether anything is pending after the cursor.
         var lease = query.Hold is null ? null : EventQueueStore.NewLease();
-        var lookup = await store.StartPollAsync(id, userId, query.Cursor, head, query.Hold ?? TimeSpan.Zero, lease);
+        var lookup = await store.StartPollAsync(id, userId, query.Cursor, query.Hold ?? TimeSpan.Zero, lease);
         if (lookup.Queue is not { } queue)
         {
             return lookup.Refusal switch
@@ -58,7 +57,7 @@ internal static class PollEndpoints
                 EventQueueScripts.Expired => QueueProblems.Expired(id),
                 EventQueueScripts.OtherUser => QueueProblems.OtherUser(),
                 EventQueueScripts.FromFuture => PollProblems.BadRequest(PollErrors.CursorFromFuture,
-                    $"'lastEventId' {query.Cursor} is after the newest event {head}."),
+                    $"'lastEventId' {query.Cursor} is after the newest event {lookup.Head}."),
                 EventQueueScripts.BehindAck => CursorBehind(query.Cursor ?? 0, lookup.Acked),
                 EventQueueScripts.TooManyHeld => PollProblems.TooMany(PollErrors.TooManyHeldPolls,
                     $"You already hold {settings.MaxHeldPollsPerUser} polls; one poll per queue is enough."),

@@ -176,4 +176,39 @@ public sealed class LongPollErrorTests(ChatMeshAppFixture fixture)
             TestContext.Current.CancellationToken);
         await Json.ReadAsync(accepted, HttpStatusCode.OK);
     }
+
+    [Fact]
+    public async Task A_token_the_service_already_accepted_does_not_make_a_tampered_copy_pass()
+    {
+        using var alice = await ApiUser.SignInAsync(fixture, "lp-tamper");
+        using var poll = PollClient.For(fixture, alice);
+        var (queue, start, _) = await poll.RegisterAsync();
+        var token = PollClient.Token(alice);
+        var parts = token.Split('.');
+        // Same header and payload with another signature; and alice's signature over a payload naming someone else.
+        var badSignature = $"{parts[0]}.{parts[1]}.{(parts[2][0] == 'A' ? 'B' : 'A')}{parts[2][1..]}";
+        var payload = System.Text.Encoding.UTF8.GetString(Base64UrlDecode(parts[1])).Replace("lp-tamper", "lp-tampex", StringComparison.Ordinal);
+        var otherUser = $"{parts[0]}.{Base64UrlEncode(System.Text.Encoding.UTF8.GetBytes(payload))}.{parts[2]}";
+        Assert.NotEqual(parts[1], otherUser.Split('.')[1]);
+
+        // Several rounds, so that both legacy replicas have accepted (and remembered) the real token first.
+        for (var round = 0; round < 4; round++)
+        {
+            var answer = await poll.PollAsync(queue, start);
+            Assert.Equal(start, answer.LastEventId);
+            foreach (var forged in new[] { badSignature, otherUser })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/poll/queues/{queue}/events?lastEventId={start}&dont_block=true", UriKind.Relative));
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", forged);
+                using var refused = await poll.Client.SendAsync(request, TestContext.Current.CancellationToken);
+                await Json.ProblemAsync(refused, HttpStatusCode.Unauthorized, "token_invalid");
+            }
+        }
+    }
+
+    private static byte[] Base64UrlDecode(string text) =>
+        Convert.FromBase64String(text.Replace('-', '+').Replace('_', '/') + new string('=', (4 - (text.Length % 4)) % 4));
+
+    private static string Base64UrlEncode(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -21,6 +21,8 @@ internal sealed class StubLog : IChatService
 
     public Task FirstReplay => _firstReplay.Task;
 
+    private readonly TaskCompletionSource _firstHeadRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Runs once, inside the first replay after its page is read: what happens while the poll reads.</summary>
     public Action? DuringFirstReplay { get; set; }
 
@@ -46,7 +48,25 @@ internal sealed class StubLog : IChatService
         return Task.FromResult(new Replay(page, Reset: false, More: events.Count > limit, head));
     }
 
-    public Task<long> GetHeadAsync(CancellationToken cancellationToken) => Task.FromResult(Head);
+    public int HeadReads { get; private set; }
+
+    public Task FirstHeadRead => _firstHeadRead.Task;
+
+    /// <summary>Runs once, as the first head read starts: what was committed before it.</summary>
+    public Action? BeforeFirstHeadRead { get; set; }
+
+    public Task<long> GetHeadAsync(CancellationToken cancellationToken)
+    {
+        HeadReads++;
+        if (!_firstHeadRead.Task.IsCompleted)
+        {
+            BeforeFirstHeadRead?.Invoke();
+        }
+
+        var head = Head;
+        _firstHeadRead.TrySetResult();
+        return Task.FromResult(head);
+    }
 
     public Task<IReadOnlyList<MyRoom>> ListMyRoomsAsync(string actor, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<MyRoom>>([]);

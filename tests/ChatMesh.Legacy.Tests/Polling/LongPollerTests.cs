@@ -151,4 +151,56 @@ public sealed class LongPollerTests
         Assert.Equal(13, batch.LastEventId);
         Assert.Equal(1, _log.Replays);
     }
+
+    private static EventQueue CaughtUpQueue(long cursor, long head) =>
+        Queue(cursor) with { Head = head, Pending = false, Rooms = ["general"] };
+
+    [Fact]
+    public async Task A_poll_the_start_script_found_caught_up_reads_no_replay_and_answers_live()
+    {
+        _log.Head = 10;
+        _hub.LastDispatchedId = 10;
+        var poll = Poller().PollAsync(CaughtUpQueue(10, head: 10), Hold, CancellationToken.None, Cancel);
+        await _log.FirstHeadRead.WaitAsync(Cancel);
+        Assert.False(poll.IsCompleted);
+
+        _hub.Dispatch(_log.Append(11));
+        var batch = await poll;
+
+        Assert.Equal(PollSource.Live, batch.Source);
+        Assert.Equal([11L], batch.Events.Select(e => e.Id));
+        Assert.Equal(11, batch.LastEventId);
+        Assert.Equal(0, _log.Replays);
+        Assert.Equal(1, _log.HeadReads);
+    }
+
+    [Fact]
+    public async Task An_event_committed_between_the_start_script_and_the_subscription_is_read_from_the_log()
+    {
+        _log.Head = 10;
+        _hub.LastDispatchedId = 10;
+        // 11 is committed and dispatched after the script read head 10 but before this poll subscribed: it never hears it.
+        _log.BeforeFirstHeadRead = () => _hub.LastDispatchedId = _log.Append(11).Id;
+
+        var batch = await Poller().PollAsync(CaughtUpQueue(10, head: 10), Hold, CancellationToken.None, Cancel);
+
+        Assert.Equal(PollSource.Replay, batch.Source);
+        Assert.Equal([11L], batch.Events.Select(e => e.Id));
+        Assert.Equal(11, batch.LastEventId);
+        Assert.Equal(1, _log.Replays);
+    }
+
+    [Fact]
+    public async Task A_short_poll_with_nothing_pending_answers_the_head_without_a_replay()
+    {
+        _log.Head = 12;
+
+        var batch = await Poller().PollAsync(CaughtUpQueue(8, head: 12), null, CancellationToken.None, Cancel);
+
+        Assert.Empty(batch.Events);
+        Assert.Equal(12, batch.LastEventId);
+        Assert.False(batch.Heartbeat);
+        Assert.False(batch.Reset);
+        Assert.Equal(0, _log.Replays);
+    }
 }
