@@ -194,8 +194,9 @@ public sealed class LongPollErrorTests(ChatMeshAppFixture fixture)
         // Several rounds, so that both legacy replicas have accepted (and remembered) the real token first.
         for (var round = 0; round < 4; round++)
         {
+            // The real token is accepted (the cursor may move past other users' events meanwhile).
             var answer = await poll.PollAsync(queue, start);
-            Assert.Equal(start, answer.LastEventId);
+            Assert.True(answer.LastEventId >= start);
             foreach (var forged in new[] { badSignature, otherUser })
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/poll/queues/{queue}/events?lastEventId={start}&dont_block=true", UriKind.Relative));
