@@ -16,15 +16,16 @@ public sealed record BrowserUser(string Name, IBrowserContext Context, IPage Pag
     /// <summary>Opens the client with <c>?channel=</c>, signs in through the form and waits until the channel is live.</summary>
     /// <param name="prepare">Runs on the new context before the page opens (e.g. network routes).</param>
     /// <param name="expectChannel">The channel that should end up live; <paramref name="channel"/> when not given.</param>
+    /// <param name="viewport">The window size; a desktop window (1200 × 760) when not given.</param>
     public static async Task<BrowserUser> SignInAsync(
         ChromiumFixture chromium, ChatMeshAppFixture app, string prefix, string channel,
-        Func<IBrowserContext, Task>? prepare = null, string? expectChannel = null)
+        Func<IBrowserContext, Task>? prepare = null, string? expectChannel = null, ViewportSize? viewport = null)
     {
         var edge = app.App.GetEndpoint("web", "http");
         var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = edge.ToString(),
-            ViewportSize = new ViewportSize { Width = 1200, Height = 760 },
+            ViewportSize = viewport ?? new ViewportSize { Width = 1200, Height = 760 },
         });
         if (prepare is not null)
         {
