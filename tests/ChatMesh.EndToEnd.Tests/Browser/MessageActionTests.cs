@@ -85,4 +85,15 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
         await Expect(bob.Page.Locator($"[data-testid=person][data-user='{alice.Name}']")).ToHaveAttributeAsync("data-presence", "online");
         await Expect(alice.Page.Locator($"[data-testid=person][data-user='{bob.Name}']")).ToHaveAttributeAsync("data-presence", "online", new() { Timeout = BrowserUser.LongWaitMs });
     }
+
+    [Fact]
+    public async Task Typing_on_sse_is_announced_over_rest_and_the_websocket_user_sees_the_indicator()
+    {
+        await using var scene = await BrowserRoom.StartAsync(chromium, app, "typing-sse", "sse", "ws");
+        var (alice, bob) = (scene.Alice, scene.Bob);
+
+        await alice.Page.GetByTestId("composer-input").PressSequentiallyAsync("typing over rest");
+
+        await Expect(bob.Page.GetByTestId("typing-indicator")).ToHaveTextAsync($"{alice.Name} is typing…", new() { Timeout = BrowserUser.LongWaitMs });
+    }
 }
