@@ -24,6 +24,9 @@ public static class ApiErrors
     /// <summary>500: an unexpected failure (Redis unreachable, a bug); nothing is known to be written. Details are only in the logs.</summary>
     public const string Internal = "internal_error";
 
+    /// <summary>429: the caller repeated a rate-limited request too soon; <c>Retry-After</c> says when to try again.</summary>
+    public const string RateLimited = "rate_limited";
+
     /// <summary>405: the route exists but not with this method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 }

@@ -5,6 +5,7 @@ using ChatMesh.Chat.Problems;
 using ChatMesh.Gateway.Api.Events;
 using ChatMesh.Gateway.Api.Messages;
 using ChatMesh.Gateway.Api.Rooms;
+using ChatMesh.Gateway.Typing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -30,6 +31,7 @@ public static class ApiExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatApiOptions>, ChatApiOptionsValidator>());
 
+        services.TryAddSingleton<TypingRelay>();
         services.AddChatProblemDetails();
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer<ChatApiDocumentTransformer>());
         return builder;

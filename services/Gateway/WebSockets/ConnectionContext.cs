@@ -1,5 +1,6 @@
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Gateway.Typing;
 using ChatMesh.Chat.Telemetry;
 
 namespace ChatMesh.Gateway.WebSockets;
@@ -12,7 +13,7 @@ internal sealed record ConnectionContext(
     ChatWebSocketOptions Options,
     IChatService Chat,
     ILiveEventHub Hub,
-    IEphemeralSignals Signals,
+    TypingRelay Typing,
     TokenRefresher Tokens,
     TimeProvider Time,
     ILogger Logger,

@@ -11,7 +11,6 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
 {
     private const int MaxRefLength = 64;
     private readonly Subscription _subscription = new(context, sender);
-    private readonly TypingRelay _typing = new(context);
     private ITimer? _expiry;
 
     public void Start(CancellationToken cancellationToken)
@@ -89,7 +88,8 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
                 Ack(reference, await chat.LeaveRoomAsync(user, Require(frame.Room, "room"), cancellationToken));
                 return;
             case ClientFrameTypes.Typing:
-                await _typing.RelayAsync(Require(frame.Room, "room"), cancellationToken);
+                // Within TypingThrottle the frame is dropped silently, as before: typing frames have no answer.
+                await context.Typing.RelayAsync(user, Require(frame.Room, "room"), cancellationToken);
                 return;
             case ClientFrameTypes.Ping:
                 sender.SendControl(ServerFrames.Pong(reference));

@@ -4,6 +4,7 @@ using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
 using ChatMesh.Chat.Telemetry;
+using ChatMesh.Gateway.Typing;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,7 @@ internal static class WebSocketEndpoint
         IOptions<ChatWebSocketOptions> options,
         IChatService chat,
         ILiveEventHub hub,
-        IEphemeralSignals signals,
+        TypingRelay typing,
         TokenRefresher tokens,
         ConnectionRegistry registry,
         TimeProvider time,
@@ -60,7 +61,7 @@ internal static class WebSocketEndpoint
             KeepAliveInterval = settings.KeepAliveInterval,
             KeepAliveTimeout = settings.KeepAliveTimeout,
         });
-        var context = new ConnectionContext(user, connectionId, TokenExpiry(httpContext.User), settings, chat, hub, signals, tokens, time,
+        var context = new ConnectionContext(user, connectionId, TokenExpiry(httpContext.User), settings, chat, hub, typing, tokens, time,
             loggers.CreateLogger<ChatConnection>(), metrics);
         await using var connection = new ChatConnection(socket, context, httpContext.RequestAborted);
         await connection.RunAsync(lifetime.ApplicationStopping);

@@ -1,3 +1,4 @@
+using ChatMesh.Gateway.Typing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ internal static class WebSocketExtensions
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatWebSocketOptions>, ChatWebSocketOptionsValidator>());
         builder.Services.TryAddSingleton<TokenRefresher>();
+        builder.Services.TryAddSingleton<TypingRelay>();
         return builder;
     }
 

@@ -14,6 +14,7 @@ public sealed class OpenApiAndEdgeTests(ChatMeshAppFixture fixture)
         { "/api/rooms/{room}/leave", "post" },
         { "/api/rooms/{room}/invites", "post" },
         { "/api/rooms/{room}/read", "post" },
+        { "/api/rooms/{room}/typing", "post" },
         { "/api/direct/{user}", "post" },
         { "/api/rooms/{room}/messages", "get" },
         { "/api/rooms/{room}/messages", "post" },

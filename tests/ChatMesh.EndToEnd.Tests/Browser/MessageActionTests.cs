@@ -85,4 +85,17 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
         await Expect(bob.Page.Locator($"[data-testid=person][data-user='{alice.Name}']")).ToHaveAttributeAsync("data-presence", "online");
         await Expect(alice.Page.Locator($"[data-testid=person][data-user='{bob.Name}']")).ToHaveAttributeAsync("data-presence", "online", new() { Timeout = BrowserUser.LongWaitMs });
     }
+
+    [Theory]
+    [InlineData("sse")]
+    [InlineData("poll")]
+    public async Task Typing_off_the_websocket_is_announced_over_rest_and_the_websocket_user_sees_the_indicator(string channel)
+    {
+        await using var scene = await BrowserRoom.StartAsync(chromium, app, "typing-" + channel, channel, "ws");
+        var (alice, bob) = (scene.Alice, scene.Bob);
+
+        await alice.Page.GetByTestId("composer-input").PressSequentiallyAsync($"typing on {channel}");
+
+        await Expect(bob.Page.GetByTestId("typing-indicator")).ToHaveTextAsync($"{alice.Name} is typing…", new() { Timeout = BrowserUser.LongWaitMs });
+    }
 }

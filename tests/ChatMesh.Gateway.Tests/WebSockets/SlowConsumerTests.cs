@@ -95,8 +95,7 @@ public sealed class SlowConsumerTests : IDisposable
             [nameof(IChatService.ListMyRoomsAsync)] = _ => Task.FromResult<IReadOnlyList<MyRoom>>([]),
             [nameof(IChatService.GetHeadAsync)] = _ => Task.FromResult(0L),
         });
-        var signals = Stub<IEphemeralSignals>.Create([]);
-        return new ConnectionContext("bob", "connection-1", null, options, chat, hub, signals, Tokens: null!, TimeProvider.System, NullLogger.Instance, _metrics.Metrics);
+        return new ConnectionContext("bob", "connection-1", null, options, chat, hub, Typing: null!, Tokens: null!, TimeProvider.System, NullLogger.Instance, _metrics.Metrics);
     }
 
     private static byte[] Event(long id) =>

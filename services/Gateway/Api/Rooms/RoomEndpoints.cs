@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Security.Claims;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.Presence;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Chat.Rooms;
+using ChatMesh.Gateway.Typing;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatMesh.Gateway.Api.Rooms;
@@ -25,6 +27,9 @@ internal static class RoomEndpoints
         rooms.MapPost("/{room}/leave", Leave).WithSummary("Leaves a room.");
         rooms.MapPost("/{room}/invites", Invite).WithSummary("Invites a user into a room the caller belongs to.");
         rooms.MapPost("/{room}/read", MarkRead).WithSummary("Moves the caller's read cursor in a room, which resets its unread count.");
+        rooms.MapPost("/{room}/typing", Typing)
+            .WithSummary("Tells the room's members the caller is typing (an ephemeral signal), at most once per TypingThrottle.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapPost("/direct/{user}", OpenDirect).WithTags("Rooms")
             .WithSummary("Opens (or returns) the direct room between the caller and another user.");
@@ -104,6 +109,21 @@ internal static class RoomEndpoints
         }
 
         return EventId(await chat.MarkReadAsync(user.GetUserId(), room, eventId, cancellationToken));
+    }
+
+    /// <summary>202 with no body; a repeat within the throttle is 429 <c>rate_limited</c> with <c>Retry-After</c>.</summary>
+    internal static async Task<Results<Accepted, ProblemHttpResult>> Typing(
+        string room, ClaimsPrincipal user, TypingRelay typing, HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (await typing.RelayAsync(user.GetUserId(), room, cancellationToken) is { } wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return ChatProblems.Create(
+                StatusCodes.Status429TooManyRequests, ApiErrors.RateLimited, $"You already announced typing in '{room}'; retry in {seconds} s.");
+        }
+
+        return TypedResults.Accepted((string?)null);
     }
 
     internal static async Task<Ok<RoomSummary>> OpenDirect(string user, ClaimsPrincipal caller, IChatService chat, CancellationToken cancellationToken) =>

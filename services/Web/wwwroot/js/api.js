@@ -71,7 +71,7 @@ export const api = {
       case 'read': return request('POST', `/api/rooms/${room}/read`, { eventId: frame.eventId });
       case 'join': return request('POST', `/api/rooms/${room}/join`);
       case 'leave': return request('POST', `/api/rooms/${room}/leave`);
-      case 'typing': return Promise.resolve(null); // no REST route: typing is sent on the WebSocket only
+      case 'typing': return request('POST', `/api/rooms/${room}/typing`); // 202, no body
       default: return Promise.reject(new ApiError(0, 'unknown_type', frame.type));
     }
   },

@@ -228,9 +228,16 @@ $('message-input').addEventListener('keydown', e => {
     $('composer').requestSubmit();
   } else if (current && Date.now() - lastTyping > 2000) {
     lastTyping = Date.now();
-    connection?.write({ type: 'typing', room: current }); // WebSocket only: there is no REST route for typing
+    announceTyping(current);
   }
 });
+
+/** The WebSocket sends a `typing` frame; SSE and long-poll call the REST route. Neither shows an error to the user. */
+function announceTyping(room) {
+  const frame = { type: 'typing', room };
+  if (connection?.write(frame)) return;
+  api.write(frame).catch(e => debug('typing refused', e.code)); // e.g. 429 rate_limited: another tab announced it
+}
 
 $('reply-cancel').addEventListener('click', () => { replyTo = null; $('reply-preview').hidden = true; });
 
