@@ -38,16 +38,11 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         _capacity = capacity;
         _filter = filter;
         _onOverflow = onOverflow;
-        // Synchronous continuations: the writer loop waiting for its next item runs on the thread that queued it (the
-        // hub's dispatch, a receive loop), so an idle connection's write happens inline, with no thread-pool hop and
-        // no wake-up of a parked worker per delivery (what the profile found to dominate the fan-out's cost); a busy
-        // connection's loop is already running and just finds the item queued. The loop never blocks: a write that
-        // cannot complete at once yields back to the dispatcher at its first await.
         _queue = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
-            AllowSynchronousContinuations = true,
+            AllowSynchronousContinuations = false,
         });
     }
 
