@@ -25,7 +25,10 @@ internal sealed class ConnectionSender(WebSocket socket, string userId, int capa
         {
             using (FeedDelivery.StartWrite(DeliveryChannels.WebSocket, item))
             {
-                await socket.SendAsync(item.Json, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                // No token: a cancellable send takes ManagedWebSocket's slow path (an async state machine and a
+                // token registration per frame), and a send is never cancelled anyway (a cancelled send aborts the
+                // socket before the close frame); ending the connection aborts the socket, which ends a stuck send.
+                await socket.SendAsync(item.Json, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             }
 
             metrics.Written(DeliveryChannels.WebSocket, item);
