@@ -20,6 +20,7 @@ internal sealed class FeedContext(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     DeliveryMetrics metrics,
+    HeartbeatTicker heartbeats,
     ILogger<FeedSession> logger)
 {
     public IChatService Chat { get; } = chat;
@@ -35,6 +36,8 @@ internal sealed class FeedContext(
     public ILogger Logger { get; } = logger;
 
     public DeliveryMetrics Metrics { get; } = metrics;
+
+    public HeartbeatTicker Heartbeats { get; } = heartbeats;
 
     /// <summary>Validates the request and registers the connection; the session is started, or the problem says why not.</summary>
     public async Task<(FeedSession? Session, ProblemHttpResult? Problem)> OpenAsync(HttpContext httpContext, string channel)

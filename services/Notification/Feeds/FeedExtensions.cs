@@ -16,6 +16,9 @@ internal static class FeedExtensions
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>());
         builder.Services.TryAddSingleton<FeedContext>();
+        builder.Services.TryAddSingleton<HeartbeatTicker>();
+        builder.Services.TryAddSingleton<SseFormat>();
+        builder.Services.TryAddSingleton<NdjsonFormat>();
         builder.Services.TryAddSingleton<NotificationStore>();
         return builder;
     }

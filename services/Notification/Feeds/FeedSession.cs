@@ -9,13 +9,11 @@ namespace ChatMesh.Notification.Feeds;
 
 /// <summary>
 /// One open stream (SSE or NDJSON) of one user, whatever its format: the registered connection, the
-/// <see cref="ResumableFeed"/> with the client's filter, the subscription (resumed when asked), the heartbeat timer and
-/// the shutdown hook. The channel's writer reads <see cref="ReadAllAsync"/> and formats each item.
+/// <see cref="ResumableFeed"/> with the client's filter, the subscription (resumed when asked), its place in the
+/// instance's <see cref="HeartbeatTicker"/> and the shutdown hook. <see cref="FeedWriter"/> reads <see cref="ReadAllAsync"/>.
 /// </summary>
-internal sealed partial class FeedSession : IAsyncDisposable
+internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
 {
-    private static readonly byte[] Empty = [];
-
     private readonly FeedContext _context;
     private readonly FeedRequest _request;
     private readonly ConnectionLease _lease;
@@ -23,7 +21,7 @@ internal sealed partial class FeedSession : IAsyncDisposable
     private readonly string _channel;
     private readonly CancellationTokenSource _stop;
     private readonly ResumableFeed _feed;
-    private ITimer? _heartbeat;
+    private long _quietSince;
     private CancellationTokenRegistration _onStopping;
     private Task _subscribing = Task.CompletedTask;
 
@@ -41,14 +39,21 @@ internal sealed partial class FeedSession : IAsyncDisposable
 
     public string User => _lease.User;
 
+    /// <summary>NDJSON (self-describing lines) rather than SSE.</summary>
+    public bool IsNdjson => _typed;
+
+    public int TickerSlot { get; set; } = -1;
+
+    public long QuietSince => Volatile.Read(ref _quietSince);
+
     /// <summary>Queues the hello, starts heartbeats and the (resumed) subscription beside the writer.</summary>
     public void Start(long head)
     {
         var options = _context.Options;
         _context.Metrics.Connected(_channel);
         _feed.TrySendControl(FeedControl.Hello, FeedControl.HelloJson(_typed, User, _lease.ConnectionId, head, options));
-        _heartbeat = _context.Time.CreateTimer(static state => ((ResumableFeed)state!).TrySendControl(FeedControl.Heartbeat, Empty),
-            _feed, options.Sse.HeartbeatInterval, options.Sse.HeartbeatInterval);
+        Volatile.Write(ref _quietSince, _context.Time.GetTimestamp());
+        _context.Heartbeats.Add(this);
         _onStopping = _context.Lifetime.ApplicationStopping.Register(static state => ((FeedSession)state!).Shutdown(), this);
         _subscribing = SubscribeAsync(_stop.Token);
     }
@@ -102,6 +107,19 @@ internal sealed partial class FeedSession : IAsyncDisposable
     /// <summary>Counts <paramref name="item"/> as written to the client, once the channel has written it.</summary>
     public void Written(in FeedItem item) => _context.Metrics.Written(_channel, item);
 
+    /// <summary>The writer flushed to the client: the stream is not quiet.</summary>
+    public void Flushed() => Volatile.Write(ref _quietSince, _context.Time.GetTimestamp());
+
+    /// <summary>Queues a heartbeat (called by the <see cref="HeartbeatTicker"/> when the stream was quiet long enough).</summary>
+    public void Heartbeat(long now, ReadOnlyMemory<byte> json)
+    {
+        Volatile.Write(ref _quietSince, now);
+        _feed.TrySendControl(FeedControl.Heartbeat, json);
+    }
+
+    /// <summary>Ends the stream at once (the writer can no longer write): what is queued is dropped.</summary>
+    public void Abort() => _feed.Discard();
+
     /// <summary>The server is stopping: a last item tells the client to reconnect (elsewhere), then the stream ends.</summary>
     private void Shutdown()
     {
@@ -112,11 +130,7 @@ internal sealed partial class FeedSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_heartbeat is not null)
-        {
-            await _heartbeat.DisposeAsync();
-        }
-
+        _context.Heartbeats.Remove(this);
         await _onStopping.DisposeAsync();
         await _stop.CancelAsync();
         _feed.Dispose();

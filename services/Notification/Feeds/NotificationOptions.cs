@@ -22,13 +22,22 @@ public sealed class NotificationOptions
     /// <summary>Rooms a <c>rooms=</c> filter may name.</summary>
     public int MaxFilterRooms { get; set; } = 100;
 
+    /// <summary>
+    /// Bytes a stream's writer puts into the response before it flushes, when more items are already queued: a burst
+    /// leaves in few socket writes, yet the client gets the first of a long burst early.
+    /// </summary>
+    public int MaxFlushBytes { get; set; } = 16 * 1024;
+
     public SseOptions Sse { get; set; } = new();
 }
 
 /// <summary>Timings of <c>/sse</c> (heartbeats apply to <c>/stream</c> too).</summary>
 public sealed class SseOptions
 {
-    /// <summary>Interval of heartbeats (an SSE comment; an NDJSON <c>heartbeat</c> line), so proxies keep idle streams open.</summary>
+    /// <summary>
+    /// The longest a stream stays silent: a stream that wrote nothing for about this long gets a heartbeat (an SSE
+    /// comment; an NDJSON <c>heartbeat</c> line), so proxies keep idle streams open.
+    /// </summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The <c>retry:</c> hint: how long an EventSource waits before reconnecting.</summary>
@@ -58,6 +67,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         if (options.MaxFilterRooms < 1)
         {
             failures.Add($"{NotificationOptions.SectionName}:MaxFilterRooms must be at least 1.");
+        }
+
+        if (options.MaxFlushBytes is < 512 or > 1024 * 1024)
+        {
+            failures.Add($"{NotificationOptions.SectionName}:MaxFlushBytes must be between 512 and 1048576.");
         }
 
         if (options.Sse.HeartbeatInterval < TimeSpan.FromMilliseconds(100))
