@@ -4,7 +4,7 @@ namespace ChatMesh.Bench;
 
 /// <summary>
 /// Fails fast when the open-file limit cannot hold the scenario's sockets. The bench process holds one socket per
-/// stream or poll, and Aspire's endpoint proxy (started by the bench, so it inherits this limit) holds two.
+/// stream or poll (it connects to each service directly, not through Aspire's endpoint proxy).
 /// </summary>
 internal static class FileLimits
 {
@@ -19,12 +19,12 @@ internal static class FileLimits
             "webhooks" => options.Endpoints * 8,
             _ => options.Receivers,
         });
-        var needed = 2L * connections + Headroom;
+        var needed = (long)connections + Headroom;
         var limit = SoftOpenFiles();
         return limit is { } soft && soft < needed
             ? $"""
                The open-file limit of this shell is {soft}; {connections:N0} connections need at least {needed:N0}
-               (one socket each in the bench process, two in Aspire's endpoint proxy, plus {Headroom} spare).
+               (one socket each in the bench process, plus {Headroom} spare).
                Raise it in the shell that runs the bench, then run again, e.g.:
                  ulimit -n 65536 && dotnet run -c Release --project bench/ChatMesh.Bench -- --scenario {options.Scenario}
                (if `ulimit -n 65536` is refused, the hard limit is lower: raise it in /etc/security/limits.conf or the

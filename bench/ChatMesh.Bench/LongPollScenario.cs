@@ -34,7 +34,7 @@ internal static class LongPollScenario
         await target.App.ResourceNotifications.WaitForResourceHealthyAsync("legacy", cancel.Token);
         var pid = ProcessMemory.Find("ChatMesh.Legacy", target.RunMarker)
             ?? throw new InvalidOperationException("The legacy process was not found.");
-        using var http = StreamingHttp.Create(target.App.GetEndpoint("legacy", "http"));
+        using var http = StreamingHttp.Create(await target.DirectAddressAsync("legacy", cancel.Token));
 
         var recorder = new LatencyRecorder();
         var pollers = new LongPoller[options.Polls];

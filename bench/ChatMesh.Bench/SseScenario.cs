@@ -33,7 +33,7 @@ internal static class SseScenario
         await target.App.ResourceNotifications.WaitForResourceHealthyAsync("notification", cancel.Token);
         var pid = ProcessMemory.Find("ChatMesh.Notifi", target.RunMarker)
             ?? throw new InvalidOperationException("The notification process was not found.");
-        using var http = StreamingHttp.Create(target.App.GetEndpoint("notification", "http"));
+        using var http = StreamingHttp.Create(await target.DirectAddressAsync("notification", cancel.Token));
 
         var recorder = new LatencyRecorder();
         var streams = new SseStream[options.Streams];

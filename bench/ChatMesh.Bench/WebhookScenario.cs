@@ -46,7 +46,7 @@ internal static class WebhookScenario
         Console.WriteLine($"== Webhooks: receiver on {receiverUri}; starting ChatMesh, signing in {options.Endpoints} members of the room");
         await target.StartAsync(options.Endpoints, cancel.Token);
         await target.App.ResourceNotifications.WaitForResourceHealthyAsync("integration", cancel.Token);
-        using var http = StreamingHttp.Create(target.App.GetEndpoint("integration", "http"));
+        using var http = StreamingHttp.Create(await target.DirectAddressAsync("integration", cancel.Token));
         for (var i = 0; i < options.Endpoints; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/endpoints")

@@ -63,8 +63,9 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         _app = await builder.BuildAsync(cancellationToken);
         await _app.StartAsync(cancellationToken);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancellationToken);
-        _http = _app.CreateHttpClient("gateway", "http");
-        _ws = new UriBuilder(_app.GetEndpoint("gateway", "http")) { Scheme = "ws", Path = "/ws" }.Uri;
+        var gatewayAddress = await DirectAddressAsync("gateway", cancellationToken);
+        _http = new HttpClient { BaseAddress = gatewayAddress };
+        _ws = new UriBuilder(gatewayAddress) { Scheme = "ws", Path = "/ws" }.Uri;
         ServerProcessId = ProcessMemory.Find("ChatMesh.Gatewa", $"CHATMESH_RUN_ID={_runId}")
             ?? throw new InvalidOperationException("The gateway process was not found.");
 
@@ -87,6 +88,26 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
                 _tokens.Add(user);
             }
         });
+    }
+
+    /// <summary>
+    /// The address <paramref name="resource"/>'s (single) instance itself listens on, from its <c>ASPNETCORE_URLS</c>:
+    /// the bench talks to the service directly, as it does to the SignalR hub, not through Aspire's development-time
+    /// endpoint proxy (a userspace TCP relay that would add a hop, two sockets per connection and its own CPU to every
+    /// figure, and that no production deployment has).
+    /// </summary>
+    public async Task<Uri> DirectAddressAsync(string resource, CancellationToken cancellationToken)
+    {
+        await foreach (var update in App.ResourceNotifications.WatchAsync(cancellationToken))
+        {
+            if (update.Resource.Name == resource && update.Snapshot.State?.Text == KnownResourceStates.Running
+                && update.Snapshot.EnvironmentVariables.FirstOrDefault(variable => variable.Name == "ASPNETCORE_URLS")?.Value is { } urls)
+            {
+                return new Uri(urls.Split(';')[0]);
+            }
+        }
+
+        throw new InvalidOperationException($"No running instance of {resource} was found.");
     }
 
     public async Task<RawSocket> ConnectReceiverAsync(int index, LatencyRecorder? recorder, CancellationToken cancellationToken)
