@@ -23,12 +23,12 @@ internal static class SharedAnswer
 
         var stored = batch.Events[0];
         var latest = Volatile.Read(ref s_latest);
-        if (latest is not null && latest.Id == stored.Id)
+        if (latest is not null && latest.Id == stored.Id && latest.Json.Equals(stored.Json))
         {
             return latest.Body;
         }
 
-        var entry = new Entry(stored.Id, Build(stored));
+        var entry = new Entry(stored.Id, stored.Json, Build(stored));
         Volatile.Write(ref s_latest, entry);
         return entry.Body;
     }
@@ -67,5 +67,5 @@ internal static class SharedAnswer
         return buffer.WrittenSpan.ToArray();
     }
 
-    private sealed record Entry(long Id, byte[] Body);
+    private sealed record Entry(long Id, ReadOnlyMemory<byte> Json, byte[] Body);
 }
