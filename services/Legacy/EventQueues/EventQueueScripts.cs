@@ -109,18 +109,31 @@ internal static class EventQueueScripts
     public static readonly RedisChannel Changed = RedisChannel.Literal("legacy:queues:changed");
 
     /// <summary>
-    /// What re-polls answered without the queue script owe Redis, many queues per call (ARGV: now, expired-queue memory
-    /// ms, index TTL ms, then records of five). <c>a</c> (id, user, cursor, ttl): acknowledge the cursor if it is ahead
-    /// (never back), and with ttl &gt; 0 refresh the expiry as the poll script does; <c>r</c> (id, user, lease, until):
-    /// renew a lease that still exists; <c>x</c> (id, user, lease): give a lease back. Returns the ids of queues that are
-    /// gone and of leases that ran out meanwhile. Keys are built inside (one Redis, as for the poll script).
+    /// What held polls started without the queue script owe Redis, many queues per call (ARGV: now, expired-queue memory
+    /// ms, index TTL ms, the held-poll cap, then records of five, in order). <c>x</c> (id, user, lease): give a lease back;
+    /// <c>h</c> (id, user, lease, until): take a held-poll lease unless the user holds the cap (as the poll script does);
+    /// <c>a</c> (id, user, cursor, ttl): acknowledge the cursor if it is ahead (never back), and with ttl &gt; 0 refresh
+    /// the expiry as the poll script does. Returns {ids of queues gone, ids whose lease was refused}. Keys are built
+    /// inside (one Redis, as for the poll script).
     /// </summary>
     public const string Flush = """
         local now = tonumber(ARGV[1])
-        local gone = {}
-        for i = 4, #ARGV, 5 do
+        local max = tonumber(ARGV[4])
+        local gone, refused = {}, {}
+        for i = 5, #ARGV, 5 do
           local kind, id, user, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-          if kind == 'a' then
+          local held = 'legacy:user:' .. user .. ':held'
+          if kind == 'x' then
+            redis.call('ZREM', held, a)
+          elseif kind == 'h' then
+            redis.call('ZREMRANGEBYSCORE', held, '-inf', now)
+            if redis.call('ZCARD', held) >= max then
+              refused[#refused + 1] = id
+            else
+              redis.call('ZADD', held, b, a)
+              if redis.call('PTTL', held) < tonumber(b) - now then redis.call('PEXPIRE', held, tonumber(b) - now) end
+            end
+          else
             local queue = 'legacy:queue:' .. id
             local acked = redis.call('HGET', queue, 'acked')
             if not acked then
@@ -136,26 +149,16 @@ internal static class EventQueueScripts
                 redis.call('PEXPIRE', index, math.max(tonumber(ARGV[3]), ttl + 1000))
               end
             end
-          elseif kind == 'r' then
-            local held = 'legacy:user:' .. user .. ':held'
-            if redis.call('ZSCORE', held, a) then
-              redis.call('ZADD', held, b, a)
-              if redis.call('PTTL', held) < tonumber(b) - now then redis.call('PEXPIRE', held, tonumber(b) - now) end
-            else
-              gone[#gone + 1] = id
-            end
-          else
-            redis.call('ZREM', 'legacy:user:' .. user .. ':held', a)
           end
         end
-        return gone
+        return {gone, refused}
         """;
 
     public static void AddAck(List<RedisValue> records, string id, string user, long cursor, long ttl) =>
         records.AddRange(["a", id, user, cursor, ttl]);
 
-    public static void AddRenewal(List<RedisValue> records, string id, string user, string lease, long until) =>
-        records.AddRange(["r", id, user, lease, until]);
+    public static void AddAcquire(List<RedisValue> records, string id, string user, string lease, long until) =>
+        records.AddRange(["h", id, user, lease, until]);
 
     public static void AddRelease(List<RedisValue> records, string id, string user, string lease) =>
         records.AddRange(["x", id, user, lease, RedisValue.EmptyString]);

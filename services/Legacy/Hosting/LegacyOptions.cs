@@ -46,11 +46,10 @@ public sealed class LegacyOptions
     public TimeSpan CoalesceDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
-    /// How long after answering a held poll this instance keeps the queue's state, its live subscription and its
-    /// held-poll lease for the client's next poll. A re-poll within it that sends the answer's <c>lastEventId</c> costs
-    /// no Redis round trip (its acknowledgement and refreshes are written in batches). The kept lease still counts
-    /// against <see cref="MaxHeldPollsPerUser"/> meanwhile, so a poll refused by the cap waits this long once and
-    /// tries again before answering 429. Zero turns it off: every held poll starts with the queue script.
+    /// How long after answering a held poll this instance keeps the queue's state and live subscription for the client's
+    /// next poll. A re-poll within it that sends the answer's <c>lastEventId</c> runs no queue script and reads nothing:
+    /// its held-poll lease (against the cap) and acknowledgement are written in a batch with other polls', and its lease
+    /// goes back in a batch too. Zero turns it off: every held poll starts with the queue script.
     /// </summary>
     public TimeSpan RepollWindow { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -31,7 +31,8 @@ internal sealed class LocalQueue(EventQueue queue, int capacity) : IDisposable
 
     // What the next batched write owes Redis, guarded by _gate.
     private long _writeExpiry;
-    private long _writeLeaseUntil;
+    private bool _writeAcquire;
+    private bool _leaseRefused;
     private string? _writeRelease;
 
     /// <summary>The queue's owner and filter (its cursor fields are those of the poll that registered it here).</summary>
@@ -83,30 +84,29 @@ internal sealed class LocalQueue(EventQueue queue, int capacity) : IDisposable
     // --- Registry state.
 
     /// <summary>
-    /// Starts a held poll without Redis, when it continues exactly where this instance's last answer left the queue and
-    /// its lease has time left; queues the acknowledgement, and the expiry and lease renewals when due, for the next
-    /// batch (<paramref name="write"/>).
+    /// Starts a held poll without its own Redis round trip, when it continues exactly where this instance's last answer
+    /// left the queue: queues, for the next batch, its held-poll lease (counted against the cap there, like the queue
+    /// script does), its acknowledgement and, when due, the expiry refresh. The poll holds once that batch is written
+    /// and granted the lease (<see cref="HoldsLease"/>).
     /// </summary>
-    public bool TryResume(string user, long cursor, long now, TimeSpan hold, LegacyOptions options, out bool write)
+    public bool TryResume(string user, long cursor, long now, TimeSpan hold, LegacyOptions options)
     {
-        write = false;
         var holdMs = (long)hold.TotalMilliseconds;
         var graceMs = (long)options.HeldPollLeaseGrace.TotalMilliseconds;
         var idleMs = (long)options.QueueIdleTimeout.TotalMilliseconds;
         lock (_gate)
         {
-            if (_holding || _stale || _evicted || _lease is null || _answered != cursor || _leaseUntil - now < graceMs / 2
-                || !string.Equals(user, queue.User, StringComparison.Ordinal))
+            if (_holding || _stale || _evicted || _answered != cursor || !string.Equals(user, queue.User, StringComparison.Ordinal))
             {
                 return false;
             }
 
             _holding = true;
-            if (cursor > _acked)
-            {
-                _acked = cursor;
-                write = true;
-            }
+            _acked = Math.Max(_acked, cursor);
+            _lease = EventQueueStore.NewLease();
+            _leaseUntil = now + holdMs + graceMs;
+            _writeAcquire = true;
+            _leaseRefused = false;
 
             // The queue lives at least the idle timeout past this hold's end; refreshed a tenth of it ahead, so steady
             // polling refreshes it rarely (an abandoned queue may then live up to a tenth longer).
@@ -114,19 +114,30 @@ internal sealed class LocalQueue(EventQueue queue, int capacity) : IDisposable
             {
                 _expiresAt = now + holdMs + idleMs + (idleMs / 10);
                 _writeExpiry = _expiresAt;
-                write = true;
-            }
-
-            // The lease counts past this hold by the grace (a crash); renewed a grace ahead, so a busy queue renews it
-            // about once per grace.
-            if (_leaseUntil < now + holdMs + graceMs)
-            {
-                _leaseUntil = now + holdMs + (2 * graceMs);
-                _writeLeaseUntil = _leaseUntil;
-                write = true;
             }
 
             return true;
+        }
+    }
+
+    /// <summary>Whether the batch granted the lease this poll asked for (false: the cap was reached, or the write failed).</summary>
+    public bool HoldsLease
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lease is not null && !_leaseRefused && !_stale;
+            }
+        }
+    }
+
+    /// <summary>The batch refused the lease: the user holds the maximum of held polls.</summary>
+    public void LeaseRefused()
+    {
+        lock (_gate)
+        {
+            _leaseRefused = true;
         }
     }
 
@@ -145,7 +156,7 @@ internal sealed class LocalQueue(EventQueue queue, int capacity) : IDisposable
         }
     }
 
-    /// <summary>The lease this queue keeps (null: none), for the queue script to renew instead of counting a new one.</summary>
+    /// <summary>The lease of the poll holding this queue (null: none).</summary>
     public string? Lease
     {
         get
@@ -185,13 +196,21 @@ internal sealed class LocalQueue(EventQueue queue, int capacity) : IDisposable
 
     /// <summary>
     /// The held poll answered (<paramref name="answered"/> is its <c>lastEventId</c>), or failed (null: start again from
-    /// Redis). False when the queue was forgotten meanwhile (the instance is stopping): the caller then unsubscribes it.
+    /// Redis); its lease is owed back to Redis. False when the queue was forgotten meanwhile (the instance is stopping):
+    /// the caller then unsubscribes it.
     /// </summary>
     public bool Ended(long? answered, long timestamp)
     {
         lock (_gate)
         {
             _holding = false;
+            if (_lease is { } lease && !_leaseRefused)
+            {
+                _writeRelease = lease;
+            }
+
+            _lease = null;
+            _writeAcquire = false;
             if (_evicted)
             {
                 return false;
@@ -221,8 +240,8 @@ internal sealed class LocalQueue(EventQueue queue, int capacity) : IDisposable
     }
 
     /// <summary>
-    /// Forgets the queue when no poll held it for <paramref name="window"/> (or at once with <paramref name="force"/>):
-    /// its lease is then given back in the next batch.
+    /// Forgets the queue when no poll held it for <paramref name="window"/> (or at once with <paramref name="force"/>: a
+    /// poll still holding it gives its lease back when it ends).
     /// </summary>
     public bool TryEvict(long timestamp, TimeSpan window, TimeProvider time, bool force)
     {
@@ -235,9 +254,6 @@ internal sealed class LocalQueue(EventQueue queue, int capacity) : IDisposable
             }
 
             _evicted = true;
-            _writeRelease = _lease;
-            _lease = null;
-            _writeLeaseUntil = 0;
             idle = !_holding;
         }
 
@@ -250,28 +266,32 @@ internal sealed class LocalQueue(EventQueue queue, int capacity) : IDisposable
         return true;
     }
 
-    /// <summary>Appends this queue's owed writes (<see cref="EventQueueScripts.Flush"/> records); returns the acknowledgement written.</summary>
-    public long TakeWrites(long now, List<StackExchange.Redis.RedisValue> records)
+    /// <summary>
+    /// Appends this queue's owed writes (<see cref="EventQueueScripts.Flush"/> records): a lease given back to
+    /// <paramref name="releases"/>, which the batch writes first so that its slot is free for the leases it grants;
+    /// the rest to <paramref name="records"/>. Returns the acknowledgement written.
+    /// </summary>
+    public long TakeWrites(long now, List<StackExchange.Redis.RedisValue> releases, List<StackExchange.Redis.RedisValue> records)
     {
         lock (_gate)
         {
+            if (_writeRelease is { } released)
+            {
+                EventQueueScripts.AddRelease(releases, queue.Id, queue.User, released);
+                _writeRelease = null;
+            }
+
+            if (_writeAcquire && _lease is { } lease)
+            {
+                EventQueueScripts.AddAcquire(records, queue.Id, queue.User, lease, _leaseUntil);
+                _writeAcquire = false;
+            }
+
             var ack = _acked > _durableAck ? _acked : -1;
             if (ack >= 0 || _writeExpiry > 0)
             {
                 EventQueueScripts.AddAck(records, queue.Id, queue.User, Math.Max(ack, _durableAck), _writeExpiry > 0 ? _writeExpiry - now : 0);
                 _writeExpiry = 0;
-            }
-
-            if (_writeLeaseUntil > 0 && _lease is { } lease)
-            {
-                EventQueueScripts.AddRenewal(records, queue.Id, queue.User, lease, _writeLeaseUntil);
-                _writeLeaseUntil = 0;
-            }
-
-            if (_writeRelease is { } released)
-            {
-                EventQueueScripts.AddRelease(records, queue.Id, queue.User, released);
-                _writeRelease = null;
             }
 
             return ack;

@@ -11,7 +11,7 @@ namespace ChatMesh.Legacy.Polling;
 /// caught-up client's re-poll costs no Redis round trip. What another instance does to a queue reaches every instance on
 /// <see cref="EventQueueScripts.Changed"/> (the queue script and deletion publish it) and makes the local state stale: that
 /// queue's next poll here starts with the queue script again. So does losing the Redis connection (a message may have
-/// been missed). Queues not polled within the window are forgotten and their leases given back, in batches.
+/// been missed). Queues not polled within the window are forgotten (their subscriptions end).
 /// </summary>
 internal sealed partial class LocalQueues(
     IConnectionMultiplexer redis, QueueWrites writes, IOptions<LegacyOptions> options, TimeProvider time, ILogger<LocalQueues> logger)
@@ -28,22 +28,19 @@ internal sealed partial class LocalQueues(
 
     /// <summary>
     /// A held poll that continues exactly where this instance's last answer left its queue: the queue, taken for the poll,
-    /// and <paramref name="written"/>, which completes once what it owes Redis is there. Null: start with the queue script.
+    /// and <paramref name="written"/>, which completes once its lease and acknowledgement are in Redis (in a batch with
+    /// other polls'); it holds only if <see cref="LocalQueue.HoldsLease"/> then. Null: start with the queue script.
     /// </summary>
     public LocalQueue? TryResume(string id, string user, long? cursor, TimeSpan hold, out Task written)
     {
         written = Task.CompletedTask;
         if (!_listening || _stopped || cursor is not { } at || !_queues.TryGetValue(id, out var queue)
-            || !queue.TryResume(user, at, time.GetUtcNow().ToUnixTimeMilliseconds(), hold, options.Value, out var write))
+            || !queue.TryResume(user, at, time.GetUtcNow().ToUnixTimeMilliseconds(), hold, options.Value))
         {
             return null;
         }
 
-        if (write)
-        {
-            written = writes.Enqueue(queue);
-        }
-
+        written = writes.Enqueue(queue);
         return queue;
     }
 
@@ -80,13 +77,18 @@ internal sealed partial class LocalQueues(
         return local;
     }
 
-    /// <summary>A held poll on <paramref name="queue"/> ended; <paramref name="answered"/> is its cursor, or null when it failed.</summary>
-    public void Ended(LocalQueue queue, long? answered)
+    /// <summary>
+    /// A held poll on <paramref name="queue"/> ended; <paramref name="answered"/> is its cursor, or null when it failed.
+    /// The task completes once its lease is given back (in a batch with other polls').
+    /// </summary>
+    public Task Ended(LocalQueue queue, long? answered)
     {
         if (!queue.Ended(answered, time.GetTimestamp()))
         {
             queue.Dispose();
         }
+
+        return writes.Enqueue(queue);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -133,7 +135,7 @@ internal sealed partial class LocalQueues(
         redis.ConnectionRestored -= OnConnectionRestored;
         try
         {
-            // The kept leases go back at once, so this instance's users may hold their polls elsewhere without waiting.
+            // Forget every queue; polls still holding give their leases back as they end.
             await Sweep(force: true).WaitAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
@@ -196,6 +198,6 @@ internal sealed partial class LocalQueues(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe to {Channel}; every held poll starts with the queue script")]
     private partial void LogSubscribeFailed(Exception exception, string channel = "legacy:queues:changed");
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give back the held-poll leases kept for re-polls; they run out by themselves")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write what the forgotten event queues owed Redis; their leases run out by themselves")]
     private partial void LogReleaseFailed(Exception exception);
 }

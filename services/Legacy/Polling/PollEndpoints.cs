@@ -88,6 +88,27 @@ internal static class PollEndpoints
         var local = queues.TryResume(id, userId, cursor, hold, out var written);
         if (local is not null)
         {
+            // Its lease (counted against the cap) and acknowledgement, written in a batch with other polls'.
+            try
+            {
+                await written;
+            }
+            catch
+            {
+                _ = queues.Ended(local, answered: null);
+                throw;
+            }
+
+            if (!local.HoldsLease)
+            {
+                // At the cap (or the write failed): the queue script decides, and answers 429 if the cap still holds.
+                await queues.Ended(local, answered: null);
+                local = null;
+            }
+        }
+
+        if (local is not null)
+        {
             registered = true;
             // Should the kept subscription not have heard everything after the cursor, the poll reads the log (Pending).
             queue = local.Queue with { Cursor = cursor!.Value, Head = cursor.Value, Pending = true, Rooms = null };
@@ -101,13 +122,13 @@ internal static class PollEndpoints
             }
 
             local = queues.TryClaim(id, userId);
-            var lease = local?.Lease ?? EventQueueStore.NewLease();
-            var lookup = await StartHeldAsync(store, id, userId, cursor, hold, lease, settings);
+            var lease = EventQueueStore.NewLease();
+            var lookup = await store.StartPollAsync(id, userId, cursor, hold, lease);
             if (lookup.Queue is not { } started)
             {
                 if (local is not null)
                 {
-                    queues.Ended(local, answered: null);
+                    await queues.Ended(local, answered: null);
                 }
 
                 return Refusal(id, cursor, lookup, settings);
@@ -125,14 +146,12 @@ internal static class PollEndpoints
         try
         {
             batch = await poller.PollAsync(queue, local, hold, lifetime.ApplicationStopping, cancellationToken);
-            // The cursor this poll acknowledged is in Redis before anything after it is handed out.
-            await written;
         }
         catch
         {
             if (registered)
             {
-                queues.Ended(local, answered: null);
+                _ = queues.Ended(local, answered: null);
             }
 
             throw;
@@ -150,28 +169,12 @@ internal static class PollEndpoints
 
         if (registered)
         {
-            // Kept with its lease for the client's next poll (Legacy:RepollWindow).
-            queues.Ended(local, batch.LastEventId);
+            // Kept for the client's next poll (Legacy:RepollWindow); the lease goes back, in a batch, before the answer
+            // is written, so the client's next poll, on any instance, finds the slot free.
+            await queues.Ended(local, batch.LastEventId);
         }
 
         return new PollResult(batch);
-    }
-
-    /// <summary>
-    /// The queue script for a held poll. Refused by the held-poll cap, it tries once more after the re-poll window: a
-    /// lease kept for a re-poll that did not come (here or on another instance) is given back within it.
-    /// </summary>
-    private static async Task<QueueLookup> StartHeldAsync(
-        EventQueueStore store, string id, string userId, long? cursor, TimeSpan hold, string lease, LegacyOptions settings)
-    {
-        var lookup = await store.StartPollAsync(id, userId, cursor, hold, lease);
-        if (lookup.Refusal == EventQueueScripts.TooManyHeld && settings.RepollWindow > TimeSpan.Zero)
-        {
-            await Task.Delay(settings.RepollWindow * 1.5);
-            lookup = await store.StartPollAsync(id, userId, cursor, hold, lease);
-        }
-
-        return lookup;
     }
 
     private static ProblemHttpResult Refusal(string id, long? cursor, QueueLookup lookup, LegacyOptions settings) =>

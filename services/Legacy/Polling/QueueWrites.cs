@@ -6,11 +6,13 @@ using StackExchange.Redis;
 namespace ChatMesh.Legacy.Polling;
 
 /// <summary>
-/// Writes what re-polls answered without the queue script owe Redis, many queues per round trip
-/// (<see cref="EventQueueScripts.Flush"/>): acknowledgements, expiry refreshes, lease renewals and give-backs. One flush
+/// Writes what held polls started without the queue script owe Redis, many queues per round trip
+/// (<see cref="EventQueueScripts.Flush"/>): held-poll leases taken (against the cap) and given back, acknowledgements,
+/// expiry refreshes. One flush
 /// at a time; whatever is queued meanwhile goes in the next, so a batch grows with the load and an idle instance writes
-/// at once. A queue waits in at most one batch whatever it owes. A poll's answer waits for the flush that holds its
-/// acknowledgement, so the cursor is durable before anything after it is handed out.
+/// at once. A queue waits in at most one batch whatever it owes. A re-poll holds once the flush with its lease and its
+/// acknowledgement is written, so the cap holds and the cursor is durable before anything after it is handed out; an
+/// answer is written once the flush that gives its lease back is, so the client's next poll finds the slot free.
 /// </summary>
 internal sealed partial class QueueWrites(
     IConnectionMultiplexer redis, IOptions<LegacyOptions> options, TimeProvider time, ILogger<QueueWrites> logger)
@@ -86,18 +88,23 @@ internal sealed partial class QueueWrites(
     {
         var settings = options.Value;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var records = new List<RedisValue>(batch.Count * FieldsPerRecord);
+        // Leases given back first, so their slots are free for the leases the same batch takes.
+        var releases = new List<RedisValue>();
+        var records = new List<RedisValue>(batch.Count * FieldsPerRecord * 2);
         var acks = new long[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            acks[i] = batch[i].TakeWrites(now, records);
+            acks[i] = batch[i].TakeWrites(now, releases, records);
         }
 
+        releases.AddRange(records);
+        records = releases;
         var header = new RedisValue[]
         {
             now,
             (long)settings.ExpiredQueueMemory.TotalMilliseconds,
             (long)(settings.QueueIdleTimeout + settings.MaxPollTimeout).TotalMilliseconds + 1000,
+            settings.MaxHeldPollsPerUser,
         };
         var db = redis.GetDatabase();
         var calls = new List<Task<RedisResult>>();
@@ -111,20 +118,32 @@ internal sealed partial class QueueWrites(
         }
 
         HashSet<string>? gone = null;
+        HashSet<string>? refused = null;
         foreach (var call in calls)
         {
-            foreach (var id in (string[])(await call)!)
+            var result = (RedisResult[])(await call)!;
+            foreach (var id in (string[])result[0]!)
             {
                 (gone ??= new HashSet<string>(StringComparer.Ordinal)).Add(id);
+            }
+
+            foreach (var id in (string[])result[1]!)
+            {
+                (refused ??= new HashSet<string>(StringComparer.Ordinal)).Add(id);
             }
         }
 
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Written(acks[i]);
+            if (refused?.Contains(batch[i].Id) == true)
+            {
+                batch[i].LeaseRefused();
+            }
+
             if (gone?.Contains(batch[i].Id) == true)
             {
-                // Deleted or expired, or its lease ran out: the next poll learns which from the queue script.
+                // Deleted or expired: the next poll learns which from the queue script.
                 batch[i].MarkStale();
             }
         }

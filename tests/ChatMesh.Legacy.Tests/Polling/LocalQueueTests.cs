@@ -5,8 +5,9 @@ using ChatMesh.Legacy.Polling;
 namespace ChatMesh.Legacy.Tests.Polling;
 
 /// <summary>
-/// A re-poll skips Redis only when it continues exactly where this instance's answer left the queue, no other poll holds
-/// it, nothing marked it changed elsewhere, and its lease has time left; it then owes Redis its acknowledgement.
+/// A re-poll skips the queue script only when it continues exactly where this instance's answer left the queue, no other
+/// poll holds it and nothing marked it changed elsewhere; it then owes Redis a new lease and its acknowledgement, and its
+/// end gives the lease back.
 /// </summary>
 public sealed class LocalQueueTests
 {
@@ -20,6 +21,8 @@ public sealed class LocalQueueTests
         Assert.True(local.TryClaim("alice"));
         local.Started(10, "lease", _now + 40_000, _now + 600_000);
         local.Ended(answered, TimeProvider.System.GetTimestamp());
+        // What the first poll owed (its lease back) went out in an earlier batch.
+        local.TakeWrites(_now, [], []);
         return local;
     }
 
@@ -28,44 +31,55 @@ public sealed class LocalQueueTests
     {
         var local = AnsweredAt(12);
 
-        Assert.False(local.TryResume("alice", 11, _now, Hold, Options, out _));
-        Assert.False(local.TryResume("bob", 12, _now, Hold, Options, out _));
-        Assert.True(local.TryResume("alice", 12, _now, Hold, Options, out var write));
-        Assert.True(write);
+        Assert.False(local.TryResume("alice", 11, _now, Hold, Options));
+        Assert.False(local.TryResume("bob", 12, _now, Hold, Options));
+        Assert.True(local.TryResume("alice", 12, _now, Hold, Options));
         Assert.Equal(12, local.Acked);
+        List<StackExchange.Redis.RedisValue> releases = [], records = [];
+        local.TakeWrites(_now, releases, records);
+        Assert.Empty(releases);
+        Assert.Equal(["h", "a"], records.Where((_, i) => i % 5 == 0).Select(static value => (string)value!));
     }
 
     [Fact]
     public void A_queue_held_by_a_poll_or_changed_elsewhere_does_not_resume()
     {
         var local = AnsweredAt(12);
-        Assert.True(local.TryResume("alice", 12, _now, Hold, Options, out _));
+        Assert.True(local.TryResume("alice", 12, _now, Hold, Options));
 
-        Assert.False(local.TryResume("alice", 12, _now, Hold, Options, out _));
+        Assert.False(local.TryResume("alice", 12, _now, Hold, Options));
         local.Ended(12, TimeProvider.System.GetTimestamp());
         local.MarkStale();
-        Assert.False(local.TryResume("alice", 12, _now, Hold, Options, out _));
+        Assert.False(local.TryResume("alice", 12, _now, Hold, Options));
     }
 
     [Fact]
-    public void A_lease_close_to_running_out_sends_the_poll_to_the_queue_script()
+    public void A_refused_lease_is_not_held_and_not_given_back()
     {
         var local = AnsweredAt(12);
+        Assert.True(local.TryResume("alice", 12, _now, Hold, Options));
 
-        // 40 s lease, 36 s later: less than half the grace left.
-        Assert.False(local.TryResume("alice", 12, _now + 36_000, Hold, Options, out _));
+        local.LeaseRefused();
+
+        Assert.False(local.HoldsLease);
+        local.Ended(answered: null, TimeProvider.System.GetTimestamp());
+        List<StackExchange.Redis.RedisValue> releases = [], records = [];
+        local.TakeWrites(_now, releases, records);
+        Assert.Empty(releases);
     }
 
     [Fact]
-    public void A_forgotten_queue_gives_its_lease_back_in_the_next_write()
+    public void An_answered_poll_gives_its_lease_back_before_anything_else_in_the_batch()
     {
         var local = AnsweredAt(12);
-        Assert.True(local.TryEvict(TimeProvider.System.GetTimestamp(), TimeSpan.Zero, TimeProvider.System, force: false));
-        List<StackExchange.Redis.RedisValue> records = [];
+        Assert.True(local.TryResume("alice", 12, _now, Hold, Options));
+        Assert.True(local.HoldsLease);
 
-        local.TakeWrites(_now, records);
+        local.Ended(answered: 13, TimeProvider.System.GetTimestamp());
+        List<StackExchange.Redis.RedisValue> releases = [], records = [];
+        local.TakeWrites(_now, releases, records);
 
-        Assert.Equal(["x", "q", "alice", "lease", ""], records.Select(static value => (string)value!));
-        Assert.False(local.TryResume("alice", 12, _now, Hold, Options, out _));
+        Assert.Equal("x", (string)releases[0]!);
+        Assert.True(local.TryResume("alice", 13, _now, Hold, Options));
     }
 }
