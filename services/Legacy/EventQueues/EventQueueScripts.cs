@@ -67,15 +67,18 @@ internal static class EventQueueScripts
         if cursor < acked then return {-4, q[4], string.format('%d', head)} end
         if @lease ~= '' then
           redis.call('ZREMRANGEBYSCORE', @held, '-inf', @now)
-          if redis.call('ZCARD', @held) >= tonumber(@maxHeld) then return {-7, q[4], string.format('%d', head)} end
+          if not redis.call('ZSCORE', @held, @lease) and redis.call('ZCARD', @held) >= tonumber(@maxHeld) then
+            return {-7, q[4], string.format('%d', head)}
+          end
           redis.call('ZADD', @held, tonumber(@leaseUntil), @lease)
-          redis.call('PEXPIRE', @held, @heldTtl)
+          if redis.call('PTTL', @held) < tonumber(@heldTtl) then redis.call('PEXPIRE', @held, @heldTtl) end
         end
         if cursor > acked then redis.call('HSET', @queue, 'acked', string.format('%d', cursor)) end
         redis.call('PEXPIRE', @queue, @ttl)
         redis.call('PEXPIRE', @owner, tonumber(@ttl) + tonumber(@memory))
         redis.call('ZADD', @userQueues, 'XX', tonumber(@now) + tonumber(@ttl), @id)
         redis.call('PEXPIRE', @userQueues, @indexTtl)
+        redis.call('PUBLISH', @changed, @instance .. ' ' .. @id)
         local function newer(stream)
           local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
           return last[1] ~= nil and tonumber(string.match(last[1][1], '^%d+')) > cursor
@@ -99,6 +102,67 @@ internal static class EventQueueScripts
         return {1, string.format('%d', cursor), q[2], q[3], string.format('%d', head), pending, rooms}
         """);
 
+    /// <summary>
+    /// The channel on which a poll started with the queue script, or a deletion, names the queue (<c>"{instance} {id}"</c>),
+    /// so the other instances stop answering it from what they knew (<c>Polling/LocalQueues</c>).
+    /// </summary>
+    public static readonly RedisChannel Changed = RedisChannel.Literal("legacy:queues:changed");
+
+    /// <summary>
+    /// What held polls started without the queue script owe Redis, many queues per call (ARGV: now, expired-queue memory
+    /// ms, index TTL ms, the held-poll cap, then records of five, in order). <c>x</c> (id, user, lease): give a lease back;
+    /// <c>h</c> (id, user, lease, until): take a held-poll lease unless the user holds the cap (as the poll script does);
+    /// <c>a</c> (id, user, cursor, ttl): acknowledge the cursor if it is ahead (never back), and with ttl &gt; 0 refresh
+    /// the expiry as the poll script does. Returns {ids of queues gone, ids whose lease was refused}. Keys are built
+    /// inside (one Redis, as for the poll script).
+    /// </summary>
+    public const string Flush = """
+        local now = tonumber(ARGV[1])
+        local max = tonumber(ARGV[4])
+        local gone, refused = {}, {}
+        for i = 5, #ARGV, 5 do
+          local kind, id, user, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+          local held = 'legacy:user:' .. user .. ':held'
+          if kind == 'x' then
+            redis.call('ZREM', held, a)
+          elseif kind == 'h' then
+            redis.call('ZREMRANGEBYSCORE', held, '-inf', now)
+            if redis.call('ZCARD', held) >= max then
+              refused[#refused + 1] = id
+            else
+              redis.call('ZADD', held, b, a)
+              if redis.call('PTTL', held) < tonumber(b) - now then redis.call('PEXPIRE', held, tonumber(b) - now) end
+            end
+          else
+            local queue = 'legacy:queue:' .. id
+            local acked = redis.call('HGET', queue, 'acked')
+            if not acked then
+              gone[#gone + 1] = id
+            else
+              if tonumber(a) > tonumber(acked) then redis.call('HSET', queue, 'acked', a) end
+              local ttl = tonumber(b)
+              if ttl > 0 then
+                redis.call('PEXPIRE', queue, ttl)
+                redis.call('PEXPIRE', queue .. ':owner', ttl + tonumber(ARGV[2]))
+                local index = 'legacy:user:' .. user .. ':queues'
+                redis.call('ZADD', index, 'XX', now + ttl, id)
+                redis.call('PEXPIRE', index, math.max(tonumber(ARGV[3]), ttl + 1000))
+              end
+            end
+          end
+        end
+        return {gone, refused}
+        """;
+
+    public static void AddAck(List<RedisValue> records, string id, string user, long cursor, long ttl) =>
+        records.AddRange(["a", id, user, cursor, ttl]);
+
+    public static void AddAcquire(List<RedisValue> records, string id, string user, string lease, long until) =>
+        records.AddRange(["h", id, user, lease, until]);
+
+    public static void AddRelease(List<RedisValue> records, string id, string user, string lease) =>
+        records.AddRange(["x", id, user, lease, RedisValue.EmptyString]);
+
     /// <summary>Deletes a queue (also an expired one still remembered); 1, <see cref="NotFound"/> or <see cref="OtherUser"/>.</summary>
     public static readonly LuaScript Delete = LuaScript.Prepare("""
         local owner = redis.call('HGET', @queue, 'user')
@@ -107,6 +171,7 @@ internal static class EventQueueScripts
         if owner ~= @user then return -3 end
         redis.call('DEL', @queue, @owner)
         redis.call('ZREM', @userQueues, @id)
+        redis.call('PUBLISH', @changed, @instance .. ' ' .. @id)
         return 1
         """);
 

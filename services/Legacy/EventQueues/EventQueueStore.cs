@@ -7,7 +7,14 @@ using StackExchange.Redis;
 namespace ChatMesh.Legacy.EventQueues;
 
 /// <summary>The outcome of starting a poll on a queue: the queue, or why not (<see cref="EventQueueScripts"/> codes).</summary>
-public readonly record struct QueueLookup(EventQueue? Queue, long Refusal, long Acked, long Head);
+public readonly record struct QueueLookup(EventQueue? Queue, long Refusal, long Acked, long Head)
+{
+    /// <summary>When the poll's lease stops counting if never given back or renewed (Unix ms); 0 without a lease.</summary>
+    public long LeaseUntil { get; init; }
+
+    /// <summary>When the queue expires if not polled again (Unix ms).</summary>
+    public long ExpiresAt { get; init; }
+}
 
 /// <summary>
 /// Event queues in Redis, so any instance serves any poll. Each operation is one script: registration bounded per user,
@@ -77,6 +84,8 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
             leaseUntil = now + (long)(hold + settings.HeldPollLeaseGrace).TotalMilliseconds,
             heldTtl = (long)(settings.MaxPollTimeout + settings.HeldPollLeaseGrace).TotalMilliseconds,
             maxHeld = settings.MaxHeldPollsPerUser,
+            changed = EventQueueScripts.Changed.ToString(),
+            instance = LegacyInstance.Id,
         }))!;
         var code = (long)result[0];
         if (code != 1)
@@ -95,7 +104,11 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
             Pending = (long)result[5] != 0,
             Rooms = [.. ((RedisResult[])result[6]!).Select(static room => (string)room!)],
         };
-        return new QueueLookup(queue, 0, start, head);
+        return new QueueLookup(queue, 0, start, head)
+        {
+            LeaseUntil = lease is null ? 0 : now + (long)(hold + settings.HeldPollLeaseGrace).TotalMilliseconds,
+            ExpiresAt = now + (long)ttl.TotalMilliseconds,
+        };
     }
 
     /// <summary>A new held-poll lease id (random, unique across instances).</summary>
@@ -114,6 +127,8 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
             userQueues = EventQueueScripts.UserQueuesKey(user),
             id,
             user,
+            changed = EventQueueScripts.Changed.ToString(),
+            instance = LegacyInstance.Id,
         });
 
     /// <summary>Counts a short poll; returns the seconds until the user may poll again, or null when within the rate.</summary>

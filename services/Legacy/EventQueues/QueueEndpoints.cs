@@ -51,7 +51,7 @@ internal static class QueueEndpoints
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        string id, ClaimsPrincipal user, EventQueueStore store, PollPresence presence)
+        string id, ClaimsPrincipal user, EventQueueStore store, PollPresence presence, LocalQueues queues)
     {
         if (!EventQueueStore.IsQueueId(id))
         {
@@ -66,6 +66,8 @@ internal static class QueueEndpoints
             case EventQueueScripts.OtherUser:
                 return QueueProblems.OtherUser();
             default:
+                // The other instances learn it from the script; this one from here.
+                queues.MarkStale(id);
                 await presence.GoneAsync(userId, id);
                 return TypedResults.NoContent();
         }

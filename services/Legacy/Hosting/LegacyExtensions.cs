@@ -32,6 +32,10 @@ public static class LegacyExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EventQueueStore>();
         services.AddSingleton<LongPoller>();
+        // Queues polled here lately, so a caught-up re-poll needs no Redis round trip; their writes go in batches.
+        services.AddSingleton<QueueWrites>();
+        services.AddSingleton<LocalQueues>();
+        services.AddHostedService(static provider => provider.GetRequiredService<LocalQueues>());
         services.AddSingleton<PollMetrics>();
         services.AddSingleton<PollRequestBoundary>();
         services.AddSingleton<PollPresence>();

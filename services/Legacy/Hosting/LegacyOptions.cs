@@ -45,6 +45,14 @@ public sealed class LegacyOptions
     /// <summary>After a wake-up, how long a held poll waits for more events of the same burst before answering.</summary>
     public TimeSpan CoalesceDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// How long after answering a held poll this instance keeps the queue's state and live subscription for the client's
+    /// next poll. A re-poll within it that sends the answer's <c>lastEventId</c> runs no queue script and reads nothing:
+    /// its held-poll lease (against the cap) and acknowledgement are written in a batch with other polls', and its lease
+    /// goes back in a batch too. Zero turns it off: every held poll starts with the queue script.
+    /// </summary>
+    public TimeSpan RepollWindow { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Most rooms a queue's <c>rooms</c> filter may name.</summary>
     public int MaxRoomsPerQueue { get; set; } = 256;
 

@@ -34,13 +34,35 @@ internal static class LiveAnswer
             return null;
         }
 
-        var events = heard.Select(static h => new StoredEvent(h.Event.Id, h.Event.Type, h.Event.Room, h.Event.User, h.Event.Json)).ToList();
+        var events = new List<StoredEvent>(heard.Count);
+        foreach (var h in heard)
+        {
+            events.Add(Stored(h.Event));
+        }
+
         // The cursor moves to the last event answered: everything the queue wants up to it is in this batch.
         return new PollBatch(events, events[^1].Id, Heartbeat: false, Reset: false, Head: events[^1].Id)
         {
             Source = PollSource.Live,
             Trace = heard[0].Trace,
         };
+    }
+
+    // The event every poll woken by the latest dispatch answers with: one object for all of them, not one per poll.
+    private static StoredEvent? s_latest;
+
+    private static StoredEvent Stored(in LiveEvent live)
+    {
+        var latest = Volatile.Read(ref s_latest);
+        // The same dispatch hands every subscriber the same bytes.
+        if (latest is not null && latest.Id == live.Id && latest.Json.Equals(live.Json))
+        {
+            return latest;
+        }
+
+        var stored = new StoredEvent(live.Id, live.Type, live.Room, live.User, live.Json);
+        Volatile.Write(ref s_latest, stored);
+        return stored;
     }
 
     /// <summary>True for a join or leave of <paramref name="user"/>, which changes the rooms a live subscription must cover.</summary>

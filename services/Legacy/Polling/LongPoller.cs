@@ -20,35 +20,77 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
     // Replay pages scanned per read when a filter drops everything; the cursor still advances past them.
     private const int MaxScansPerRead = 10;
 
+    private readonly CoalesceClock _coalesce = new(time);
+
     /// <summary>
     /// Answers at once when events are pending or <paramref name="hold"/> is null; otherwise holds up to it. A held poll
     /// ends early with a heartbeat when <paramref name="release"/> fires (the instance is stopping: the client re-polls
     /// another one). The queue's cursor must not be after a log head read before this call (the endpoint checks it):
     /// the user's joins and leaves since then are then within the first read, which <see cref="LiveAnswer"/> relies on.
     /// </summary>
-    public async Task<PollBatch> PollAsync(EventQueue queue, TimeSpan? hold, CancellationToken release, CancellationToken cancellationToken)
+    public Task<PollBatch> PollAsync(EventQueue queue, TimeSpan? hold, CancellationToken release, CancellationToken cancellationToken) =>
+        PollAsync(queue, null, hold, release, cancellationToken);
+
+    /// <summary>
+    /// As above; a held poll listens through <paramref name="local"/>, the queue's subscription kept by this instance
+    /// between polls (<see cref="LocalQueues"/>): when it has heard everything after the cursor, the poll starts from what
+    /// it heard without subscribing or reading the log. Null: a subscription for this poll only.
+    /// </summary>
+    internal async Task<PollBatch> PollAsync(
+        EventQueue queue, LocalQueue? local, TimeSpan? hold, CancellationToken release, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        var batch = hold is { } wait
-            ? await HoldAsync(queue, wait, release, cancellationToken)
-            : queue.Pending ? (await ReadAsync(queue, queue.Cursor, cancellationToken)).Batch : CaughtUp(queue).Batch;
+        PollBatch batch;
+        if (hold is { } wait)
+        {
+            var listener = local ?? new LocalQueue(queue, options.Value.MaxEventsPerResponse);
+            try
+            {
+                batch = await HoldAsync(queue, listener, wait, release, cancellationToken);
+            }
+            finally
+            {
+                if (local is null)
+                {
+                    listener.Dispose();
+                }
+            }
+        }
+        else
+        {
+            batch = queue.Pending ? (await ReadAsync(queue, queue.Cursor, cancellationToken)).Batch : CaughtUp(queue).Batch;
+        }
+
         metrics.Answered(batch);
         return batch;
     }
 
-    private async Task<PollBatch> HoldAsync(EventQueue queue, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
+    private async Task<PollBatch> HoldAsync(EventQueue queue, LocalQueue local, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var waiter = new PollWaiter(queue.User, queue.Filter, options.Value.MaxEventsPerResponse);
-        var rooms = queue.Rooms ?? [.. (await chat.ListMyRoomsAsync(queue.User, cancellationToken)).Select(static room => room.Room.Id)];
-        using var subscription = hub.Subscribe(waiter, rooms);
-        // The hub dispatches one event at a time, in id order, each only once committed: the one in flight now may miss
-        // this subscription, but the log read that follows covers it, and every later one reaches the subscription.
-        var dispatched = hub.LastDispatchedId;
+        PollBatch batch;
+        bool live;
+        if (local.Follows(queue.Cursor, hub.SkippedThrough))
+        {
+            // Caught up by what the kept subscription heard: no subscription, no log read.
+            batch = new PollBatch([], queue.Cursor, Heartbeat: false, Reset: false, queue.Cursor) { Source = PollSource.Live };
+            live = true;
+        }
+        else
+        {
+            var rooms = queue.Rooms ?? [.. (await chat.ListMyRoomsAsync(queue.User, cancellationToken)).Select(static room => room.Room.Id)];
+            var dispatched = local.Subscribe(hub, rooms);
+            var read = await FirstReadAsync(queue, cancellationToken);
+            live = LiveAnswer.Trusts(dispatched, read);
+            // Every event after the head it read reaches the subscription from now on.
+            local.TrustedFrom = live ? read.Batch.LastEventId : long.MaxValue;
+            batch = read.Batch;
+        }
+
         metrics.HoldStarted();
         try
         {
-            return await WaitForEventsAsync(queue, waiter, dispatched, started, wait, release, cancellationToken);
+            return await WaitForEventsAsync(queue, local, batch, live, started, wait, release, cancellationToken);
         }
         finally
         {
@@ -57,12 +99,13 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
     }
 
     private async Task<PollBatch> WaitForEventsAsync(
-        EventQueue queue, PollWaiter waiter, long dispatched, long started, TimeSpan wait, CancellationToken release, CancellationToken cancellationToken)
+        EventQueue queue, LocalQueue local, PollBatch batch, bool live, long started, TimeSpan wait, CancellationToken release,
+        CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var read = await FirstReadAsync(queue, cancellationToken);
-        var live = LiveAnswer.Trusts(dispatched, read);
-        var batch = read.Batch;
+        var waiter = local.Waiter;
+        // Events heard before this poll came (since the previous answer) are answered at once, without coalescing.
+        var heardBefore = live;
         while (true)
         {
             if (batch.Events.Count > 0 || batch.Reset)
@@ -71,6 +114,16 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
             }
 
             var position = batch.LastEventId;
+            if (heardBefore)
+            {
+                heardBefore = false;
+                if (LiveAnswer.TryAnswer(waiter, hub.SkippedThrough, position, settings.MaxEventsPerResponse) is { } pending)
+                {
+                    batch = pending;
+                    continue;
+                }
+            }
+
             waiter.Arm(position);
             var remaining = wait - time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero || release.IsCancellationRequested || cancellationToken.IsCancellationRequested
@@ -79,19 +132,17 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
                 return batch with { Heartbeat = true };
             }
 
-            if (settings.CoalesceDelay > TimeSpan.Zero)
-            {
-                await Task.Delay(settings.CoalesceDelay, time, CancellationToken.None);
-            }
-
+            await _coalesce.WaitAsync(settings.CoalesceDelay);
             if (live && LiveAnswer.TryAnswer(waiter, hub.SkippedThrough, position, settings.MaxEventsPerResponse) is { } heard)
             {
                 batch = heard;
                 continue;
             }
 
-            // A gap, an overflow or a doubtful start: the log decides, and the rest of this hold keeps reading it.
+            // A gap, an overflow or a doubtful start: the log decides, and the rest of this hold keeps reading it; the
+            // next poll subscribes afresh.
             live = false;
+            local.TrustedFrom = long.MaxValue;
             var trace = waiter.WokenBy(position);
             batch = (await ReadAsync(queue, position, cancellationToken)).Batch with { Trace = trace };
         }

@@ -30,6 +30,7 @@ internal static class PollEndpoints
         EventQueueStore store,
         LongPoller poller,
         PollPresence presence,
+        LocalQueues queues,
         IHostApplicationLifetime lifetime,
         IOptions<LegacyOptions> options,
         CancellationToken cancellationToken)
@@ -46,49 +47,148 @@ internal static class PollEndpoints
         }
 
         var userId = user.GetUserId();
-        // One script: the log head, the queue checks, the held-poll lease (on every instance), the acknowledgement, the
-        // user's rooms and whether anything is pending after the cursor.
-        var lease = query.Hold is null ? null : EventQueueStore.NewLease();
-        var lookup = await store.StartPollAsync(id, userId, query.Cursor, query.Hold ?? TimeSpan.Zero, lease);
+        if (query.Hold is { } hold)
+        {
+            return await HoldAsync(id, userId, query.Cursor, hold, store, queues, poller, presence, lifetime, settings, cancellationToken);
+        }
+
+        // A short poll: one script (the log head, the queue checks, the acknowledgement, whether anything is pending). It
+        // moves the queue past what this instance knows of it.
+        queues.MarkStale(id);
+        var lookup = await store.StartPollAsync(id, userId, query.Cursor, TimeSpan.Zero);
         if (lookup.Queue is not { } queue)
         {
-            return lookup.Refusal switch
-            {
-                EventQueueScripts.Expired => QueueProblems.Expired(id),
-                EventQueueScripts.OtherUser => QueueProblems.OtherUser(),
-                EventQueueScripts.FromFuture => PollProblems.BadRequest(PollErrors.CursorFromFuture,
-                    $"'lastEventId' {query.Cursor} is after the newest event {lookup.Head}."),
-                EventQueueScripts.BehindAck => CursorBehind(query.Cursor ?? 0, lookup.Acked),
-                EventQueueScripts.TooManyHeld => PollProblems.TooMany(PollErrors.TooManyHeldPolls,
-                    $"You already hold {settings.MaxHeldPollsPerUser} polls; one poll per queue is enough."),
-                _ => QueueProblems.NotFound(id),
-            };
+            return Refusal(id, query.Cursor, lookup, settings);
         }
 
         // A queue being polled keeps its user online (cheap: at most one registry write per queue per third of the timeout).
         await presence.SeenAsync(userId, id, cancellationToken);
-        if (lease is null)
+        if (await store.CountShortPollAsync(userId) is { } retryAfter)
         {
-            if (await store.CountShortPollAsync(userId) is { } retryAfter)
-            {
-                http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-                return PollProblems.TooMany(PollErrors.RateLimited,
-                    $"More than {settings.ShortPollsPerMinute} dont_block polls in a minute; retry after {retryAfter} s, or long-poll instead.");
-            }
-
-            return new PollResult(await poller.PollAsync(queue, null, CancellationToken.None, cancellationToken));
+            http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+            return PollProblems.TooMany(PollErrors.RateLimited,
+                $"More than {settings.ShortPollsPerMinute} dont_block polls in a minute; retry after {retryAfter} s, or long-poll instead.");
         }
 
+        return new PollResult(await poller.PollAsync(queue, null, CancellationToken.None, cancellationToken));
+    }
+
+    /// <summary>
+    /// A held poll. One that continues exactly where this instance's last answer left the queue starts from what the
+    /// instance kept (<see cref="LocalQueues"/>) with no Redis round trip; any other starts with one script: the log head,
+    /// the queue checks, the held-poll lease (counted on every instance), the acknowledgement, the user's rooms and whether
+    /// anything is pending after the cursor.
+    /// </summary>
+    private static async Task<Results<PollResult, ProblemHttpResult>> HoldAsync(
+        string id, string userId, long? cursor, TimeSpan hold, EventQueueStore store, LocalQueues queues, LongPoller poller,
+        PollPresence presence, IHostApplicationLifetime lifetime, LegacyOptions settings, CancellationToken cancellationToken)
+    {
+        bool registered;
+        EventQueue queue;
+        var local = queues.TryResume(id, userId, cursor, hold, out var written);
+        if (local is not null)
+        {
+            // Its lease (counted against the cap) and acknowledgement, written in a batch with other polls'.
+            try
+            {
+                await written;
+            }
+            catch
+            {
+                _ = queues.Ended(local, answered: null);
+                throw;
+            }
+
+            if (!local.HoldsLease)
+            {
+                // At the cap (or the write failed): the queue script decides, and answers 429 if the cap still holds.
+                await queues.Ended(local, answered: null);
+                local = null;
+            }
+        }
+
+        if (local is not null)
+        {
+            registered = true;
+            // Should the kept subscription not have heard everything after the cursor, the poll reads the log (Pending).
+            queue = local.Queue with { Cursor = cursor!.Value, Head = cursor.Value, Pending = true, Rooms = null };
+        }
+        else
+        {
+            if (cursor is { } at && queues.LocalAck(id) is { } acked && at < acked)
+            {
+                // Acknowledged here, perhaps not yet in Redis: refused as the script would once it is.
+                return CursorBehind(at, acked);
+            }
+
+            local = queues.TryClaim(id, userId);
+            var lease = EventQueueStore.NewLease();
+            var lookup = await store.StartPollAsync(id, userId, cursor, hold, lease);
+            if (lookup.Queue is not { } started)
+            {
+                if (local is not null)
+                {
+                    await queues.Ended(local, answered: null);
+                }
+
+                return Refusal(id, cursor, lookup, settings);
+            }
+
+            queue = started;
+            registered = local is not null;
+            local ??= queues.Add(queue, out registered);
+            local.Started(queue.Cursor, lease, lookup.LeaseUntil, lookup.ExpiresAt);
+        }
+
+        // A queue being polled keeps its user online (cheap: at most one registry write per queue per third of the timeout).
+        await presence.SeenAsync(userId, id, cancellationToken);
+        PollBatch batch;
         try
         {
-            return new PollResult(await poller.PollAsync(queue, query.Hold, lifetime.ApplicationStopping, cancellationToken));
+            batch = await poller.PollAsync(queue, local, hold, lifetime.ApplicationStopping, cancellationToken);
+        }
+        catch
+        {
+            if (registered)
+            {
+                _ = queues.Ended(local, answered: null);
+            }
+
+            throw;
         }
         finally
         {
-            // Before the answer is written: the client's next poll, on any instance, finds the slot free.
-            await store.ReleaseHoldAsync(userId, lease);
+            if (!registered)
+            {
+                // A poll alone on its queue: its lease goes back before the answer is written, so the client's next
+                // poll, on any instance, finds the slot free.
+                local.Dispose();
+                await store.ReleaseHoldAsync(userId, lease: local.Lease!);
+            }
         }
+
+        if (registered)
+        {
+            // Kept for the client's next poll (Legacy:RepollWindow); the lease goes back, in a batch, before the answer
+            // is written, so the client's next poll, on any instance, finds the slot free.
+            await queues.Ended(local, batch.LastEventId);
+        }
+
+        return new PollResult(batch);
     }
+
+    private static ProblemHttpResult Refusal(string id, long? cursor, QueueLookup lookup, LegacyOptions settings) =>
+        lookup.Refusal switch
+        {
+            EventQueueScripts.Expired => QueueProblems.Expired(id),
+            EventQueueScripts.OtherUser => QueueProblems.OtherUser(),
+            EventQueueScripts.FromFuture => PollProblems.BadRequest(PollErrors.CursorFromFuture,
+                $"'lastEventId' {cursor} is after the newest event {lookup.Head}."),
+            EventQueueScripts.BehindAck => CursorBehind(cursor ?? 0, lookup.Acked),
+            EventQueueScripts.TooManyHeld => PollProblems.TooMany(PollErrors.TooManyHeldPolls,
+                $"You already hold {settings.MaxHeldPollsPerUser} polls; one poll per queue is enough."),
+            _ => QueueProblems.NotFound(id),
+        };
 
     private static ProblemHttpResult CursorBehind(long cursor, long acked) =>
         ChatProblemDetails.Create(StatusCodes.Status400BadRequest, PollErrors.CursorBehindAck,

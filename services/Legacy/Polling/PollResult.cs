@@ -9,7 +9,8 @@ public sealed record PollResponse(IReadOnlyList<JsonElement> Events, long LastEv
 
 /// <summary>
 /// Writes <c>{"events":[…],"lastEventId":N,"heartbeat":bool}</c> (+ <c>"reset":true,"head":H</c>), copying each event's
-/// stored wire JSON into the array byte for byte, as every other channel sends it: never parsed or re-serialized.
+/// stored wire JSON into the array byte for byte, as every other channel sends it: never parsed or re-serialized. A
+/// one-event answer is the same body for every poll it wakes (<see cref="SharedAnswer"/>).
 /// </summary>
 internal sealed class PollResult(PollBatch batch) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
 {
@@ -25,26 +26,17 @@ internal sealed class PollResult(PollBatch batch) : IResult, IEndpointMetadataPr
         // A poll answer is for this request only; proxies must not serve it to another poll.
         response.Headers.CacheControl = "no-store";
 
+        if (SharedAnswer.For(batch) is { } shared)
+        {
+            // One event woke many polls: the same bytes for each, with a length instead of chunks.
+            response.ContentLength = shared.Length;
+            await response.BodyWriter.WriteAsync(shared, httpContext.RequestAborted);
+            return;
+        }
+
         await using (var writer = new Utf8JsonWriter(response.BodyWriter))
         {
-            writer.WriteStartObject();
-            writer.WriteStartArray("events"u8);
-            foreach (var stored in batch.Events)
-            {
-                // The log validated these bytes when it built them at commit.
-                writer.WriteRawValue(stored.Json.Span, skipInputValidation: true);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteNumber("lastEventId"u8, batch.LastEventId);
-            writer.WriteBoolean("heartbeat"u8, batch.Heartbeat);
-            if (batch.Reset)
-            {
-                writer.WriteBoolean("reset"u8, true);
-                writer.WriteNumber("head"u8, batch.Head);
-            }
-
-            writer.WriteEndObject();
+            SharedAnswer.Write(writer, batch);
         }
 
         await response.BodyWriter.FlushAsync(httpContext.RequestAborted);

@@ -44,11 +44,23 @@ internal static class PollTelemetry
         activity.SetTag("chatmesh.channel", "longpoll");
         activity.SetTag("chatmesh.event_id", events[0].Id);
         activity.SetTag("chatmesh.event_count", events.Count);
-        activity.SetTag("chatmesh.event_ids", string.Join(',', events.Take(MaxListedIds).Select(e => e.Id.ToString(CultureInfo.InvariantCulture))));
-        var rooms = events.Select(e => e.Room).Where(room => room is not null).Distinct(StringComparer.Ordinal).Take(MaxListedIds).ToList();
-        if (rooms.Count > 0)
+        if (events.Count == 1)
         {
-            activity.SetTag("chatmesh.room", string.Join(',', rooms));
+            // The common answer under fan-out: no lists to build.
+            activity.SetTag("chatmesh.event_ids", events[0].Id.ToString(CultureInfo.InvariantCulture));
+            if (events[0].Room is { } room)
+            {
+                activity.SetTag("chatmesh.room", room);
+            }
+        }
+        else
+        {
+            activity.SetTag("chatmesh.event_ids", string.Join(',', events.Take(MaxListedIds).Select(e => e.Id.ToString(CultureInfo.InvariantCulture))));
+            var rooms = events.Select(e => e.Room).Where(room => room is not null).Distinct(StringComparer.Ordinal).Take(MaxListedIds).ToList();
+            if (rooms.Count > 0)
+            {
+                activity.SetTag("chatmesh.room", string.Join(',', rooms));
+            }
         }
 
         activity.SetTag("chatmesh.longpoll.source", batch.Source == PollSource.Live ? "live" : "replay");

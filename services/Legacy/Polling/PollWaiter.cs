@@ -18,9 +18,22 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
     private readonly List<HeardEvent> _heard = [];
     private TaskCompletionSource _signal = NewSignal();
     private long _armedAt = long.MaxValue;
+    private long _forgotThrough = long.MinValue;
     private bool _overflowed;
 
     public string UserId { get; } = userId;
+
+    /// <summary>
+    /// Whether every event heard after <paramref name="position"/> is still kept: none did not fit, and none after it was
+    /// forgotten by an earlier <see cref="Arm"/> at a later position.
+    /// </summary>
+    public bool Keeps(long position)
+    {
+        lock (_gate)
+        {
+            return !_overflowed && position >= _forgotThrough;
+        }
+    }
 
     public void OnEvent(in LiveEvent liveEvent)
     {
@@ -63,6 +76,7 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
             }
 
             _heard.RemoveAll(heard => heard.Event.Id <= position);
+            _forgotThrough = Math.Max(_forgotThrough, position);
             _armedAt = position;
             if (_heard.Count > 0 || _overflowed)
             {

@@ -68,6 +68,46 @@ public sealed class LongPollDeliveryTests(ChatMeshAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_client_re_polling_at_once_gets_every_message_once_in_order_and_each_cursor_is_acknowledged()
+    {
+        using var alice = await ApiUser.SignInAsync(fixture, "lp-repoll");
+        var room = Names.Room("repoll");
+        await alice.CreateRoomAsync(room);
+        using var poll = PollClient.For(fixture, alice);
+        var (queue, start, _) = await poll.RegisterAsync();
+
+        // Messages go out while the client polls: some wake a held poll, some land between an answer and the next poll
+        // (which the instance then answers from what it kept, without Redis).
+        const int Count = 30;
+        var sending = Task.Run(async () =>
+        {
+            List<long> ids = [];
+            for (var i = 0; i < Count; i++)
+            {
+                ids.Add(await alice.PostMessageAsync(room, $"m{i}"));
+            }
+
+            return ids;
+        });
+        var cursor = start;
+        List<long> received = [];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (received.Count < Count)
+        {
+            var answer = await poll.PollAsync(queue, cursor, "timeout=5");
+            received.AddRange(answer.Ids);
+            cursor = answer.LastEventId;
+            Assert.True(DateTime.UtcNow < deadline, $"Got {received.Count} of {Count} messages.");
+        }
+
+        Assert.Equal(await sending, received);
+        // The cursors were acknowledged in Redis: a poll from the start, on whichever instance, is refused.
+        using var other = PollClient.For(fixture, alice);
+        using var behind = await other.PollRawAsync(queue, $"lastEventId={start}&dont_block=true");
+        await Json.ProblemAsync(behind, HttpStatusCode.BadRequest, "cursor_behind_ack");
+    }
+
+    [Fact]
     public async Task Without_lastEventId_a_poll_continues_from_the_acknowledged_cursor()
     {
         using var alice = await ApiUser.SignInAsync(fixture, "lp-noid");

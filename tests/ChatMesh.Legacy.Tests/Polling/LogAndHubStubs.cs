@@ -99,10 +99,14 @@ internal sealed class StubHub : ILiveEventHub
 
     public long SkippedThrough { get; set; }
 
+    /// <summary>Subscriptions made so far.</summary>
+    public int Subscriptions { get; private set; }
+
     public IDisposable Subscribe(ILiveSubscriber subscriber, IEnumerable<string> rooms)
     {
         lock (_subscribers)
         {
+            Subscriptions++;
             _subscribers.Add(subscriber);
         }
 

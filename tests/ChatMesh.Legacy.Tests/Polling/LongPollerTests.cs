@@ -203,4 +203,86 @@ public sealed class LongPollerTests
         Assert.False(batch.Reset);
         Assert.Equal(0, _log.Replays);
     }
+
+    private LocalQueue Kept(EventQueue queue) => new(queue, capacity: 100);
+
+    [Fact]
+    public async Task A_re_poll_through_the_kept_subscription_neither_subscribes_again_nor_reads_the_log()
+    {
+        _log.Head = 10;
+        _hub.LastDispatchedId = 10;
+        var poller = Poller();
+        var local = Kept(Queue(10));
+        var first = poller.PollAsync(Queue(10), local, Hold, CancellationToken.None, Cancel);
+        await _log.FirstReplay.WaitAsync(Cancel);
+        _hub.Dispatch(_log.Append(11));
+        var answered = await first;
+        Assert.Equal(11, answered.LastEventId);
+
+        // Between the answer and the re-poll, 12 passes: the kept subscription heard it, so the re-poll answers at once.
+        _hub.Dispatch(_log.Append(12));
+        var second = await poller.PollAsync(Queue(11), local, Hold, CancellationToken.None, Cancel);
+
+        Assert.Equal(PollSource.Live, second.Source);
+        Assert.Equal([12L], second.Events.Select(e => e.Id));
+        Assert.Equal(12, second.LastEventId);
+        Assert.Equal(1, _log.Replays);
+        Assert.Equal(1, _hub.Subscriptions);
+
+        // Caught up: the next re-poll sleeps on the same subscription until 13 comes.
+        var third = poller.PollAsync(Queue(12), local, Hold, CancellationToken.None, Cancel);
+        _hub.Dispatch(_log.Append(13));
+        Assert.Equal([13L], (await third).Events.Select(e => e.Id));
+        Assert.Equal(1, _log.Replays);
+        Assert.Equal(1, _hub.Subscriptions);
+    }
+
+    [Fact]
+    public async Task A_re_poll_from_an_older_cursor_after_a_lost_answer_gets_the_answered_events_again_from_the_log()
+    {
+        _log.Head = 10;
+        _hub.LastDispatchedId = 10;
+        var poller = Poller();
+        var local = Kept(Queue(10));
+        var first = poller.PollAsync(Queue(10), local, Hold, CancellationToken.None, Cancel);
+        await _log.FirstReplay.WaitAsync(Cancel);
+        _hub.Dispatch(_log.Append(11));
+        Assert.Equal([11L], (await first).Events.Select(e => e.Id));
+        var second = poller.PollAsync(Queue(11), local, Hold, CancellationToken.None, Cancel);
+        _hub.Dispatch(_log.Append(12));
+        Assert.Equal([12L], (await second).Events.Select(e => e.Id));
+
+        // Caught up at 12, a short hold ends with a heartbeat: the subscription forgets what it heard up to 12.
+        Assert.True((await poller.PollAsync(Queue(12), local, TimeSpan.FromMilliseconds(50), CancellationToken.None, Cancel)).Heartbeat);
+
+        // The client never got the answer with 12 and polls from 11 again: the log has it.
+        var again = await poller.PollAsync(Queue(11), local, Hold, CancellationToken.None, Cancel);
+
+        Assert.Equal([12L], again.Events.Select(e => e.Id));
+        Assert.Equal(PollSource.Replay, again.Source);
+        Assert.Equal(2, _hub.Subscriptions);
+    }
+
+    [Fact]
+    public async Task More_events_between_polls_than_an_answer_holds_send_the_re_poll_to_the_log()
+    {
+        _log.Head = 10;
+        _hub.LastDispatchedId = 10;
+        var poller = Poller(maxEvents: 2);
+        var local = new LocalQueue(Queue(10), capacity: 2);
+        var first = poller.PollAsync(Queue(10), local, Hold, CancellationToken.None, Cancel);
+        await _log.FirstReplay.WaitAsync(Cancel);
+        _hub.Dispatch(_log.Append(11));
+        Assert.Equal(11, (await first).LastEventId);
+        foreach (var id in new long[] { 12, 13, 14 })
+        {
+            _hub.Dispatch(_log.Append(id));
+        }
+
+        var second = await poller.PollAsync(Queue(11), local, Hold, CancellationToken.None, Cancel);
+
+        Assert.Equal(PollSource.Replay, second.Source);
+        Assert.Equal([12L, 13], second.Events.Select(e => e.Id));
+        Assert.Equal(13, second.LastEventId);
+    }
 }

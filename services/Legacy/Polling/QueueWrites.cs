@@ -1,0 +1,156 @@
+using ChatMesh.Legacy.EventQueues;
+using ChatMesh.Legacy.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatMesh.Legacy.Polling;
+
+/// <summary>
+/// Writes what held polls started without the queue script owe Redis, many queues per round trip
+/// (<see cref="EventQueueScripts.Flush"/>): held-poll leases taken (against the cap) and given back, acknowledgements,
+/// expiry refreshes. One flush
+/// at a time; whatever is queued meanwhile goes in the next, so a batch grows with the load and an idle instance writes
+/// at once. A queue waits in at most one batch whatever it owes. A re-poll holds once the flush with its lease and its
+/// acknowledgement is written, so the cap holds and the cursor is durable before anything after it is handed out; an
+/// answer is written once the flush that gives its lease back is, so the client's next poll finds the slot free.
+/// </summary>
+internal sealed partial class QueueWrites(
+    IConnectionMultiplexer redis, IOptions<LegacyOptions> options, TimeProvider time, ILogger<QueueWrites> logger)
+{
+    // Records per script call, so one call never blocks Redis for long; a batch's calls are pipelined.
+    private const int RecordsPerCall = 500;
+    private const int FieldsPerRecord = 5;
+
+    private readonly Lock _gate = new();
+    private List<LocalQueue> _pending = [];
+    private TaskCompletionSource _next = NewFlush();
+    private bool _flushing;
+
+    /// <summary>Queues what <paramref name="queue"/> owes; the task completes when it is in Redis (or fails with the write).</summary>
+    public Task Enqueue(LocalQueue queue)
+    {
+        lock (_gate)
+        {
+            if (!queue.QueuedForWrite)
+            {
+                queue.QueuedForWrite = true;
+                _pending.Add(queue);
+            }
+
+            if (!_flushing)
+            {
+                _flushing = true;
+                _ = Task.Run(FlushLoopAsync);
+            }
+
+            return _next.Task;
+        }
+    }
+
+    private async Task FlushLoopAsync()
+    {
+        while (true)
+        {
+            List<LocalQueue> batch;
+            TaskCompletionSource done;
+            lock (_gate)
+            {
+                if (_pending.Count == 0)
+                {
+                    _flushing = false;
+                    return;
+                }
+
+                (batch, _pending) = (_pending, []);
+                (done, _next) = (_next, NewFlush());
+                foreach (var queue in batch)
+                {
+                    queue.QueuedForWrite = false;
+                }
+            }
+
+            try
+            {
+                await WriteAsync(batch);
+                done.TrySetResult();
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                LogFlushFailed(exception, batch.Count);
+                // What Redis holds is unknown now: each queue's next poll starts with the queue script again.
+                batch.ForEach(static queue => queue.MarkStale());
+                done.TrySetException(exception);
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<LocalQueue> batch)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Leases given back first, so their slots are free for the leases the same batch takes.
+        var releases = new List<RedisValue>();
+        var records = new List<RedisValue>(batch.Count * FieldsPerRecord * 2);
+        var acks = new long[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            acks[i] = batch[i].TakeWrites(now, releases, records);
+        }
+
+        releases.AddRange(records);
+        records = releases;
+        var header = new RedisValue[]
+        {
+            now,
+            (long)settings.ExpiredQueueMemory.TotalMilliseconds,
+            (long)(settings.QueueIdleTimeout + settings.MaxPollTimeout).TotalMilliseconds + 1000,
+            settings.MaxHeldPollsPerUser,
+        };
+        var db = redis.GetDatabase();
+        var calls = new List<Task<RedisResult>>();
+        for (var start = 0; start < records.Count; start += RecordsPerCall * FieldsPerRecord)
+        {
+            var count = Math.Min(RecordsPerCall * FieldsPerRecord, records.Count - start);
+            var values = new RedisValue[header.Length + count];
+            header.CopyTo(values, 0);
+            records.CopyTo(start, values, header.Length, count);
+            calls.Add(db.ScriptEvaluateAsync(EventQueueScripts.Flush, keys: null, values: values));
+        }
+
+        HashSet<string>? gone = null;
+        HashSet<string>? refused = null;
+        foreach (var call in calls)
+        {
+            var result = (RedisResult[])(await call)!;
+            foreach (var id in (string[])result[0]!)
+            {
+                (gone ??= new HashSet<string>(StringComparer.Ordinal)).Add(id);
+            }
+
+            foreach (var id in (string[])result[1]!)
+            {
+                (refused ??= new HashSet<string>(StringComparer.Ordinal)).Add(id);
+            }
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Written(acks[i]);
+            if (refused?.Contains(batch[i].Id) == true)
+            {
+                batch[i].LeaseRefused();
+            }
+
+            if (gone?.Contains(batch[i].Id) == true)
+            {
+                // Deleted or expired: the next poll learns which from the queue script.
+                batch[i].MarkStale();
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewFlush() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the acknowledgements and leases of {Count} event queues failed")]
+    private partial void LogFlushFailed(Exception exception, int count);
+}
