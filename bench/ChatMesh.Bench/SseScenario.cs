@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using ChatMesh.Bench.Targets;
@@ -16,6 +15,7 @@ internal static class SseScenario
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
+        var report = ScenarioReport.Begin("SSE");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(60));
         var users = (options.Streams + options.PerUser - 1) / options.PerUser;
         var rates = options.RatesFor("sse");
@@ -42,8 +42,7 @@ internal static class SseScenario
             await Task.Delay(TimeSpan.FromSeconds(2), cancel.Token);
             var before = ProcessMemory.ResidentBytes(pid);
             Console.WriteLine($"   opening {options.Streams} streams ({options.PerUser} per user)");
-            await Parallel.ForAsync(0, options.Streams, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancel.Token }, async (i, token) =>
-                streams[i] = await SseStream.OpenAsync(http, target.ReceiverToken(i / options.PerUser), recorder, token));
+            await Connections.OpenAsync(streams, (i, token) => SseStream.OpenAsync(http, target.ReceiverToken(i / options.PerUser), recorder, token), cancel.Token);
 
             // Presence signals of every user coming online are on the wire now: let them pass before measuring.
             await Task.Delay(TimeSpan.FromSeconds(5), cancel.Token);
@@ -54,39 +53,23 @@ internal static class SseScenario
             var send = await target.ConnectSenderAsync(cancel.Token);
             var steps = await FanOut.MeasureAsync(send, recorder, options.Streams, rates, options, cancel.Token);
 
-            var report = new StringBuilder();
-            report.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Streams} SSE streams (`GET /sse`, {options.PerUser} per user, {users} users) in one room, {options.MessageLength}-character messages posted over a WebSocket, {options.StepDuration.TotalSeconds:0} s per step, idle CPU over {options.IdleWindow.TotalSeconds:0} s, load generator in the same machine.");
-            report.AppendLine();
-            report.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per stream | idle CPU (one core) |");
-            report.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Streams} SSE streams (`GET /sse`, {options.PerUser} per user, {users} users) in one room, {options.MessageLength}-character messages posted over a WebSocket, {options.StepDuration.TotalSeconds:0} s per step, idle CPU over {options.IdleWindow.TotalSeconds:0} s, load generator in the same machine.");
+            report.Body.AppendLine();
+            report.Body.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per stream | idle CPU (one core) |");
+            report.Body.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var step in steps)
             {
-                report.AppendLine(CultureInfo.InvariantCulture, $"| ChatMesh (SSE) | {step.Cells} | {FanOut.Kilobytes(memory)} | {FanOut.Percent(idle)} |");
+                report.Body.AppendLine(CultureInfo.InvariantCulture, $"| ChatMesh (SSE) | {step.Cells} | {FanOut.Kilobytes(memory)} | {FanOut.Percent(idle)} |");
             }
 
-            report.AppendLine();
-            report.AppendLine(CultureInfo.InvariantCulture, $"Streams that ended early: {SseStream.Ended}; `error` events: {SseStream.Errors}.");
-            await WriteAsync(options, report, cancel.Token);
+            report.Body.AppendLine();
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Streams that ended early: {SseStream.Ended}; `error` events: {SseStream.Errors}.");
+            await report.WriteAsync(options, cancel.Token);
             return 0;
         }
         finally
         {
-            foreach (var stream in streams)
-            {
-                if (stream is not null)
-                {
-                    await stream.DisposeAsync();
-                }
-            }
+            await Connections.DisposeAllAsync(streams);
         }
-    }
-
-    public static async Task WriteAsync(BenchOptions options, StringBuilder report, CancellationToken cancellationToken)
-    {
-        report.AppendLine();
-        await File.AppendAllTextAsync(options.Output, report.ToString(), cancellationToken);
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Console.WriteLine($"Appended to {Path.GetFullPath(options.Output)}");
     }
 }
