@@ -1,6 +1,5 @@
 using System.Globalization;
 using Aspire.Hosting;
-using Aspire.Hosting.Testing;
 using ChatMesh.Bench.Targets;
 
 namespace ChatMesh.Bench;
@@ -19,36 +18,24 @@ internal static class LongPollScenario
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(60));
         var users = (options.Polls + options.PerUser - 1) / options.PerUser;
         var rates = options.RatesFor("longpoll");
-        await using var target = new ChatMeshTarget(builder =>
+        Console.WriteLine($"== Long-poll: starting ChatMesh, signing in {users} members of the room");
+        await using var service = await ServiceUnderTest.StartAsync("legacy", "ChatMesh.Legacy", users, legacy =>
         {
-            var legacy = ChatMeshTarget.Service(builder, "legacy");
             if (options.PerUser > DefaultPerUser)
             {
                 var perUser = options.PerUser.ToString(CultureInfo.InvariantCulture);
                 legacy.WithEnvironment("Legacy__MaxQueuesPerUser", perUser).WithEnvironment("Legacy__MaxHeldPollsPerUser", perUser);
             }
-        });
-
-        Console.WriteLine($"== Long-poll: starting ChatMesh, signing in {users} members of the room");
-        await target.StartAsync(users, cancel.Token);
-        await target.App.ResourceNotifications.WaitForResourceHealthyAsync("legacy", cancel.Token);
-        var pid = ProcessMemory.Find("ChatMesh.Legacy", target.RunMarker)
-            ?? throw new InvalidOperationException("The legacy process was not found.");
-        using var http = StreamingHttp.Create(await target.DirectAddressAsync("legacy", cancel.Token));
+        }, cancel.Token);
+        var target = service.Target;
 
         var recorder = new LatencyRecorder();
         var pollers = new LongPoller[options.Polls];
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), cancel.Token);
-            var before = ProcessMemory.ResidentBytes(pid);
             Console.WriteLine($"   registering {options.Polls} queues ({options.PerUser} per user) and holding a poll on each");
-            await Connections.OpenAsync(pollers, (i, token) => LongPoller.RegisterAsync(http, target.ReceiverToken(i / options.PerUser), recorder, token), cancel.Token);
-
-            await Task.Delay(TimeSpan.FromSeconds(5), cancel.Token);
-            var memory = (ProcessMemory.ResidentBytes(pid) - before) / (double)options.Polls;
+            var (memory, idle) = await service.OpenIdleAsync(pollers, (i, token) => LongPoller.RegisterAsync(service.Http, target.ReceiverToken(i / options.PerUser), recorder, token), options.IdleWindow, cancel.Token);
             var held = LongPoller.Held;
-            var idle = await ProcessCpu.IdlePercentAsync(pid, options.IdleWindow, cancel.Token);
             Console.WriteLine($"   {held} polls held: {FanOut.Kilobytes(memory)} per poll (RSS delta), idle CPU {FanOut.Percent(idle)} of one core over {options.IdleWindow.TotalSeconds:0} s; {LongPoller.Failures} failed polls");
 
             var send = await target.ConnectSenderAsync(cancel.Token);
@@ -64,7 +51,7 @@ internal static class LongPollScenario
             }
 
             report.Body.AppendLine();
-            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Polls held when memory was read: {held} of {options.Polls}; failed polls over the run: {LongPoller.Failures}.");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Polls held at the end of the idle window: {held} of {options.Polls}; failed polls over the run: {LongPoller.Failures}.");
             await report.WriteAsync(options, cancel.Token);
             return 0;
         }

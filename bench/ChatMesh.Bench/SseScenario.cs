@@ -1,6 +1,5 @@
 using System.Globalization;
 using Aspire.Hosting;
-using Aspire.Hosting.Testing;
 using ChatMesh.Bench.Targets;
 
 namespace ChatMesh.Bench;
@@ -19,35 +18,22 @@ internal static class SseScenario
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(60));
         var users = (options.Streams + options.PerUser - 1) / options.PerUser;
         var rates = options.RatesFor("sse");
-        await using var target = new ChatMeshTarget(builder =>
+        Console.WriteLine($"== SSE: starting ChatMesh, signing in {users} members of the room");
+        await using var service = await ServiceUnderTest.StartAsync("notification", "ChatMesh.Notifi", users, notification =>
         {
-            var notification = ChatMeshTarget.Service(builder, "notification");
             if (options.PerUser > DefaultStreamsPerUser)
             {
                 notification.WithEnvironment("Notification__MaxStreamsPerUser", options.PerUser.ToString(CultureInfo.InvariantCulture));
             }
-        });
-
-        Console.WriteLine($"== SSE: starting ChatMesh, signing in {users} members of the room");
-        await target.StartAsync(users, cancel.Token);
-        await target.App.ResourceNotifications.WaitForResourceHealthyAsync("notification", cancel.Token);
-        var pid = ProcessMemory.Find("ChatMesh.Notifi", target.RunMarker)
-            ?? throw new InvalidOperationException("The notification process was not found.");
-        using var http = StreamingHttp.Create(await target.DirectAddressAsync("notification", cancel.Token));
+        }, cancel.Token);
+        var target = service.Target;
 
         var recorder = new LatencyRecorder();
         var streams = new SseStream[options.Streams];
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), cancel.Token);
-            var before = ProcessMemory.ResidentBytes(pid);
             Console.WriteLine($"   opening {options.Streams} streams ({options.PerUser} per user)");
-            await Connections.OpenAsync(streams, (i, token) => SseStream.OpenAsync(http, target.ReceiverToken(i / options.PerUser), recorder, token), cancel.Token);
-
-            // Presence signals of every user coming online are on the wire now: let them pass before measuring.
-            await Task.Delay(TimeSpan.FromSeconds(5), cancel.Token);
-            var memory = (ProcessMemory.ResidentBytes(pid) - before) / (double)options.Streams;
-            var idle = await ProcessCpu.IdlePercentAsync(pid, options.IdleWindow, cancel.Token);
+            var (memory, idle) = await service.OpenIdleAsync(streams, (i, token) => SseStream.OpenAsync(service.Http, target.ReceiverToken(i / options.PerUser), recorder, token), options.IdleWindow, cancel.Token);
             Console.WriteLine($"   {options.Streams} open streams: {FanOut.Kilobytes(memory)} each (RSS delta), idle CPU {FanOut.Percent(idle)} of one core over {options.IdleWindow.TotalSeconds:0} s; {SseStream.Ended} ended");
 
             var send = await target.ConnectSenderAsync(cancel.Token);
