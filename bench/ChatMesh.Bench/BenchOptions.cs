@@ -40,7 +40,8 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
 
     public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed"];
 
-    public IEnumerable<string> SelectedScenarios => Scenario == "all" ? Scenarios : [Scenario];
+    /// <summary><c>all</c>: every scenario in <see cref="Scenarios"/> order; else the comma-separated list given.</summary>
+    public IEnumerable<string> SelectedScenarios => Scenario == "all" ? Scenarios : Scenario.Split(',');
 
     /// <summary>Messages per second per step: <c>--rates</c> if given, else the scenario's default.</summary>
     public int[] RatesFor(string scenario) => Rates ?? scenario switch
@@ -66,7 +67,7 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
             var value = args[i + 1];
             options = args[i] switch
             {
-                "--scenario" => options with { Scenario = value is "all" || Scenarios.Contains(value) ? value : throw new ArgumentException($"Unknown scenario {value}: one of {string.Join(", ", Scenarios)}, all.") },
+                "--scenario" => options with { Scenario = value is "all" || value.Split(',').All(Scenarios.Contains) ? value : throw new ArgumentException($"Unknown scenario {value}: one or a comma-separated list of {string.Join(", ", Scenarios)}; or all.") },
                 "--receivers" => options with { Receivers = Positive(args[i], value) },
                 "--streams" => options with { Streams = Positive(args[i], value) },
                 "--polls" => options with { Polls = Positive(args[i], value) },

@@ -1,7 +1,7 @@
 using ChatMesh.Bench;
 
 // ChatMesh benchmark harness: see docs/benchmarks.md for what it measures and how to read it.
-//   ulimit -n 65536 && dotnet run -c Release --project bench/ChatMesh.Bench -- [--scenario websocket|sse|longpoll|webhooks|rooms|mixed|all]
+//   ulimit -n 65536 && dotnet run -c Release --project bench/ChatMesh.Bench -- [--scenario websocket|sse|longpoll|webhooks|rooms|mixed[,…]|all]
 //     websocket: [--receivers 1000] [--rates 10,50,100] [--seconds 10]
 //     sse:       [--streams 10000] [--per-user 10] [--idle-seconds 10]      longpoll: [--polls 10000] [--per-user 10]
 //     webhooks:  [--endpoints 10]
