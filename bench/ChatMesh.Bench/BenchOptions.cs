@@ -23,12 +23,25 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     /// <summary>Webhook endpoints registered, each owned by a different member of the room (<c>--endpoints</c>).</summary>
     public int Endpoints { get; init; } = 10;
 
+    /// <summary>Rooms of the rooms scenario (<c>--rooms</c>).</summary>
+    public int Rooms { get; init; } = 200;
+
+    /// <summary>Members (WebSocket receivers) per room in the rooms scenario (<c>--members</c>).</summary>
+    public int Members { get; init; } = 50;
+
+    /// <summary>Sender sockets posting round-robin into every room in the rooms scenario (<c>--senders</c>; at most 16: one user's connection cap is 20).</summary>
+    public int Senders { get; init; } = 4;
+
+    /// <summary>Weights of WebSocket, SSE and long-poll receivers in the mixed scenario (<c>--split 1,1,1</c>).</summary>
+    public int[] Split { get; init; } = [1, 1, 1];
+
     /// <summary>How long the idle CPU of the server process is sampled with everything open and no traffic (<c>--idle-seconds</c>).</summary>
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(10);
 
-    public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks"];
+    public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed"];
 
-    public IEnumerable<string> SelectedScenarios => Scenario == "all" ? Scenarios : [Scenario];
+    /// <summary><c>all</c>: every scenario in <see cref="Scenarios"/> order; else the comma-separated list given.</summary>
+    public IEnumerable<string> SelectedScenarios => Scenario == "all" ? Scenarios : Scenario.Split(',');
 
     /// <summary>Messages per second per step: <c>--rates</c> if given, else the scenario's default.</summary>
     public int[] RatesFor(string scenario) => Rates ?? scenario switch
@@ -36,6 +49,8 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
         "sse" => [1, 5, 10],
         "longpoll" => [1, 2, 5],
         "webhooks" => [20, 100, 200],
+        "rooms" => [50, 200, 1000],
+        "mixed" => [1, 5, 10],
         _ => [10, 50, 100],
     };
 
@@ -52,12 +67,16 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
             var value = args[i + 1];
             options = args[i] switch
             {
-                "--scenario" => options with { Scenario = value is "all" || Scenarios.Contains(value) ? value : throw new ArgumentException($"Unknown scenario {value}: one of {string.Join(", ", Scenarios)}, all.") },
+                "--scenario" => options with { Scenario = value is "all" || value.Split(',').All(Scenarios.Contains) ? value : throw new ArgumentException($"Unknown scenario {value}: one or a comma-separated list of {string.Join(", ", Scenarios)}; or all.") },
                 "--receivers" => options with { Receivers = Positive(args[i], value) },
                 "--streams" => options with { Streams = Positive(args[i], value) },
                 "--polls" => options with { Polls = Positive(args[i], value) },
                 "--per-user" => options with { PerUser = Positive(args[i], value) },
                 "--endpoints" => options with { Endpoints = Positive(args[i], value) },
+                "--rooms" => options with { Rooms = Positive(args[i], value) },
+                "--members" => options with { Members = Positive(args[i], value) },
+                "--senders" => options with { Senders = Positive(args[i], value) is var senders and <= 16 ? senders : throw new ArgumentException("--senders must be at most 16 (one user may hold 20 WebSockets).") },
+                "--split" => options with { Split = ParseSplit(value) },
                 "--idle-seconds" => options with { IdleWindow = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                 "--rates" => options with { Rates = [.. value.Split(',').Select(rate => int.Parse(rate, CultureInfo.InvariantCulture))] },
                 "--seconds" => options with { StepDuration = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
@@ -69,6 +88,27 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
         }
 
         return options;
+    }
+
+    /// <summary>The mixed scenario's receivers per channel: <see cref="Receivers"/> split by <see cref="Split"/> (the remainder to the first channels).</summary>
+    public (int WebSockets, int Streams, int Polls) MixedReceivers()
+    {
+        var total = Split.Sum();
+        var counts = Split.Select(weight => Receivers * weight / total).ToArray();
+        for (var i = 0; counts.Sum() < Receivers; i = (i + 1) % counts.Length)
+        {
+            counts[i] += Split[i] > 0 ? 1 : 0;
+        }
+
+        return (counts[0], counts[1], counts[2]);
+    }
+
+    private static int[] ParseSplit(string value)
+    {
+        var weights = value.Split(',').Select(weight => int.Parse(weight, CultureInfo.InvariantCulture)).ToArray();
+        return weights.Length == 3 && weights.All(weight => weight >= 0) && weights.Sum() > 0
+            ? weights
+            : throw new ArgumentException("--split takes three weights (WebSocket,SSE,long-poll), e.g. 1,1,1 or 2,1,0; at least one above 0.");
     }
 
     private static int Positive(string option, string value)

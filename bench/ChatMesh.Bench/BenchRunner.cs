@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using ChatMesh.Bench.Targets;
 
 namespace ChatMesh.Bench;
@@ -12,36 +11,49 @@ internal static class BenchRunner
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
+        var report = ScenarioReport.Begin("WebSocket");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(30));
-        var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Receivers} WebSocket receivers in one room, {options.MessageLength}-character messages, {options.StepDuration.TotalSeconds:0} s per step, load generator in the same machine.");
-        report.AppendLine();
-        report.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per idle WebSocket |");
-        report.AppendLine("|---|---|---|---|---|---|---|---|---|");
-
-        IChatTarget[] targets = [new SignalRTarget(), new ChatMeshTarget()];
-        foreach (var target in targets)
+        var rates = options.RatesFor("websocket");
+        var signalR = new SignalRTarget();
+        var raw = new RawKestrelTarget();
+        var chatMesh = new ChatMeshTarget();
+        var results = new Dictionary<IChatTarget, List<FanOut.Step>>();
+        report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Receivers} WebSocket receivers in one room, {options.MessageLength}-character messages, {options.StepDuration.TotalSeconds:0} s per step, load generator in the same machine.");
+        report.Body.AppendLine();
+        report.Body.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per idle WebSocket |");
+        report.Body.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var target in new IChatTarget[] { signalR, raw, chatMesh })
         {
             await using (target)
             {
                 Console.WriteLine($"== {target.Name}: starting");
                 await target.StartAsync(options.Receivers, cancel.Token);
-                foreach (var row in await MeasureAsync(target, options, cancel.Token))
+                var (steps, memory) = await MeasureAsync(target, options, rates, cancel.Token);
+                results[target] = steps;
+                foreach (var step in steps)
                 {
-                    report.AppendLine(row);
-                    Console.WriteLine(row);
+                    report.Body.AppendLine(CultureInfo.InvariantCulture, $"| {target.Name} | {step.Cells} | {memory} |");
                 }
             }
         }
 
-        await File.AppendAllTextAsync(options.Output, report.AppendLine().ToString(), cancel.Token);
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Console.WriteLine($"Appended to {Path.GetFullPath(options.Output)}");
+        report.Body.AppendLine();
+        report.Body.AppendLine("Ratios, same run (p99: lower is better; deliveries/s achieved: higher is better):");
+        report.Body.AppendLine();
+        report.Body.AppendLine("| messages/s | p99 ms ChatMesh / SignalR / raw | p99 ChatMesh ÷ SignalR | p99 ChatMesh ÷ raw | achieved ChatMesh / SignalR / raw | achieved ChatMesh ÷ SignalR | achieved ChatMesh ÷ raw |");
+        report.Body.AppendLine("|---|---|---|---|---|---|---|");
+        for (var i = 0; i < rates.Length; i++)
+        {
+            var (c, s, r) = (results[chatMesh][i], results[signalR][i], results[raw][i]);
+            report.Body.AppendLine(CultureInfo.InvariantCulture,
+                $"| {rates[i]} | {c.P99:0.0} / {s.P99:0.0} / {r.P99:0.0} | {c.P99 / s.P99:0.00} | {c.P99 / r.P99:0.00} | {c.Achieved:N0} / {s.Achieved:N0} / {r.Achieved:N0} | {c.Achieved / s.Achieved:0.00} | {c.Achieved / r.Achieved:0.00} |");
+        }
+
+        await report.WriteAsync(options, cancel.Token);
         return 0;
     }
 
-    private static async Task<List<string>> MeasureAsync(IChatTarget target, BenchOptions options, CancellationToken cancellationToken)
+    private static async Task<(List<FanOut.Step> Steps, string Memory)> MeasureAsync(IChatTarget target, BenchOptions options, int[] rates, CancellationToken cancellationToken)
     {
         var recorder = new LatencyRecorder();
         var before = ProcessMemory.ResidentBytes(target.ServerProcessId);
@@ -55,27 +67,11 @@ internal static class BenchRunner
 
             // Let the server settle before reading its memory: the connections are idle now.
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-            var perConnection = (ProcessMemory.ResidentBytes(target.ServerProcessId) - before) / (double)options.Receivers;
-            var memory = $"{perConnection / 1024:0.0} KB";
+            var memory = FanOut.Kilobytes((ProcessMemory.ResidentBytes(target.ServerProcessId) - before) / (double)options.Receivers);
             Console.WriteLine($"   {options.Receivers} idle connections: {memory} each (server RSS delta)");
 
             var send = await target.ConnectSenderAsync(cancellationToken);
-            var (warmup, _) = await RunStepAsync(send, options.RatesFor("websocket")[0], TimeSpan.FromSeconds(2), options, cancellationToken);
-            await WaitForDrainAsync(recorder, warmup * options.Receivers, cancellationToken);
-
-            List<string> rows = [];
-            foreach (var rate in options.RatesFor("websocket"))
-            {
-                recorder.Reset();
-                var (sent, sending) = await RunStepAsync(send, rate, options.StepDuration, options, cancellationToken);
-                var expected = sent * options.Receivers;
-                var draining = await WaitForDrainAsync(recorder, expected, cancellationToken);
-                var achieved = recorder.Count / (sending + draining).TotalSeconds;
-                rows.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"| {target.Name} | {rate} | {rate * options.Receivers:N0} | {achieved:N0} | {recorder.Percentile(0.5):0.0} | {recorder.Percentile(0.99):0.0} | {recorder.Percentile(0.999):0.0} | {expected - recorder.Count} | {memory} |"));
-            }
-
-            return rows;
+            return (await FanOut.MeasureAsync(send, recorder, options.Receivers, rates, options, cancellationToken), memory);
         }
         finally
         {

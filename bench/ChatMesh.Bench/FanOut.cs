@@ -1,8 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace ChatMesh.Bench;
 
-/// <summary>The fan-out steps shared by the SSE, long-poll and webhook scenarios: a warm-up, then one step per rate.</summary>
+/// <summary>The fan-out steps shared by every scenario: a warm-up, then one step per rate.</summary>
 internal static class FanOut
 {
     public sealed record Step(int Rate, long Offered, double Achieved, double P50, double P99, double P999, long Lost, double SubsetP99)
@@ -12,32 +13,69 @@ internal static class FanOut
     }
 
     /// <summary>
+    /// Receivers of one kind: every message is expected <see cref="Recipients"/> times in <see cref="Recorder"/>.
+    /// An audience of 0 recipients is recorded alongside the others and never waited for (a subset of another's deliveries).
+    /// </summary>
+    public sealed record Audience(LatencyRecorder Recorder, int Recipients);
+
+    /// <summary>
     /// Posts at each rate for the step duration (open loop) and waits for the deliveries to drain; every message is
     /// expected <paramref name="recipients"/> times in <paramref name="recorder"/>. <paramref name="subset"/>, when given,
     /// records part of the same deliveries (its p99 is reported next to the whole's).
     /// </summary>
     public static async Task<List<Step>> MeasureAsync(Func<string, CancellationToken, Task> send, LatencyRecorder recorder, int recipients, int[] rates, BenchOptions options, CancellationToken cancellationToken, LatencyRecorder? subset = null)
     {
-        recorder.Reset();
-        var (warmup, _) = await BenchRunner.RunStepAsync(send, rates[0], TimeSpan.FromSeconds(2), options, cancellationToken);
-        await BenchRunner.WaitForDrainAsync(recorder, warmup * recipients, cancellationToken);
+        Audience[] audiences = subset is null ? [new(recorder, recipients)] : [new(recorder, recipients), new(subset, 0)];
+        var steps = await MeasureAsync(send, audiences, rates, options, cancellationToken);
+        return [.. steps.Select(step => subset is null ? step[0] : step[0] with { SubsetP99 = step[1].P99 })];
+    }
 
-        List<Step> steps = [];
+    /// <summary>
+    /// Posts at each rate for the step duration (open loop) and waits until every audience has drained; one
+    /// <see cref="Step"/> per audience per rate, each audience's deliveries/s over the step and its own drain.
+    /// </summary>
+    public static async Task<List<Step[]>> MeasureAsync(Func<string, CancellationToken, Task> send, IReadOnlyList<Audience> audiences, int[] rates, BenchOptions options, CancellationToken cancellationToken)
+    {
+        Reset(audiences);
+        var (warmup, _) = await BenchRunner.RunStepAsync(send, rates[0], TimeSpan.FromSeconds(2), options, cancellationToken);
+        foreach (var audience in audiences)
+        {
+            await BenchRunner.WaitForDrainAsync(audience.Recorder, warmup * audience.Recipients, cancellationToken);
+        }
+
+        List<Step[]> steps = [];
         foreach (var rate in rates)
         {
-            recorder.Reset();
-            subset?.Reset();
+            Reset(audiences);
             var (sent, sending) = await BenchRunner.RunStepAsync(send, rate, options.StepDuration, options, cancellationToken);
-            var expected = sent * recipients;
-            var draining = await BenchRunner.WaitForDrainAsync(recorder, expected, cancellationToken);
-            var step = new Step(rate, (long)rate * recipients, recorder.Count / (sending + draining).TotalSeconds,
-                recorder.Percentile(0.5), recorder.Percentile(0.99), recorder.Percentile(0.999), expected - recorder.Count,
-                subset?.Percentile(0.99) ?? double.NaN);
-            Console.WriteLine($"   {step.Cells}");
+            var sendingEnded = Stopwatch.GetTimestamp();
+            var step = new Step[audiences.Count];
+            for (var i = 0; i < audiences.Count; i++)
+            {
+                var (recorder, recipients) = audiences[i];
+                var expected = sent * recipients;
+                await BenchRunner.WaitForDrainAsync(recorder, expected, cancellationToken);
+                var elapsed = sending + (recipients == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(sendingEnded));
+                step[i] = new Step(rate, (long)rate * recipients, recorder.Count / elapsed.TotalSeconds,
+                    recorder.Percentile(0.5), recorder.Percentile(0.99), recorder.Percentile(0.999), expected - recorder.Count, double.NaN);
+                if (recipients > 0)
+                {
+                    Console.WriteLine($"   {step[i].Cells}");
+                }
+            }
+
             steps.Add(step);
         }
 
         return steps;
+    }
+
+    private static void Reset(IReadOnlyList<Audience> audiences)
+    {
+        foreach (var audience in audiences)
+        {
+            audience.Recorder.Reset();
+        }
     }
 
     public static string Kilobytes(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024:0.0} KB");

@@ -17,6 +17,7 @@ internal static class FileLimits
             "sse" => options.Streams,
             "longpoll" => options.Polls,
             "webhooks" => options.Endpoints * 8,
+            "rooms" => (options.Rooms * options.Members) + options.Senders,
             _ => options.Receivers,
         });
         var needed = (long)connections + Headroom;

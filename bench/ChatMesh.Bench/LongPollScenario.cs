@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text;
 using Aspire.Hosting;
-using Aspire.Hosting.Testing;
 using ChatMesh.Bench.Targets;
 
 namespace ChatMesh.Bench;
@@ -16,63 +14,50 @@ internal static class LongPollScenario
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
+        var report = ScenarioReport.Begin("Long-poll");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(60));
         var users = (options.Polls + options.PerUser - 1) / options.PerUser;
         var rates = options.RatesFor("longpoll");
-        await using var target = new ChatMeshTarget(builder =>
+        Console.WriteLine($"== Long-poll: starting ChatMesh, signing in {users} members of the room");
+        await using var service = await ServiceUnderTest.StartAsync("legacy", "ChatMesh.Legacy", users, legacy =>
         {
-            var legacy = ChatMeshTarget.Service(builder, "legacy");
             if (options.PerUser > DefaultPerUser)
             {
                 var perUser = options.PerUser.ToString(CultureInfo.InvariantCulture);
                 legacy.WithEnvironment("Legacy__MaxQueuesPerUser", perUser).WithEnvironment("Legacy__MaxHeldPollsPerUser", perUser);
             }
-        });
-
-        Console.WriteLine($"== Long-poll: starting ChatMesh, signing in {users} members of the room");
-        await target.StartAsync(users, cancel.Token);
-        await target.App.ResourceNotifications.WaitForResourceHealthyAsync("legacy", cancel.Token);
-        var pid = ProcessMemory.Find("ChatMesh.Legacy", target.RunMarker)
-            ?? throw new InvalidOperationException("The legacy process was not found.");
-        using var http = StreamingHttp.Create(await target.DirectAddressAsync("legacy", cancel.Token));
+        }, cancel.Token);
+        var target = service.Target;
 
         var recorder = new LatencyRecorder();
         var pollers = new LongPoller[options.Polls];
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), cancel.Token);
-            var before = ProcessMemory.ResidentBytes(pid);
             Console.WriteLine($"   registering {options.Polls} queues ({options.PerUser} per user) and holding a poll on each");
-            await Parallel.ForAsync(0, options.Polls, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancel.Token }, async (i, token) =>
-                pollers[i] = await LongPoller.RegisterAsync(http, target.ReceiverToken(i / options.PerUser), recorder, token));
-
-            await Task.Delay(TimeSpan.FromSeconds(5), cancel.Token);
-            var memory = (ProcessMemory.ResidentBytes(pid) - before) / (double)options.Polls;
+            var (memory, idle) = await service.OpenIdleAsync(pollers, (i, token) => LongPoller.RegisterAsync(service.Http, target.ReceiverToken(i / options.PerUser), recorder, token), options.IdleWindow, cancel.Token);
             var held = LongPoller.Held;
-            var idle = await ProcessCpu.IdlePercentAsync(pid, options.IdleWindow, cancel.Token);
             Console.WriteLine($"   {held} polls held: {FanOut.Kilobytes(memory)} per poll (RSS delta), idle CPU {FanOut.Percent(idle)} of one core over {options.IdleWindow.TotalSeconds:0} s; {LongPoller.Failures} failed polls");
 
             var send = await target.ConnectSenderAsync(cancel.Token);
             var steps = await FanOut.MeasureAsync(send, recorder, options.Polls, rates, options, cancel.Token);
 
-            var report = new StringBuilder();
-            report.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Polls} held long-polls (`GET /poll/queues/{{id}}/events?timeout=30`, one queue each, {options.PerUser} per user, {users} users) in one room, {options.MessageLength}-character messages posted over a WebSocket, {options.StepDuration.TotalSeconds:0} s per step, idle CPU over {options.IdleWindow.TotalSeconds:0} s, load generator in the same machine. Latency: post → poll answer received, per event.");
-            report.AppendLine();
-            report.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per held poll | idle CPU (one core) |");
-            report.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Polls} held long-polls (`GET /poll/queues/{{id}}/events?timeout=30`, one queue each, {options.PerUser} per user, {users} users) in one room, {options.MessageLength}-character messages posted over a WebSocket, {options.StepDuration.TotalSeconds:0} s per step, idle CPU over {options.IdleWindow.TotalSeconds:0} s, load generator in the same machine. Latency: post → poll answer received, per event.");
+            report.Body.AppendLine();
+            report.Body.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per held poll | idle CPU (one core) |");
+            report.Body.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var step in steps)
             {
-                report.AppendLine(CultureInfo.InvariantCulture, $"| ChatMesh (long-poll) | {step.Cells} | {FanOut.Kilobytes(memory)} | {FanOut.Percent(idle)} |");
+                report.Body.AppendLine(CultureInfo.InvariantCulture, $"| ChatMesh (long-poll) | {step.Cells} | {FanOut.Kilobytes(memory)} | {FanOut.Percent(idle)} |");
             }
 
-            report.AppendLine();
-            report.AppendLine(CultureInfo.InvariantCulture, $"Polls held when memory was read: {held} of {options.Polls}; failed polls over the run: {LongPoller.Failures}.");
-            await SseScenario.WriteAsync(options, report, cancel.Token);
+            report.Body.AppendLine();
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Polls held at the end of the idle window: {held} of {options.Polls}; failed polls over the run: {LongPoller.Failures}.");
+            await report.WriteAsync(options, cancel.Token);
             return 0;
         }
         finally
         {
-            await Parallel.ForEachAsync(pollers.Where(poller => poller is not null), async (poller, _) => await poller.DisposeAsync());
+            await Connections.DisposeAllAsync(pollers);
         }
     }
 }

@@ -1,14 +1,22 @@
 using ChatMesh.Bench;
 
 // ChatMesh benchmark harness: see docs/benchmarks.md for what it measures and how to read it.
-//   ulimit -n 65536 && dotnet run -c Release --project bench/ChatMesh.Bench -- [--scenario websocket|sse|longpoll|webhooks|all]
+//   ulimit -n 65536 && dotnet run -c Release --project bench/ChatMesh.Bench -- [--scenario websocket|sse|longpoll|webhooks|rooms|mixed[,…]|all]
 //     websocket: [--receivers 1000] [--rates 10,50,100] [--seconds 10]
 //     sse:       [--streams 10000] [--per-user 10] [--idle-seconds 10]      longpoll: [--polls 10000] [--per-user 10]
 //     webhooks:  [--endpoints 10]
-// Internal: `--signalr-server <port>` runs the SignalR baseline hub (started by the harness as a child process).
+//     rooms:     [--rooms 200] [--members 50] [--senders 4]               mixed: [--receivers 1000] [--split 1,1,1]
+// Internal: `--signalr-server <port>` runs the SignalR baseline hub, `--raw-server <port>` the raw Kestrel WebSocket
+// broadcast (each started by the harness as a child process).
 if (args is ["--signalr-server", var port])
 {
     await SignalRBaselineServer.RunAsync(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+    return 0;
+}
+
+if (args is ["--raw-server", var rawPort])
+{
+    await RawKestrelServer.RunAsync(int.Parse(rawPort, System.Globalization.CultureInfo.InvariantCulture));
     return 0;
 }
 
@@ -27,6 +35,8 @@ foreach (var scenario in options.SelectedScenarios)
         "sse" => await SseScenario.RunAsync(options),
         "longpoll" => await LongPollScenario.RunAsync(options),
         "webhooks" => await WebhookScenario.RunAsync(options),
+        "rooms" => await RoomsScenario.RunAsync(options),
+        "mixed" => await MixedScenario.RunAsync(options),
         _ => await BenchRunner.RunAsync(options),
     };
 }

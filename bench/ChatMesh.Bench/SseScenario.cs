@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text;
 using Aspire.Hosting;
-using Aspire.Hosting.Testing;
 using ChatMesh.Bench.Targets;
 
 namespace ChatMesh.Bench;
@@ -16,77 +14,48 @@ internal static class SseScenario
 
     public static async Task<int> RunAsync(BenchOptions options)
     {
+        var report = ScenarioReport.Begin("SSE");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(60));
         var users = (options.Streams + options.PerUser - 1) / options.PerUser;
         var rates = options.RatesFor("sse");
-        await using var target = new ChatMeshTarget(builder =>
+        Console.WriteLine($"== SSE: starting ChatMesh, signing in {users} members of the room");
+        await using var service = await ServiceUnderTest.StartAsync("notification", "ChatMesh.Notifi", users, notification =>
         {
-            var notification = ChatMeshTarget.Service(builder, "notification");
             if (options.PerUser > DefaultStreamsPerUser)
             {
                 notification.WithEnvironment("Notification__MaxStreamsPerUser", options.PerUser.ToString(CultureInfo.InvariantCulture));
             }
-        });
-
-        Console.WriteLine($"== SSE: starting ChatMesh, signing in {users} members of the room");
-        await target.StartAsync(users, cancel.Token);
-        await target.App.ResourceNotifications.WaitForResourceHealthyAsync("notification", cancel.Token);
-        var pid = ProcessMemory.Find("ChatMesh.Notifi", target.RunMarker)
-            ?? throw new InvalidOperationException("The notification process was not found.");
-        using var http = StreamingHttp.Create(await target.DirectAddressAsync("notification", cancel.Token));
+        }, cancel.Token);
+        var target = service.Target;
 
         var recorder = new LatencyRecorder();
         var streams = new SseStream[options.Streams];
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), cancel.Token);
-            var before = ProcessMemory.ResidentBytes(pid);
             Console.WriteLine($"   opening {options.Streams} streams ({options.PerUser} per user)");
-            await Parallel.ForAsync(0, options.Streams, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancel.Token }, async (i, token) =>
-                streams[i] = await SseStream.OpenAsync(http, target.ReceiverToken(i / options.PerUser), recorder, token));
-
-            // Presence signals of every user coming online are on the wire now: let them pass before measuring.
-            await Task.Delay(TimeSpan.FromSeconds(5), cancel.Token);
-            var memory = (ProcessMemory.ResidentBytes(pid) - before) / (double)options.Streams;
-            var idle = await ProcessCpu.IdlePercentAsync(pid, options.IdleWindow, cancel.Token);
+            var (memory, idle) = await service.OpenIdleAsync(streams, (i, token) => SseStream.OpenAsync(service.Http, target.ReceiverToken(i / options.PerUser), recorder, token), options.IdleWindow, cancel.Token);
             Console.WriteLine($"   {options.Streams} open streams: {FanOut.Kilobytes(memory)} each (RSS delta), idle CPU {FanOut.Percent(idle)} of one core over {options.IdleWindow.TotalSeconds:0} s; {SseStream.Ended} ended");
 
             var send = await target.ConnectSenderAsync(cancel.Token);
             var steps = await FanOut.MeasureAsync(send, recorder, options.Streams, rates, options, cancel.Token);
 
-            var report = new StringBuilder();
-            report.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Streams} SSE streams (`GET /sse`, {options.PerUser} per user, {users} users) in one room, {options.MessageLength}-character messages posted over a WebSocket, {options.StepDuration.TotalSeconds:0} s per step, idle CPU over {options.IdleWindow.TotalSeconds:0} s, load generator in the same machine.");
-            report.AppendLine();
-            report.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per stream | idle CPU (one core) |");
-            report.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Streams} SSE streams (`GET /sse`, {options.PerUser} per user, {users} users) in one room, {options.MessageLength}-character messages posted over a WebSocket, {options.StepDuration.TotalSeconds:0} s per step, idle CPU over {options.IdleWindow.TotalSeconds:0} s, load generator in the same machine.");
+            report.Body.AppendLine();
+            report.Body.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per stream | idle CPU (one core) |");
+            report.Body.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var step in steps)
             {
-                report.AppendLine(CultureInfo.InvariantCulture, $"| ChatMesh (SSE) | {step.Cells} | {FanOut.Kilobytes(memory)} | {FanOut.Percent(idle)} |");
+                report.Body.AppendLine(CultureInfo.InvariantCulture, $"| ChatMesh (SSE) | {step.Cells} | {FanOut.Kilobytes(memory)} | {FanOut.Percent(idle)} |");
             }
 
-            report.AppendLine();
-            report.AppendLine(CultureInfo.InvariantCulture, $"Streams that ended early: {SseStream.Ended}; `error` events: {SseStream.Errors}.");
-            await WriteAsync(options, report, cancel.Token);
+            report.Body.AppendLine();
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Streams that ended early: {SseStream.Ended}; `error` events: {SseStream.Errors}.");
+            await report.WriteAsync(options, cancel.Token);
             return 0;
         }
         finally
         {
-            foreach (var stream in streams)
-            {
-                if (stream is not null)
-                {
-                    await stream.DisposeAsync();
-                }
-            }
+            await Connections.DisposeAllAsync(streams);
         }
-    }
-
-    public static async Task WriteAsync(BenchOptions options, StringBuilder report, CancellationToken cancellationToken)
-    {
-        report.AppendLine();
-        await File.AppendAllTextAsync(options.Output, report.ToString(), cancellationToken);
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Console.WriteLine($"Appended to {Path.GetFullPath(options.Output)}");
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using ChatMesh.Bench.Targets;
@@ -30,6 +29,7 @@ internal static class WebhookScenario
             throw new ArgumentException("--endpoints must be at least 2 (one of them hangs in the second run).");
         }
 
+        var report = ScenarioReport.Begin("Webhooks");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(60));
         var rates = options.RatesFor("webhooks");
         var all = new LatencyRecorder();
@@ -69,24 +69,22 @@ internal static class WebhookScenario
         hang.Value = true;
         var hanging = await FanOut.MeasureAsync(send, others, options.Endpoints - 1, rates, options, cancel.Token);
 
-        var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Endpoints} webhook endpoints (one per member of the room, `message.created` only) on a local receiver answering 200 at once, {options.MessageLength}-character messages posted over a WebSocket, {options.StepDuration.TotalSeconds:0} s per step, load generator and receiver in the same machine. Latency: post → the receiver has the request (enqueue to first attempt).");
-        report.AppendLine();
-        report.AppendLine(CultureInfo.InvariantCulture, $"| run | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | p99 ms of endpoints 1–{options.Endpoints - 1} |");
-        report.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Endpoints} webhook endpoints (one per member of the room, `message.created` only) on a local receiver answering 200 at once, {options.MessageLength}-character messages posted over a WebSocket, {options.StepDuration.TotalSeconds:0} s per step, load generator and receiver in the same machine. Latency: post → the receiver has the request (enqueue to first attempt).");
+        report.Body.AppendLine();
+        report.Body.AppendLine(CultureInfo.InvariantCulture, $"| run | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | p99 ms of endpoints 1–{options.Endpoints - 1} |");
+        report.Body.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var step in healthy)
         {
-            report.AppendLine(CultureInfo.InvariantCulture, $"| all {options.Endpoints} endpoints answer | {step.Cells} | {step.SubsetP99:0.0} |");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"| all {options.Endpoints} endpoints answer | {step.Cells} | {step.SubsetP99:0.0} |");
         }
 
         foreach (var step in hanging)
         {
             // Only endpoints 1..K-1 answer (and are counted): p99 is theirs.
-            report.AppendLine(CultureInfo.InvariantCulture, $"| endpoint 0 hangs (figures: endpoints 1–{options.Endpoints - 1}) | {step.Cells} | {step.P99:0.0} |");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"| endpoint 0 hangs (figures: endpoints 1–{options.Endpoints - 1}) | {step.Cells} | {step.P99:0.0} |");
         }
 
-        report.AppendLine();
-        await SseScenario.WriteAsync(options, report, cancel.Token);
+        await report.WriteAsync(options, cancel.Token);
         return 0;
     }
 

@@ -19,7 +19,8 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     private readonly string _runId = $"bench-{Guid.NewGuid():N}";
     private readonly string _state = Directory.CreateTempSubdirectory("chatmesh-bench-").FullName;
     private readonly string _room = $"bench-{Guid.NewGuid().ToString("N")[..8]}";
-    private readonly List<string> _tokens = [];
+    private string[] _rooms = [];
+    private string[] _tokens = [];
     private DistributedApplication? _app;
     private HttpClient? _http;
     private Uri? _ws;
@@ -31,21 +32,27 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     /// <summary>The running AppHost (after <see cref="StartAsync"/>), to reach the other services.</summary>
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
 
-    /// <summary>The benchmark room every signed-in user is a member of.</summary>
+    /// <summary>The benchmark room every signed-in user is a member of (the first room when there are several).</summary>
     public string Room => _room;
+
+    /// <summary>The benchmark rooms: receiver <c>i</c> is a member of <c>Rooms[i % Rooms.Count]</c>; the owner (the sender) of all.</summary>
+    public IReadOnlyList<string> Rooms => _rooms;
 
     /// <summary>The marker in every process of this run's environment (for <see cref="ProcessMemory.Find"/>).</summary>
     public string RunMarker => $"CHATMESH_RUN_ID={_runId}";
 
     /// <summary>The bearer token of receiver user <paramref name="index"/> (a member of <see cref="Room"/>).</summary>
-    public string ReceiverToken(int index) => _tokens[1 + (index % (_tokens.Count - 1))];
+    public string ReceiverToken(int index) => _tokens[1 + (index % (_tokens.Length - 1))];
 
     /// <summary>Lifts the logging of a service to warnings only, as for the gateway.</summary>
     public static IResourceBuilder<ProjectResource> Service(IDistributedApplicationTestingBuilder builder, string name) =>
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(resource => resource.Name == name))
             .WithEnvironment("Logging__LogLevel__Default", "Warning");
 
-    public async Task StartAsync(int receivers, CancellationToken cancellationToken)
+    public Task StartAsync(int receivers, CancellationToken cancellationToken) => StartAsync(receivers, rooms: 1, cancellationToken);
+
+    /// <summary>Starts the AppHost, creates <paramref name="rooms"/> rooms and signs in <paramref name="receivers"/> users, receiver <c>i</c> joining room <c>i % rooms</c>.</summary>
+    public async Task StartAsync(int receivers, int rooms, CancellationToken cancellationToken)
     {
         Environment.SetEnvironmentVariable("CHATMESH_RUN_ID", _runId);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
@@ -70,23 +77,23 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
             ?? throw new InvalidOperationException("The gateway process was not found.");
 
         var owner = await SignInAsync("bench-owner", cancellationToken);
-        using (var create = new HttpRequestMessage(HttpMethod.Post, "/api/rooms") { Content = JsonContent.Create(new { id = _room, name = _room, kind = "public" }) })
+        _rooms = rooms == 1 ? [_room] : [.. Enumerable.Range(0, rooms).Select(k => $"{_room}-{k}")];
+        foreach (var room in _rooms)
         {
+            using var create = new HttpRequestMessage(HttpMethod.Post, "/api/rooms") { Content = JsonContent.Create(new { id = room, name = room, kind = "public" }) };
             create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner);
             (await _http.SendAsync(create, cancellationToken)).EnsureSuccessStatusCode();
         }
 
-        _tokens.Add(owner);
+        _tokens = new string[receivers + 1];
+        _tokens[0] = owner;
         await Parallel.ForAsync(0, receivers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
         {
             var user = await SignInAsync($"bench-r{i}", token);
-            using var join = new HttpRequestMessage(HttpMethod.Post, $"/api/rooms/{_room}/join");
+            using var join = new HttpRequestMessage(HttpMethod.Post, $"/api/rooms/{_rooms[i % rooms]}/join");
             join.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user);
             (await _http.SendAsync(join, token)).EnsureSuccessStatusCode();
-            lock (_tokens)
-            {
-                _tokens.Add(user);
-            }
+            _tokens[1 + i] = user;
         });
     }
 
@@ -112,25 +119,25 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
 
     public async Task<RawSocket> ConnectReceiverAsync(int index, LatencyRecorder? recorder, CancellationToken cancellationToken)
     {
-        var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[1 + (index % (_tokens.Count - 1))], cancellationToken);
+        var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", ReceiverToken(index), cancellationToken);
         await socket.SendAsync("""{"type":"subscribe"}""", cancellationToken);
         await socket.ReceiveUntilAsync(text => text.Contains("\"subscribed\"", StringComparison.Ordinal), cancellationToken);
-        socket.StartReceiving(message =>
-        {
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (recorder is not null && Payload.TryReadTimestamp(message.Span, out var sent))
-            {
-                recorder.Record(sent, now);
-            }
-        });
+        socket.StartRecording(recorder);
         return socket;
     }
 
     public async Task<Func<string, CancellationToken, Task>> ConnectSenderAsync(CancellationToken cancellationToken)
     {
+        var send = await ConnectRoomSenderAsync(cancellationToken);
+        return (text, token) => send(_room, text, token);
+    }
+
+    /// <summary>A connection of the owner (a member of every room) that posts <c>send</c> frames into the room given.</summary>
+    public async Task<Func<string, string, CancellationToken, Task>> ConnectRoomSenderAsync(CancellationToken cancellationToken)
+    {
         var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[0], cancellationToken);
         socket.StartReceiving(static _ => { });
-        return (text, token) => socket.SendAsync(JsonSerializer.Serialize(new { type = "send", room = _room, text }), token);
+        return (room, text, token) => socket.SendAsync(JsonSerializer.Serialize(new { type = "send", room, text }), token);
     }
 
     private async Task<string> SignInAsync(string user, CancellationToken cancellationToken)

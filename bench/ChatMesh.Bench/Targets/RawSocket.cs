@@ -33,6 +33,16 @@ internal sealed class RawSocket : IAsyncDisposable
 
     public void StartReceiving(Action<ReadOnlyMemory<byte>> onMessage) => _receiving = ReceiveAsync(onMessage);
 
+    /// <summary>Receives every message, recording the latency of each that carries a <see cref="Payload"/> timestamp.</summary>
+    public void StartRecording(LatencyRecorder? recorder) => StartReceiving(message =>
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (recorder is not null && Payload.TryReadTimestamp(message.Span, out var sent))
+        {
+            recorder.Record(sent, now);
+        }
+    });
+
     public async Task SendAsync(string text, CancellationToken cancellationToken)
     {
         var bytes = Encoding.UTF8.GetBytes(text);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace ChatMesh.Bench.Targets;
 
@@ -10,34 +9,17 @@ namespace ChatMesh.Bench.Targets;
 internal sealed class SignalRTarget : IChatTarget
 {
     private const char RecordSeparator = '\u001e';
-    private Process? _server;
+    private ChildServer? _server;
     private Uri? _hub;
 
     public string Name => "ASP.NET Core SignalR hub (group broadcast)";
 
-    public int ServerProcessId => _server?.Id ?? 0;
+    public int ServerProcessId => _server?.ProcessId ?? 0;
 
     public async Task StartAsync(int receivers, CancellationToken cancellationToken)
     {
-        var port = FreePort();
-        _server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["--signalr-server", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-        {
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("The SignalR baseline server did not start.");
-        _hub = new Uri($"ws://127.0.0.1:{port}/hub");
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port, cancellationToken);
-                return;
-            }
-            catch (SocketException) when (attempt < 200)
-            {
-                await Task.Delay(50, cancellationToken);
-            }
-        }
+        _server = await ChildServer.StartAsync("--signalr-server", cancellationToken);
+        _hub = new Uri($"ws://127.0.0.1:{_server.Port}/hub");
     }
 
     public async Task<RawSocket> ConnectReceiverAsync(int index, LatencyRecorder? recorder, CancellationToken cancellationToken)
@@ -84,23 +66,8 @@ internal sealed class SignalRTarget : IChatTarget
         return socket;
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     public ValueTask DisposeAsync()
     {
-        if (_server is { HasExited: false })
-        {
-            _server.Kill(entireProcessTree: true);
-            _server.WaitForExit(TimeSpan.FromSeconds(10));
-        }
-
         _server?.Dispose();
         return ValueTask.CompletedTask;
     }
