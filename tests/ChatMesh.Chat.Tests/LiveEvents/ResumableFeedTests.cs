@@ -145,7 +145,45 @@ public sealed class ResumableFeedTests(RedisServerFixture redis)
         Assert.Empty(await Ids(feed));
     }
 
+    [Fact]
+    public async Task Live_events_racing_the_release_of_a_hold_arrive_once_each_in_order()
+    {
+        var alice = t.User("racer");
+        var head = await t.Chat.GetHeadAsync(Token);
+        const int count = 20_000;
+        using var feed = new ResumableFeed(alice, capacity: count);
+        // The hub's dispatch thread keeps delivering while the feed replays (nothing) and releases its hold.
+        var hub = new RacingHub(subscriber =>
+        {
+            for (var i = 1; i <= count; i++)
+            {
+                subscriber.OnEvent(Live(head + i, "r"));
+            }
+        });
+
+        await feed.SubscribeAsync(t.Chat, hub, head, batchSize: 10, beforeRelease: null, Token);
+        await hub.Delivering!.WaitAsync(TimeSpan.FromSeconds(30), Token);
+        feed.Complete();
+
+        Assert.False(feed.Overflowed);
+        Assert.Equal(Enumerable.Range(1, count).Select(i => head + i), await Ids(feed));
+    }
+
     private static LiveEvent Live(long id, string room) => new(id, "message.created", room, null, "{}"u8.ToArray());
+
+    /// <summary>A hub whose first subscription starts delivering on another thread, as the hub's dispatch does.</summary>
+    private sealed class RacingHub(Action<ILiveSubscriber> deliver) : ILiveEventHub
+    {
+        public Task? Delivering { get; private set; }
+
+        public long LastDispatchedId => 0;
+
+        public IDisposable Subscribe(ILiveSubscriber subscriber, IEnumerable<string> rooms)
+        {
+            Delivering ??= Task.Run(() => deliver(subscriber));
+            return new Unsubscriber(() => { });
+        }
+    }
 
     private static async Task<List<FeedItem>> Items(ResumableFeed feed)
     {
