@@ -244,25 +244,35 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     /// <summary>The single reader: every queued item in order, logged ids already handed out skipped, until the feed completes.</summary>
     public async IAsyncEnumerable<FeedItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        // The channel reuses one waiter for an uncancellable wait but allocates one per cancellable wait, which for a
+        // client that keeps up is one per event. So the wait is uncancellable and cancellation completes the feed
+        // instead: what is queued is still read, as before, then the enumeration throws.
+        using var cancelled = cancellationToken.UnsafeRegister(static feed => ((ResumableFeed)feed!).Complete(), this);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            if (_discarded)
+            while (reader.TryRead(out var item))
             {
-                yield break;
-            }
-
-            if (item.Id > 0)
-            {
-                if (item.Id <= LastSentId)
+                if (_discarded)
                 {
-                    continue;
+                    yield break;
                 }
 
-                LastSentId = item.Id;
-            }
+                if (item.Id > 0)
+                {
+                    if (item.Id <= LastSentId)
+                    {
+                        continue;
+                    }
 
-            yield return item;
+                    LastSentId = item.Id;
+                }
+
+                yield return item;
+            }
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>Ends the feed normally: items already queued are still read, then <see cref="ReadAllAsync"/> ends.</summary>

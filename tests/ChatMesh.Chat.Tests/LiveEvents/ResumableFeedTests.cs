@@ -169,6 +169,31 @@ public sealed class ResumableFeedTests(RedisServerFixture redis)
         Assert.Equal(Enumerable.Range(1, count).Select(i => head + i), await Ids(feed));
     }
 
+    [Fact]
+    public async Task Cancelling_the_reader_ends_it_with_a_cancellation_and_is_no_overflow()
+    {
+        var overflows = 0;
+        using var feed = new ResumableFeed(t.User("leaving"), capacity: 4, onOverflow: () => overflows++);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        feed.OnEvent(Live(1, "r"));
+        List<long> read = [];
+
+        var reading = Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var item in feed.ReadAllAsync(stop.Token))
+            {
+                read.Add(item.Id);
+                await stop.CancelAsync();
+            }
+        });
+
+        await reading.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        Assert.Equal([1L], read);
+        feed.OnEvent(Live(2, "r"));
+        Assert.False(feed.Overflowed);
+        Assert.Equal(0, overflows);
+    }
+
     private static LiveEvent Live(long id, string room) => new(id, "message.created", room, null, "{}"u8.ToArray());
 
     /// <summary>A hub whose first subscription starts delivering on another thread, as the hub's dispatch does.</summary>
