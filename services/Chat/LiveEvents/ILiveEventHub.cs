@@ -1,7 +1,17 @@
+using System.Diagnostics;
+
 namespace ChatMesh.Chat.LiveEvents;
 
 /// <summary>An event on its way to local connections. <see cref="Id"/> is 0 for ephemeral signals (typing, presence).</summary>
-public readonly record struct LiveEvent(long Id, string Type, string? Room, string? User, ReadOnlyMemory<byte> Json);
+public readonly record struct LiveEvent(long Id, string Type, string? Room, string? User, ReadOnlyMemory<byte> Json)
+{
+    /// <summary>
+    /// The span that handed the event to this subscriber when its write is to be traced (the instance's
+    /// <c>live dispatch</c>), else null: the hub sets it for the first few subscribers of each dispatch only
+    /// (<see cref="LiveEventOptions.WriteSpansPerDispatch"/>).
+    /// </summary>
+    public Activity? Cause { get; init; }
+}
 
 /// <summary>One local connection (WebSocket, SSE stream, held long-poll queue) that wants live events for its user.</summary>
 public interface ILiveSubscriber

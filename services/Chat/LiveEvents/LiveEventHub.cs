@@ -119,6 +119,10 @@ public sealed partial class LiveEventHub(
     private void Dispatch(in LiveEvent liveEvent, Subscription[] targets)
     {
         Activity.Current?.SetTag("chatmesh.recipients", targets.Length);
+        // Write spans are a sample: the first few recipients remember this dispatch as their write's parent, the
+        // others nothing, so a large room costs a few spans per event, not one per connection.
+        var sampled = liveEvent.Id > 0 ? options.Value.WriteSpansPerDispatch : 0;
+        var traced = sampled > 0 && DeliveryTracing.CurrentCause() is { } cause ? liveEvent with { Cause = cause } : liveEvent;
         var delivered = 0;
         foreach (var subscription in targets)
         {
@@ -128,7 +132,14 @@ public sealed partial class LiveEventHub(
             }
             try
             {
-                subscription.Subscriber.OnEvent(in liveEvent);
+                if (delivered < sampled)
+                {
+                    subscription.Subscriber.OnEvent(in traced);
+                }
+                else
+                {
+                    subscription.Subscriber.OnEvent(in liveEvent);
+                }
                 delivered++;
             }
             catch (Exception exception)

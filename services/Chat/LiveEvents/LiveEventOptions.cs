@@ -15,6 +15,13 @@ public sealed class LiveEventOptions
     /// for long) is skipped with a warning: its connections would overflow anyway and must resume from the log.
     /// </summary>
     public int MaxGapRepair { get; set; } = 10_000;
+
+    /// <summary>
+    /// How many local subscribers of each dispatched event get a write span (<c>ws push</c>, <c>sse write</c>…) when
+    /// traces are recorded: the first ones the event is handed to; 0 for none. A sample, so that a message to a large
+    /// room costs a few spans per instance, not one per recipient; its trace still shows the dispatch and some writes.
+    /// </summary>
+    public int WriteSpansPerDispatch { get; set; } = 4;
 }
 
 /// <summary>Rejects live delivery limits that cannot work, at start.</summary>
@@ -31,6 +38,10 @@ public sealed class LiveEventOptionsValidator : IValidateOptions<LiveEventOption
         if (options.MaxGapRepair is < 0 or > 1_000_000)
         {
             failures.Add($"{nameof(LiveEventOptions.MaxGapRepair)} must be between 0 and 1000000.");
+        }
+        if (options.WriteSpansPerDispatch is < 0 or > 1_000_000)
+        {
+            failures.Add($"{nameof(LiveEventOptions.WriteSpansPerDispatch)} must be between 0 and 1000000.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
-using ChatMesh.Chat.Telemetry;
 
 namespace ChatMesh.Chat.LiveEvents;
 
@@ -61,24 +60,38 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
             return;
         }
 
+        // The common case, no resume in progress, takes no lock. The hold is set before the feed subscribes (so no
+        // event of that subscription can miss it) and cleared only after the held events are queued (so an event
+        // that sees it cleared is queued after them); while it is set, the lock orders the two.
+        if (Volatile.Read(ref _held) is null)
+        {
+            Enqueue(FeedItem.From(liveEvent));
+            return;
+        }
+
         lock (_gate)
         {
-            if (_held is not null)
+            if (_held is null)
             {
-                if (_held.Count >= _capacity)
-                {
-                    Overflow();
-                    return;
-                }
-
-                _held.Add(FeedItem.From(liveEvent));
+                Enqueue(FeedItem.From(liveEvent));
                 return;
             }
 
-            if (!_queue.Writer.TryWrite(FeedItem.From(liveEvent)))
+            if (_held.Count >= _capacity)
             {
                 Overflow();
+                return;
             }
+
+            _held.Add(FeedItem.From(liveEvent));
+        }
+    }
+
+    private void Enqueue(in FeedItem item)
+    {
+        if (!_queue.Writer.TryWrite(item))
+        {
+            Overflow();
         }
     }
 
@@ -202,7 +215,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     {
         lock (_gate)
         {
-            _held ??= [];
+            Volatile.Write(ref _held, _held ?? []);
         }
     }
 
@@ -224,32 +237,42 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                 }
             }
 
-            _held = null;
+            Volatile.Write(ref _held, null);
         }
     }
 
     /// <summary>The single reader: every queued item in order, logged ids already handed out skipped, until the feed completes.</summary>
     public async IAsyncEnumerable<FeedItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        // The channel reuses one waiter for an uncancellable wait but allocates one per cancellable wait, which for a
+        // client that keeps up is one per event. So the wait is uncancellable and cancellation completes the feed
+        // instead: what is queued is still read, as before, then the enumeration throws.
+        using var cancelled = cancellationToken.UnsafeRegister(static feed => ((ResumableFeed)feed!).Complete(), this);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            if (_discarded)
+            while (reader.TryRead(out var item))
             {
-                yield break;
-            }
-
-            if (item.Id > 0)
-            {
-                if (item.Id <= LastSentId)
+                if (_discarded)
                 {
-                    continue;
+                    yield break;
                 }
 
-                LastSentId = item.Id;
-            }
+                if (item.Id > 0)
+                {
+                    if (item.Id <= LastSentId)
+                    {
+                        continue;
+                    }
 
-            yield return item;
+                    LastSentId = item.Id;
+                }
+
+                yield return item;
+            }
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>Ends the feed normally: items already queued are still read, then <see cref="ReadAllAsync"/> ends.</summary>
@@ -303,7 +326,10 @@ public readonly record struct FeedItem(long Id, string Type, string? Room, ReadO
     /// <summary>True for an event that arrived live (not read back by a resume's replay): its write latency is measured.</summary>
     public bool IsLive { get; init; }
 
-    /// <summary>The span that handed this live event over (in the trace of the action that caused it), when traced.</summary>
+    /// <summary>
+    /// The span that handed this live event over (in the trace of the action that caused it) when its write is traced:
+    /// set for the sampled recipients of a dispatch only (see <see cref="LiveEvent.Cause"/>), null for the others.
+    /// </summary>
     public Activity? Cause { get; init; }
 
     /// <summary>A logged event (not a signal, not a control item): the kind of item delivery metrics and spans count.</summary>
@@ -312,7 +338,7 @@ public readonly record struct FeedItem(long Id, string Type, string? Room, ReadO
     internal static FeedItem From(in LiveEvent liveEvent) => new(liveEvent.Id, liveEvent.Type, liveEvent.Room, liveEvent.Json, IsControl: false)
     {
         IsLive = true,
-        Cause = DeliveryTracing.CurrentCause(),
+        Cause = liveEvent.Cause,
     };
 }
 

@@ -145,7 +145,70 @@ public sealed class ResumableFeedTests(RedisServerFixture redis)
         Assert.Empty(await Ids(feed));
     }
 
+    [Fact]
+    public async Task Live_events_racing_the_release_of_a_hold_arrive_once_each_in_order()
+    {
+        var alice = t.User("racer");
+        var head = await t.Chat.GetHeadAsync(Token);
+        const int count = 20_000;
+        using var feed = new ResumableFeed(alice, capacity: count);
+        // The hub's dispatch thread keeps delivering while the feed replays (nothing) and releases its hold.
+        var hub = new RacingHub(subscriber =>
+        {
+            for (var i = 1; i <= count; i++)
+            {
+                subscriber.OnEvent(Live(head + i, "r"));
+            }
+        });
+
+        await feed.SubscribeAsync(t.Chat, hub, head, batchSize: 10, beforeRelease: null, Token);
+        await hub.Delivering!.WaitAsync(TimeSpan.FromSeconds(30), Token);
+        feed.Complete();
+
+        Assert.False(feed.Overflowed);
+        Assert.Equal(Enumerable.Range(1, count).Select(i => head + i), await Ids(feed));
+    }
+
+    [Fact]
+    public async Task Cancelling_the_reader_ends_it_with_a_cancellation_and_is_no_overflow()
+    {
+        var overflows = 0;
+        using var feed = new ResumableFeed(t.User("leaving"), capacity: 4, onOverflow: () => overflows++);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        feed.OnEvent(Live(1, "r"));
+        List<long> read = [];
+
+        var reading = Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var item in feed.ReadAllAsync(stop.Token))
+            {
+                read.Add(item.Id);
+                await stop.CancelAsync();
+            }
+        });
+
+        await reading.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        Assert.Equal([1L], read);
+        feed.OnEvent(Live(2, "r"));
+        Assert.False(feed.Overflowed);
+        Assert.Equal(0, overflows);
+    }
+
     private static LiveEvent Live(long id, string room) => new(id, "message.created", room, null, "{}"u8.ToArray());
+
+    /// <summary>A hub whose first subscription starts delivering on another thread, as the hub's dispatch does.</summary>
+    private sealed class RacingHub(Action<ILiveSubscriber> deliver) : ILiveEventHub
+    {
+        public Task? Delivering { get; private set; }
+
+        public long LastDispatchedId => 0;
+
+        public IDisposable Subscribe(ILiveSubscriber subscriber, IEnumerable<string> rooms)
+        {
+            Delivering ??= Task.Run(() => deliver(subscriber));
+            return new Unsubscriber(() => { });
+        }
+    }
 
     private static async Task<List<FeedItem>> Items(ResumableFeed feed)
     {
