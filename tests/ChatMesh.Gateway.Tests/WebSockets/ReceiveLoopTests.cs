@@ -68,10 +68,10 @@ public sealed class ReceiveLoopTests : IDisposable
         await using var connection = Start(out var running);
         await ReadUntil(frame => Type(frame) == "hello");
 
-        await Send(Padded("""{"type":"ping","ref":"at-limit","pad":"""", MaxFrameBytes));
+        await Send(Padded("{\"type\":\"ping\",\"ref\":\"at-limit\",\"pad\":", MaxFrameBytes));
         Assert.Equal("at-limit", (await ReadUntil(frame => Type(frame) == "pong")).GetProperty("ref").GetString());
 
-        await Send(Padded("""{"type":"ping","ref":"over","pad":"""", MaxFrameBytes + 1));
+        await Send(Padded("{\"type\":\"ping\",\"ref\":\"over\",\"pad\":", MaxFrameBytes + 1));
         while (true)
         {
             var result = await _sockets.Client.ReceiveAsync(new byte[4096], Token);
