@@ -20,6 +20,11 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     private readonly FrameHandler _handler;
     private const int SmallBufferBytes = 1024;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    // Answers without a ref are the same bytes for every connection: built once (a flood costs no allocation).
+    private static readonly byte[] RateLimitedFrame = ServerFrames.Error(null, "rate_limited", "Too many frames; slow down. This frame was not processed.");
+    private static readonly byte[] BinaryFrame = ServerFrames.Error(null, "invalid_frame", "Binary frames are not part of chatmesh.v1; send JSON text frames.");
+    private static readonly byte[] InvalidJsonFrame = ServerFrames.Error(null, "invalid_json", "The frame is not a JSON object.");
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationToken _aborted;
@@ -148,23 +153,24 @@ internal sealed partial class ChatConnection : IAsyncDisposable
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        // An idle connection holds only a small buffer; a larger message borrows a bigger one (up to MaxFrameBytes)
-        // just while it is read.
         var small = Math.Min(SmallBufferBytes, _options.MaxFrameBytes);
-        var buffer = ArrayPool<byte>.Shared.Rent(small);
-        try
+        while (true)
         {
-            while (true)
+            // Wait for the next message with a zero-byte read, as SignalR's WebSocket transport does: an idle
+            // connection holds no receive buffer. One is rented once a message arrives (a larger one, up to
+            // MaxFrameBytes, just while a larger message is read) and returned before the frame is carried out.
+            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close)
             {
-                if (buffer.Length > small)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(small);
-                }
+                return;
+            }
 
+            ClientFrame? frame;
+            var buffer = ArrayPool<byte>.Shared.Rent(small);
+            try
+            {
                 var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                while (!result.EndOfMessage && count < _options.MaxFrameBytes)
                 {
                     if (count == buffer.Length)
                     {
@@ -183,7 +189,6 @@ internal sealed partial class ChatConnection : IAsyncDisposable
 
                     count += result.Count;
                 }
-                while (!result.EndOfMessage && count < _options.MaxFrameBytes);
 
                 if (!result.EndOfMessage)
                 {
@@ -192,52 +197,64 @@ internal sealed partial class ChatConnection : IAsyncDisposable
                     return;
                 }
 
-                if (Volatile.Read(ref _closing) != 0)
-                {
-                    continue;
-                }
+                frame = Admit(result.MessageType, buffer.AsSpan(0, count));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
 
-                if (!_rateLimiter.TryTake())
-                {
-                    _sender.SendControl(ServerFrames.Error(null, "rate_limited", "Too many frames; slow down. This frame was not processed."));
-                    if (++_violations >= _options.MaxRateLimitViolations)
-                    {
-                        Close(CloseCodes.PolicyViolation, "rate_limited", drain: true);
-                    }
-
-                    continue;
-                }
-
-                if (result.MessageType != WebSocketMessageType.Text)
-                {
-                    _sender.SendControl(ServerFrames.Error(null, "invalid_frame", "Binary frames are not part of chatmesh.v1; send JSON text frames."));
-                    continue;
-                }
-
-                ClientFrame? frame;
-                try
-                {
-                    frame = JsonSerializer.Deserialize(buffer.AsSpan(0, count), ClientFrameJsonContext.Default.ClientFrame);
-                }
-                catch (JsonException)
-                {
-                    _sender.SendControl(ServerFrames.Error(null, "invalid_json", "The frame is not a JSON object."));
-                    continue;
-                }
-
-                if (frame is null)
-                {
-                    _sender.SendControl(ServerFrames.Error(null, "invalid_json", "The frame is not a JSON object."));
-                    continue;
-                }
-
+            if (frame is not null)
+            {
                 await _handler.HandleAsync(frame, cancellationToken);
             }
         }
-        finally
+    }
+
+    /// <summary>
+    /// The checks every whole client message passes before it is carried out: closing, the rate limit, the message
+    /// type, JSON. Null when it is refused (with an error frame) or ignored.
+    /// </summary>
+    private ClientFrame? Admit(WebSocketMessageType type, ReadOnlySpan<byte> message)
+    {
+        if (Volatile.Read(ref _closing) != 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return null;
         }
+
+        if (!_rateLimiter.TryTake())
+        {
+            _sender.SendControl(RateLimitedFrame);
+            if (++_violations >= _options.MaxRateLimitViolations)
+            {
+                Close(CloseCodes.PolicyViolation, "rate_limited", drain: true);
+            }
+
+            return null;
+        }
+
+        if (type != WebSocketMessageType.Text)
+        {
+            _sender.SendControl(BinaryFrame);
+            return null;
+        }
+
+        ClientFrame? frame = null;
+        try
+        {
+            frame = JsonSerializer.Deserialize(message, ClientFrameJsonContext.Default.ClientFrame);
+        }
+        catch (JsonException)
+        {
+            // Answered below, as a JSON null is.
+        }
+
+        if (frame is null)
+        {
+            _sender.SendControl(InvalidJsonFrame);
+        }
+
+        return frame;
     }
 
     /// <summary>Reads and drops whatever the client still sends until its close frame (or the abort) arrives.</summary>

@@ -26,7 +26,7 @@ internal static class WebSocketEndpoint
         ConnectionRegistry registry,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
-        ILoggerFactory loggers,
+        ILogger<ChatConnection> logger,
         DeliveryMetrics metrics)
     {
         var settings = options.Value;
@@ -62,7 +62,7 @@ internal static class WebSocketEndpoint
             KeepAliveTimeout = settings.KeepAliveTimeout,
         });
         var context = new ConnectionContext(user, connectionId, TokenExpiry(httpContext.User), settings, chat, hub, typing, tokens, time,
-            loggers.CreateLogger<ChatConnection>(), metrics);
+            logger, metrics);
         await using var connection = new ChatConnection(socket, context, httpContext.RequestAborted);
         await connection.RunAsync(lifetime.ApplicationStopping);
         return TypedResults.Empty;

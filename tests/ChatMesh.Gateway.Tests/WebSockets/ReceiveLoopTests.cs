@@ -1,0 +1,157 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Gateway.Tests.Telemetry;
+using ChatMesh.Gateway.WebSockets;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ChatMesh.Gateway.Tests.WebSockets;
+
+/// <summary>
+/// The receive loop waits for each message with a zero-byte read and rents its buffer only then: whatever the
+/// shape of the message on the wire (fragments sent apart, empty, binary, at or over the limit), the client gets the
+/// documented answer, and the connection keeps working after an idle wait.
+/// </summary>
+public sealed class ReceiveLoopTests : IDisposable
+{
+    private const int MaxFrameBytes = 2048;
+    private readonly MetricRecorder _metrics = new();
+    private readonly InMemoryWebSockets _sockets = new(serverToClientBytes: 64 * 1024);
+
+    [Fact]
+    public async Task A_message_sent_in_fragments_with_pauses_between_them_is_one_frame()
+    {
+        await using var connection = Start(out var running);
+        await ReadUntil(frame => Type(frame) == "hello");
+
+        var fragments = new[] { """{"type":""", "\"ping\",\"ref\":", "\"in-pieces\"}" };
+        for (var i = 0; i < fragments.Length; i++)
+        {
+            await _sockets.Client.SendAsync(Encoding.UTF8.GetBytes(fragments[i]), WebSocketMessageType.Text, i == fragments.Length - 1, Token);
+            await Task.Delay(20, Token);
+        }
+
+        var pong = await ReadUntil(frame => Type(frame) == "pong");
+        Assert.Equal("in-pieces", pong.GetProperty("ref").GetString());
+        await CloseAsync(running);
+    }
+
+    [Fact]
+    public async Task Empty_binary_and_non_json_messages_get_error_frames_and_the_connection_stays_usable()
+    {
+        await using var connection = Start(out var running);
+        await ReadUntil(frame => Type(frame) == "hello");
+
+        await _sockets.Client.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Text, true, Token);
+        await _sockets.Client.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, Token);
+        await Send("not json");
+        await Task.Delay(50, Token);
+        await Send("""{"type":"ping","ref":"after-idle"}""");
+
+        var frames = new List<JsonElement>();
+        while (frames.Count == 0 || Type(frames[^1]) != "pong")
+        {
+            frames.Add(await Receive());
+        }
+
+        Assert.Equal(["invalid_json", "invalid_frame", "invalid_json"],
+            frames.Where(frame => Type(frame) == "error").Select(frame => frame.GetProperty("code").GetString()));
+        Assert.Equal("after-idle", frames[^1].GetProperty("ref").GetString());
+        await CloseAsync(running);
+    }
+
+    [Fact]
+    public async Task A_message_of_exactly_MaxFrameBytes_is_carried_out_and_one_byte_more_closes_with_1009()
+    {
+        await using var connection = Start(out var running);
+        await ReadUntil(frame => Type(frame) == "hello");
+
+        await Send(Padded("{\"type\":\"ping\",\"ref\":\"at-limit\",\"pad\":", MaxFrameBytes));
+        Assert.Equal("at-limit", (await ReadUntil(frame => Type(frame) == "pong")).GetProperty("ref").GetString());
+
+        await Send(Padded("{\"type\":\"ping\",\"ref\":\"over\",\"pad\":", MaxFrameBytes + 1));
+        while (true)
+        {
+            var result = await _sockets.Client.ReceiveAsync(new byte[4096], Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, _sockets.Client.CloseStatus);
+        await _sockets.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "ok", Token);
+        await running.WaitAsync(TimeSpan.FromSeconds(10), Token);
+    }
+
+    private ChatConnection Start(out Task running)
+    {
+        var chat = Stub<IChatService>.Create(new());
+        var options = new ChatWebSocketOptions { MaxFrameBytes = MaxFrameBytes, CloseTimeout = TimeSpan.FromSeconds(5) };
+        var context = new ConnectionContext("bob", "connection-1", null, options, chat, new NoHub(), Typing: null!, Tokens: null!,
+            TimeProvider.System, NullLogger.Instance, _metrics.Metrics);
+        var connection = new ChatConnection(_sockets.Server, context, CancellationToken.None);
+        running = connection.RunAsync(CancellationToken.None);
+        return connection;
+    }
+
+    private async Task CloseAsync(Task running)
+    {
+        await _sockets.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", Token);
+        await running.WaitAsync(TimeSpan.FromSeconds(10), Token);
+    }
+
+    /// <summary>A JSON frame of exactly <paramref name="length"/> bytes: <paramref name="prefix"/>, a padding string, <c>}</c>.</summary>
+    private static string Padded(string prefix, int length) => prefix + "\"" + new string('x', length - prefix.Length - 3) + "\"}";
+
+    private Task Send(string text) => _sockets.Client.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, Token);
+
+    private static string? Type(JsonElement frame) => frame.TryGetProperty("type", out var type) ? type.GetString() : null;
+
+    private async Task<JsonElement> ReadUntil(Func<JsonElement, bool> match)
+    {
+        while (true)
+        {
+            var frame = await Receive();
+            if (match(frame))
+            {
+                return frame;
+            }
+        }
+    }
+
+    private async Task<JsonElement> Receive()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var buffer = new byte[4096];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await _sockets.Client.ReceiveAsync(buffer, timeout.Token);
+            Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+            }
+        }
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private sealed class NoHub : ILiveEventHub
+    {
+        public long LastDispatchedId => 0;
+
+        public IDisposable Subscribe(ILiveSubscriber subscriber, IEnumerable<string> rooms) => throw new InvalidOperationException("Not subscribed in these tests.");
+    }
+
+    public void Dispose()
+    {
+        _sockets.Dispose();
+        _metrics.Dispose();
+    }
+}
