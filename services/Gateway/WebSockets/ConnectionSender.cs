@@ -25,10 +25,9 @@ internal sealed class ConnectionSender(WebSocket socket, string userId, int capa
         {
             using (FeedDelivery.StartWrite(DeliveryChannels.WebSocket, item))
             {
-                // No token on the send itself: with a cancelable one ManagedWebSocket takes its slow path (a
-                // registration and an async state machine per write); without, a write that completes at once
-                // allocates nothing. A send in flight is never cancelled anyway (that would abort the socket before the
-                // close frame): closing waits for it, bounded, then aborts the socket, which ends it.
+                // No token: a cancellable send takes ManagedWebSocket's slow path (an async state machine and a
+                // token registration per frame), and a send is never cancelled anyway (a cancelled send aborts the
+                // socket before the close frame); ending the connection aborts the socket, which ends a stuck send.
                 await socket.SendAsync(item.Json, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             }
 
