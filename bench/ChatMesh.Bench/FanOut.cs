@@ -61,6 +61,7 @@ internal static class FanOut
                 if (recipients > 0)
                 {
                     Console.WriteLine($"   {step[i].Cells}");
+                    Console.WriteLine($"      worst ms per second sent: {recorder.Timeline((int)Math.Ceiling(sending.TotalSeconds))}");
                 }
             }
 

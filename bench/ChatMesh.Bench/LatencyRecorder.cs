@@ -1,11 +1,16 @@
 namespace ChatMesh.Bench;
 
-/// <summary>A lock-free latency histogram: 10 µs buckets up to 2 s, one overflow bucket.</summary>
+/// <summary>
+/// A lock-free latency histogram: 10 µs buckets up to 2 s, one overflow bucket; and the worst latency of the messages
+/// sent in each second since the last <see cref="Reset"/> (the timeline that shows a stall inside a step).
+/// </summary>
 internal sealed class LatencyRecorder
 {
     private const long BucketMicroseconds = 10;
     private readonly long[] _buckets = new long[200_001];
+    private readonly long[] _worstPerSecond = new long[3_600];
     private long _count;
+    private long _origin = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public long Count => Interlocked.Read(ref _count);
 
@@ -15,12 +20,28 @@ internal sealed class LatencyRecorder
         var bucket = (int)Math.Clamp(microseconds / BucketMicroseconds, 0, _buckets.Length - 1);
         Interlocked.Increment(ref _buckets[bucket]);
         Interlocked.Increment(ref _count);
+        var second = (startTimestamp - Volatile.Read(ref _origin)) / System.Diagnostics.Stopwatch.Frequency;
+        if (second >= 0 && second < _worstPerSecond.Length)
+        {
+            ref var worst = ref _worstPerSecond[second];
+            var seen = Volatile.Read(ref worst);
+            while (microseconds > seen && Interlocked.CompareExchange(ref worst, microseconds, seen) is var current && current != seen)
+            {
+                seen = current;
+            }
+        }
     }
+
+    /// <summary>The worst latency in milliseconds of the messages sent in each whole second of the first <paramref name="seconds"/>.</summary>
+    public string Timeline(int seconds) => string.Join(' ', _worstPerSecond.Take(Math.Min(seconds, _worstPerSecond.Length))
+        .Select(worst => (worst / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public void Reset()
     {
         Array.Clear(_buckets);
+        Array.Clear(_worstPerSecond);
         Interlocked.Exchange(ref _count, 0);
+        Volatile.Write(ref _origin, System.Diagnostics.Stopwatch.GetTimestamp());
     }
 
     /// <summary>The latency in milliseconds below which <paramref name="fraction"/> of the samples fall.</summary>
