@@ -61,7 +61,8 @@ internal static class FanOut
                 if (recipients > 0)
                 {
                     Console.WriteLine($"   {step[i].Cells}");
-                    Console.WriteLine($"      worst ms per second sent: {recorder.Timeline((int)Math.Ceiling(sending.TotalSeconds))}");
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"      first delivery of each message p50 {recorder.FirstDeliveryPercentile(0.5):0.0} ms, p99 {recorder.FirstDeliveryPercentile(0.99):0.0} ms; worst ms per second sent: {recorder.Timeline((int)Math.Ceiling(sending.TotalSeconds))}"));
                 }
             }
 

@@ -9,6 +9,7 @@ internal sealed class LatencyRecorder
     private const long BucketMicroseconds = 10;
     private readonly long[] _buckets = new long[200_001];
     private readonly long[] _worstPerSecond = new long[3_600];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, long> _firstDelivery = new();
     private long _count;
     private long _origin = System.Diagnostics.Stopwatch.GetTimestamp();
 
@@ -20,6 +21,11 @@ internal sealed class LatencyRecorder
         var bucket = (int)Math.Clamp(microseconds / BucketMicroseconds, 0, _buckets.Length - 1);
         Interlocked.Increment(ref _buckets[bucket]);
         Interlocked.Increment(ref _count);
+        if (!_firstDelivery.ContainsKey(startTimestamp))
+        {
+            _firstDelivery.TryAdd(startTimestamp, microseconds);
+        }
+
         var second = (startTimestamp - Volatile.Read(ref _origin)) / System.Diagnostics.Stopwatch.Frequency;
         if (second >= 0 && second < _worstPerSecond.Length)
         {
@@ -32,6 +38,16 @@ internal sealed class LatencyRecorder
         }
     }
 
+    /// <summary>
+    /// The latency in milliseconds of each message's first delivery (to whichever receiver got it first), at
+    /// <paramref name="fraction"/>: the pipeline's own share, before the fan-out to every receiver.
+    /// </summary>
+    public double FirstDeliveryPercentile(double fraction)
+    {
+        var firsts = _firstDelivery.Values.Order().ToArray();
+        return firsts.Length == 0 ? double.NaN : firsts[Math.Min(firsts.Length - 1, (int)Math.Ceiling(firsts.Length * fraction) - 1)] / 1000.0;
+    }
+
     /// <summary>The worst latency in milliseconds of the messages sent in each whole second of the first <paramref name="seconds"/>.</summary>
     public string Timeline(int seconds) => string.Join(' ', _worstPerSecond.Take(Math.Min(seconds, _worstPerSecond.Length))
         .Select(worst => (worst / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -40,6 +56,7 @@ internal sealed class LatencyRecorder
     {
         Array.Clear(_buckets);
         Array.Clear(_worstPerSecond);
+        _firstDelivery.Clear();
         Interlocked.Exchange(ref _count, 0);
         Volatile.Write(ref _origin, System.Diagnostics.Stopwatch.GetTimestamp());
     }

@@ -21,7 +21,7 @@ internal static class Payload
         timestamp = 0;
         var at = frame.IndexOf(Marker);
         return at >= 0 && frame.Length >= at + 2 + 16
-            && long.TryParse(System.Text.Encoding.ASCII.GetString(frame.Slice(at + 2, 16)), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out timestamp);
+            && Utf8Parser.TryParse(frame.Slice(at + 2, 16), out timestamp, out var consumed, 'x') && consumed == 16;
     }
 
     /// <summary>Every timestamp in <paramref name="body"/> (a long-poll answer carries a batch of events).</summary>
