@@ -38,6 +38,12 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     /// <summary>How long the idle CPU of the server process is sampled with everything open and no traffic (<c>--idle-seconds</c>).</summary>
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long each target is driven at the first rate, unmeasured, before the measured steps: long enough for the
+    /// runtime's tiered JIT of every service to settle, so the steps measure steady state, not warm-up.
+    /// </summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
+
     public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed"];
 
     /// <summary><c>all</c>: every scenario in <see cref="Scenarios"/> order; else the comma-separated list given.</summary>
@@ -77,6 +83,7 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
                 "--members" => options with { Members = Positive(args[i], value) },
                 "--senders" => options with { Senders = Positive(args[i], value) is var senders and <= 16 ? senders : throw new ArgumentException("--senders must be at most 16 (one user may hold 20 WebSockets).") },
                 "--split" => options with { Split = ParseSplit(value) },
+                "--warmup" => options with { Warmup = double.Parse(value, CultureInfo.InvariantCulture) is var warmup and >= 0 ? TimeSpan.FromSeconds(warmup) : throw new ArgumentException("--warmup takes seconds, 0 or more.") },
                 "--idle-seconds" => options with { IdleWindow = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                 "--rates" => options with { Rates = [.. value.Split(',').Select(rate => int.Parse(rate, CultureInfo.InvariantCulture))] },
                 "--seconds" => options with { StepDuration = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },

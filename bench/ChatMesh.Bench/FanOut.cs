@@ -37,7 +37,7 @@ internal static class FanOut
     public static async Task<List<Step[]>> MeasureAsync(Func<string, CancellationToken, Task> send, IReadOnlyList<Audience> audiences, int[] rates, BenchOptions options, CancellationToken cancellationToken)
     {
         Reset(audiences);
-        var (warmup, _) = await BenchRunner.RunStepAsync(send, rates[0], TimeSpan.FromSeconds(2), options, cancellationToken);
+        var (warmup, _) = await BenchRunner.RunStepAsync(send, rates[0], options.Warmup, options, cancellationToken);
         foreach (var audience in audiences)
         {
             await BenchRunner.WaitForDrainAsync(audience.Recorder, warmup * audience.Recipients, cancellationToken);
