@@ -51,20 +51,20 @@ public static class StandardWebhooks
         Span<char> timestampChars = stackalloc char[20];
         timestamp.TryFormat(timestampChars, out var length, provider: CultureInfo.InvariantCulture);
         const int EncodedHash = (HashBytes + 2) / 3 * 4;
-        const int Each = 3 + EncodedHash; // "v1," + base64
-        var total = secrets.Count * (Each + 1) - 1;
+        var each = SignatureVersion.Length + 1 + EncodedHash; // "v1," + base64
+        var total = secrets.Count * (each + 1) - 1;
         Span<char> chars = total <= 512 ? stackalloc char[total] : new char[total];
         Span<byte> hash = stackalloc byte[HashBytes];
         for (var i = 0; i < secrets.Count; i++)
         {
             ComputeHash(secrets[i].Key, id, timestampChars[..length], body, hash);
-            var slot = chars.Slice(i * (Each + 1), Each);
+            var slot = chars.Slice(i * (each + 1), each);
             SignatureVersion.AsSpan().CopyTo(slot);
-            slot[2] = ',';
-            Convert.TryToBase64Chars(hash, slot[3..], out _);
+            slot[SignatureVersion.Length] = ',';
+            Convert.TryToBase64Chars(hash, slot[(SignatureVersion.Length + 1)..], out _);
             if (i > 0)
             {
-                chars[i * (Each + 1) - 1] = ' ';
+                chars[i * (each + 1) - 1] = ' ';
             }
         }
 
