@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using StackExchange.Redis;
 
 namespace ChatMesh.Integration.Attempts;
@@ -9,12 +10,10 @@ namespace ChatMesh.Integration.Attempts;
 /// </summary>
 public sealed class AttemptLog(IConnectionMultiplexer redis)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private IDatabase Db => redis.GetDatabase();
 
     /// <summary>An attempt as stored; the delivery queue writes it with the claim's completion, in the same round trip.</summary>
-    public static byte[] Serialize(AttemptRecord attempt) => JsonSerializer.SerializeToUtf8Bytes(attempt, Json);
+    public static byte[] Serialize(AttemptRecord attempt) => JsonSerializer.SerializeToUtf8Bytes(attempt, AttemptJson.Default.AttemptRecord);
 
     public Task<IReadOnlyList<AttemptRecord>> ForEndpointAsync(string endpoint, int limit) =>
         ReadAsync(WebhookKeys.EndpointAttempts(endpoint), limit);
@@ -25,6 +24,11 @@ public sealed class AttemptLog(IConnectionMultiplexer redis)
     private async Task<IReadOnlyList<AttemptRecord>> ReadAsync(string key, int limit)
     {
         var values = await Db.ListRangeAsync(key, 0, limit - 1);
-        return [.. values.Select(value => JsonSerializer.Deserialize<AttemptRecord>((byte[])value!, Json)!)];
+        return [.. values.Select(value => JsonSerializer.Deserialize((byte[])value!, AttemptJson.Default.AttemptRecord)!)];
     }
 }
+
+/// <summary>The attempt log's JSON, source-generated: every attempt is serialised on the delivery path.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(AttemptRecord))]
+internal sealed partial class AttemptJson : JsonSerializerContext;

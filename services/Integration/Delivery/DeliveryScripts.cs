@@ -19,10 +19,11 @@ internal static class DeliveryScripts
             redis.call('ZREM', ready, ep)
             return
           end
-          local at = tonumber(head[2])
+          -- Scores stay the strings Redis gave (a Lua number would be formatted again for ZADD).
+          local at = head[2]
           if redis.call('ZCARD', inflight) >= cap then
             local first = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
-            if #first > 0 and tonumber(first[2]) > at then at = tonumber(first[2]) end
+            if #first > 0 and tonumber(first[2]) > tonumber(at) then at = first[2] end
           end
           redis.call('ZADD', ready, at, ep)
         end
@@ -54,7 +55,7 @@ internal static class DeliveryScripts
     // claim to out: member, lease, attempt number, json, traceparent, the endpoint's revision.
     private const string ClaimReady = """
         local function claim_ready(ready, now, max, visit, visibility, cap, token, out)
-          local untilMs = now + visibility
+          local untilMs = string.format('%d', now + visibility)
           local claimed = 0
           for _, ep in ipairs(redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, visit)) do
             if claimed >= max then break end
@@ -116,11 +117,14 @@ internal static class DeliveryScripts
     public const string Complete = Reschedule + ClaimReady + """
         -- The attempt happened even when the claim was lost meanwhile: log it first.
         if ARGV[10] ~= '' then
-          redis.call('LPUSH', KEYS[6], ARGV[10])
-          redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[11]) - 1)
+          -- Trimmed only once over its bound (LPUSH answers the length): most attempts need no LTRIM.
+          if redis.call('LPUSH', KEYS[6], ARGV[10]) > tonumber(ARGV[11]) then
+            redis.call('LTRIM', KEYS[6], 0, ARGV[11] - 1)
+          end
           redis.call('PEXPIRE', KEYS[6], ARGV[7])
-          redis.call('LPUSH', KEYS[7], ARGV[10])
-          redis.call('LTRIM', KEYS[7], 0, tonumber(ARGV[12]) - 1)
+          if redis.call('LPUSH', KEYS[7], ARGV[10]) > tonumber(ARGV[12]) then
+            redis.call('LTRIM', KEYS[7], 0, ARGV[12] - 1)
+          end
           redis.call('PEXPIRE', KEYS[7], ARGV[7])
         end
         local out = {1}

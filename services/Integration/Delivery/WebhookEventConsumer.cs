@@ -22,6 +22,9 @@ public sealed class WebhookEventConsumer(
     {
         ArgumentNullException.ThrowIfNull(context);
         var all = await endpoints.ListAllAsync();
+        // Membership is read once per owner and room for the whole batch: every event in it was committed before the batch
+        // arrived, so each would read the same state (a room's burst of K-endpoint events cost K reads per event before).
+        var membership = new Dictionary<(string Owner, string Room), Task<bool>>();
         var scheduled = false;
         foreach (var chatEvent in context.Message.Events)
         {
@@ -29,7 +32,7 @@ public sealed class WebhookEventConsumer(
             using var span = ChatTelemetry.StartContinuing("webhook schedule", ActivityKind.Internal, chatEvent.TraceParent);
             span.Activity?.SetTag("chatmesh.event_id", chatEvent.Id);
             span.Activity?.SetTag("chatmesh.room", chatEvent.Room);
-            scheduled |= await ScheduleAsync(all, chatEvent, Activity.Current?.Id, context.CancellationToken);
+            scheduled |= await ScheduleAsync(all, chatEvent, membership, Activity.Current?.Id, context.CancellationToken);
         }
 
         if (scheduled)
@@ -39,7 +42,8 @@ public sealed class WebhookEventConsumer(
     }
 
     private async Task<bool> ScheduleAsync(
-        IReadOnlyList<WebhookEndpoint> all, ChatEventPublished chatEvent, string? traceParent, CancellationToken cancellationToken)
+        IReadOnlyList<WebhookEndpoint> all, ChatEventPublished chatEvent, Dictionary<(string Owner, string Room), Task<bool>> membership,
+        string? traceParent, CancellationToken cancellationToken)
     {
         var candidates = all
             .Where(endpoint => endpoint.Enabled && endpoint.AcceptsType(chatEvent.Type) && (chatEvent.Room is null || endpoint.AcceptsRoom(chatEvent.Room)))
@@ -51,15 +55,26 @@ public sealed class WebhookEventConsumer(
 
         // Membership is asked once per owner, all owners at once (pipelined by the multiplexer).
         var owners = candidates.Select(endpoint => endpoint.Owner).Distinct(StringComparer.Ordinal).ToList();
-        var sees = await Task.WhenAll(owners.Select(owner => SeesAsync(owner, chatEvent, cancellationToken)));
+        var sees = await Task.WhenAll(owners.Select(owner => SeesAsync(owner, chatEvent, membership, cancellationToken)));
         var visible = owners.Zip(sees).Where(pair => pair.Second).Select(pair => pair.First).ToHashSet(StringComparer.Ordinal);
         var targets = candidates.Where(endpoint => visible.Contains(endpoint.Owner)).Select(endpoint => endpoint.Id).ToList();
         return await queue.EnqueueAsync(targets, chatEvent.Id, chatEvent.Type, chatEvent.Json, traceParent) > 0;
     }
 
-    private async Task<bool> SeesAsync(string owner, ChatEventPublished chatEvent, CancellationToken cancellationToken) =>
-        chatEvent.Room is { } room
-            ? await chat.IsMemberAsync(owner, room, cancellationToken)
+    private Task<bool> SeesAsync(
+        string owner, ChatEventPublished chatEvent, Dictionary<(string Owner, string Room), Task<bool>> membership, CancellationToken cancellationToken)
+    {
+        if (chatEvent.Room is not { } room)
+        {
             // Personal events (mentions, invites, read cursors) go only to their user's endpoints; room filters do not apply.
-            : string.Equals(chatEvent.User, owner, StringComparison.Ordinal);
+            return Task.FromResult(string.Equals(chatEvent.User, owner, StringComparison.Ordinal));
+        }
+
+        if (!membership.TryGetValue((owner, room), out var member))
+        {
+            membership[(owner, room)] = member = chat.IsMemberAsync(owner, room, cancellationToken);
+        }
+
+        return member;
+    }
 }

@@ -1,5 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
-using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using ChatMesh.Chat.Webhooks;
 using ChatMesh.Integration.Attempts;
 using ChatMesh.Integration.Endpoints;
@@ -22,6 +23,10 @@ public sealed class WebhookSender : IDisposable
 {
     public const string UserAgent = "ChatMesh-Webhooks/1";
     public const int MaxResponseBodyBytes = 1024;
+
+    // What each attempt would otherwise parse again: the URL and the decoded keys, per endpoint object (one per revision,
+    // from EndpointStore's cache), so a changed endpoint gets a fresh entry and the old one goes with its object.
+    private static readonly ConditionalWeakTable<WebhookEndpoint, Prepared> PreparedEndpoints = [];
 
     private readonly HttpClient client;
     private readonly IOptions<IntegrationOptions> options;
@@ -51,10 +56,11 @@ public sealed class WebhookSender : IDisposable
         var now = time.GetUtcNow();
         var timestamp = now.ToUnixTimeSeconds();
         var id = eventId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var signature = string.Join(' ', endpoint.SigningSecrets(now).Select(secret => StandardWebhooks.Sign(secret, id, timestamp, body)));
+        var prepared = PreparedEndpoints.GetValue(endpoint, static endpoint => new Prepared(endpoint));
+        var signature = StandardWebhooks.SignAll(prepared.SigningSecrets(now), id, timestamp, body);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, prepared.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("content-type", "application/json");
         request.Headers.TryAddWithoutValidation(StandardWebhooks.IdHeader, id);
         request.Headers.TryAddWithoutValidation(StandardWebhooks.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation(StandardWebhooks.SignatureHeader, signature);
@@ -93,14 +99,14 @@ public sealed class WebhookSender : IDisposable
 
     private static async Task<string?> ReadPrefixAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxResponseBodyBytes];
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxResponseBodyBytes);
         var read = 0;
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            while (read < buffer.Length)
+            while (read < MaxResponseBodyBytes)
             {
-                var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
+                var n = await stream.ReadAsync(buffer.AsMemory(read, MaxResponseBodyBytes - read), cancellationToken);
                 if (n == 0)
                 {
                     break;
@@ -114,7 +120,14 @@ public sealed class WebhookSender : IDisposable
             // The status is what counts; a body cut short is still logged as far as it came.
         }
 
-        return read == 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+        try
+        {
+            return read == 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
@@ -144,4 +157,19 @@ public sealed class WebhookSender : IDisposable
     }
 
     public void Dispose() => client.Dispose();
+
+    /// <summary>An endpoint's URL and signing keys, parsed once.</summary>
+    private sealed class Prepared(WebhookEndpoint endpoint)
+    {
+        private readonly WebhookSecret[] current = [WebhookSecret.Parse(endpoint.Secret)];
+        private readonly WebhookSecret[]? both = endpoint.PreviousSecret is { } previous
+            ? [WebhookSecret.Parse(endpoint.Secret), WebhookSecret.Parse(previous)]
+            : null;
+
+        public Uri Url { get; } = new(endpoint.Url);
+
+        /// <summary>As <see cref="WebhookEndpoint.SigningSecrets"/>, without decoding the keys again.</summary>
+        public IReadOnlyList<WebhookSecret> SigningSecrets(DateTimeOffset now) =>
+            both is not null && endpoint.SignsWithPrevious(now) ? both : current;
+    }
 }

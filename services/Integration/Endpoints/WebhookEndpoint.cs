@@ -26,9 +26,12 @@ public sealed record WebhookEndpoint(
 {
     /// <summary>The secrets that sign a delivery at <paramref name="now"/>: the current one, then the previous one during the overlap.</summary>
     public IReadOnlyList<WebhookSecret> SigningSecrets(DateTimeOffset now) =>
-        PreviousSecret is not null && PreviousSecretExpiresAt > now
-            ? [WebhookSecret.Parse(Secret), WebhookSecret.Parse(PreviousSecret)]
+        SignsWithPrevious(now)
+            ? [WebhookSecret.Parse(Secret), WebhookSecret.Parse(PreviousSecret!)]
             : [WebhookSecret.Parse(Secret)];
+
+    /// <summary>Whether the previous secret still signs at <paramref name="now"/> (the overlap after a rotation).</summary>
+    public bool SignsWithPrevious(DateTimeOffset now) => PreviousSecret is not null && PreviousSecretExpiresAt > now;
 
     /// <summary>Whether the event type passes the filter: exact names, or <c>prefix.*</c>; no filter passes all.</summary>
     public bool AcceptsType(string type) =>

@@ -31,6 +31,29 @@ public sealed class StandardWebhooksTests
     }
 
     [Fact]
+    public void SignAll_gives_one_signature_per_secret_and_a_receiver_holding_either_verifies()
+    {
+        var other = WebhookSecret.Generate();
+        var header = StandardWebhooks.SignAll([Secret, other], Vector.Id, Vector.UnixSeconds, Vector.BodyBytes);
+
+        Assert.Equal(Vector.Signature + " " + StandardWebhooks.Sign(other, Vector.Id, Vector.UnixSeconds, Vector.BodyBytes), header);
+        Assert.Equal(0, VerifyVector(header, Vector.UnixSeconds, secrets: [Secret]).MatchedSecretIndex);
+        Assert.True(VerifyVector(header, Vector.UnixSeconds, secrets: [other]).IsValid);
+        Assert.Equal(WebhookVerificationFailure.NoMatchingSignature,
+            VerifyVector(header, Vector.UnixSeconds, secrets: [WebhookSecret.Generate()]).Failure);
+    }
+
+    [Fact]
+    public void SignAll_signs_a_body_larger_than_any_pooled_buffer_hint()
+    {
+        var body = new byte[100_000];
+        Random.Shared.NextBytes(body);
+        var header = StandardWebhooks.SignAll([Secret], "msg_big", Vector.UnixSeconds, body);
+
+        Assert.True(VerifierAt(Vector.UnixSeconds).Verify("msg_big", Vector.Timestamp, header, body, Secret).IsValid);
+    }
+
+    [Fact]
     public void Reference_vector_verifies_at_its_own_time()
     {
         var result = VerifyVector(Vector.Signature, Vector.UnixSeconds);

@@ -1,4 +1,5 @@
 using ChatMesh.Chat.Tests.Redis;
+using ChatMesh.Integration.Attempts;
 using ChatMesh.Integration.Delivery;
 using ChatMesh.Integration.Endpoints;
 using Microsoft.Extensions.Options;
@@ -19,9 +20,9 @@ public sealed class DeliveryQueueTests(RedisServerFixture redis)
     // The tests of one class run one at a time and each only looks at its own endpoints, so a far-future clock is harmless.
     private static DateTimeOffset Slice() => new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(Random.Shared.Next(1, 1_000_000));
 
-    private (DeliveryQueue Queue, ManualClock Clock) Create(int cap = 4)
+    private (DeliveryQueue Queue, ManualClock Clock) Create(int cap = 4, IntegrationOptions? options = null)
     {
-        var options = new IntegrationOptions();
+        options ??= new IntegrationOptions();
         options.Delivery.MaxConcurrencyPerEndpoint = cap;
         options.Delivery.VisibilityTimeout = TimeSpan.FromSeconds(30);
         // Earlier tests' leftovers stay out of this one's claims (the collection runs one test at a time).
@@ -202,5 +203,27 @@ public sealed class DeliveryQueueTests(RedisServerFixture redis)
 
         Assert.Equal(1, await queue.ReplayFailedAsync(endpoint, clock.Now - TimeSpan.FromMinutes(1)));
         Assert.Equal(11, Assert.Single(await ClaimMine(queue, endpoint)).EventId);
+    }
+
+    [Fact]
+    public async Task The_attempt_logs_keep_their_newest_attempts_up_to_their_bounds()
+    {
+        var options = new IntegrationOptions();
+        options.Attempts.MaxPerEndpoint = 3;
+        options.Attempts.MaxPerMessage = 2;
+        var (queue, clock) = Create(options: options);
+        var endpoint = Endpoint();
+        await queue.EnqueueAsync(endpoint, 30, "message.created", "{}"u8.ToArray(), null);
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            var claim = Assert.Single(await ClaimMine(queue, endpoint));
+            var record = AttemptLog.Serialize(new AttemptRecord(
+                endpoint, 30, claim.Attempt, clock.Now, 500, 1, false, AttemptErrors.HttpStatus, "HTTP 500", null, clock.Now));
+            await queue.CompleteAsync(claim, DeliveryOutcome.Retry, clock.Now, record);
+        }
+
+        var log = new AttemptLog(redis.Connection);
+        Assert.Equal([4, 3], (await log.ForMessageAsync(endpoint, 30, 100)).Select(attempt => attempt.Attempt));
+        Assert.Equal([4, 3, 2], (await log.ForEndpointAsync(endpoint, 100)).Select(attempt => attempt.Attempt));
     }
 }
