@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -47,6 +48,19 @@ internal sealed class ChatJwtBearerEvents(IOptions<ChatAuthOptions> authOptions)
         else
         {
             context.Token = query.ToString();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task TokenValidated(TokenValidatedContext context)
+    {
+        // A stream or socket keeps its principal for hours: keep the claims (copied onto a new identity) and let the
+        // parsed token behind the validated identity (its encoded string, header and payload) go.
+        if (context.Principal?.Identity is CaseSensitiveClaimsIdentity { SecurityToken: not null } validated)
+        {
+            context.Principal = new ClaimsPrincipal(new CaseSensitiveClaimsIdentity(
+                validated.Claims, validated.AuthenticationType, validated.NameClaimType, validated.RoleClaimType));
         }
 
         return Task.CompletedTask;

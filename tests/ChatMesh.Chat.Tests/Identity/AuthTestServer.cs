@@ -50,6 +50,10 @@ internal sealed class AuthTestServer : IAsyncDisposable
         app.MapGet("/ws/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
         app.MapGet("/wsx/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
         app.MapGet("/api/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
+        app.MapGet("/api/identity", (ClaimsPrincipal user) => new IdentityProbe(
+            user.GetUserId(),
+            user.GetDisplayName(),
+            user.Identity is Microsoft.IdentityModel.Tokens.CaseSensitiveClaimsIdentity { SecurityToken: not null })).RequireAuthorization();
         app.MapGet("/api/admin", () => "secret").RequireAuthorization(policy => policy.RequireClaim("role", "admin"));
         return app;
     }
@@ -100,3 +104,6 @@ public sealed class AuthServerFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>What <c>/api/identity</c> says of the signed-in principal.</summary>
+internal sealed record IdentityProbe(string UserId, string DisplayName, bool HoldsToken);

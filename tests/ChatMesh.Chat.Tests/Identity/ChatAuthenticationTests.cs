@@ -45,6 +45,18 @@ public sealed class ChatAuthenticationTests(AuthServerFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task The_principal_keeps_its_claims_but_not_the_parsed_token()
+    {
+        var (_, body) = await Server.SignInAsync("dora-slim", "Dora");
+
+        var response = await GetAsync("/api/identity", r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", body.Token));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var identity = await response.Content.ReadFromJsonAsync<IdentityProbe>(Ct);
+        Assert.Equal(new IdentityProbe("dora-slim", "Dora", HoldsToken: false), identity);
+    }
+
+    [Fact]
     public async Task Display_name_defaults_to_the_user_name()
     {
         var (_, body) = await Server.SignInAsync("bob-default");
