@@ -1,3 +1,4 @@
+using ChatMesh.Chat.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,9 @@ public static class ChatAuthenticationExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ChatTokenIssuer>();
         services.TryAddSingleton<ChatJwtBearerEvents>();
+        services.TryAddSingleton<RevokedTokens>();
+        services.TryAddSingleton<TokenRevocationStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TokenRevocationSync>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, ConfigureChatJwtBearer>());
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

@@ -32,7 +32,12 @@ internal sealed class AuthTestServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:SigningKey"] = SigningKey });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = SigningKey,
+            // Off by default now; these tests exercise it, and one switches it back off.
+            ["Auth:DevSignIn:Enabled"] = "true",
+        });
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);

@@ -47,8 +47,9 @@ public sealed class ChatAuthOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.ClockSkew);
         Assert.Equal("chatmesh_token", options.CookieName);
         Assert.Equal(["/ws", "/sse", "/stream", "/poll"], options.EffectiveQueryTokenPaths);
-        Assert.True(options.IsDevSignInEnabled);
-        Assert.False(new ChatAuthOptions { Authority = "https://id.example.com" }.IsDevSignInEnabled);
+        Assert.False(options.IsDevSignInEnabled);
+        Assert.False(options.DevSignIn.AllowInProduction);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.RevocationSyncInterval);
     }
 
     [Fact]
