@@ -30,7 +30,10 @@ public static class ChatAuthenticationExtensions
         services.TryAddSingleton<ChatTokenIssuer>();
         services.TryAddSingleton<ChatJwtBearerEvents>();
         services.TryAddSingleton<RevokedTokens>();
-        services.TryAddSingleton<TokenRevocationStore>();
+        // A factory, so a host without Redis (unit tests) still builds; only resolved when a multiplexer is registered.
+        services.TryAddSingleton(provider => new TokenRevocationStore(
+            provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), provider.GetRequiredService<RevokedTokens>(),
+            provider.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TokenRevocationSync>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, ConfigureChatJwtBearer>());
 

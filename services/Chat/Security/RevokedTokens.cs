@@ -63,7 +63,8 @@ public sealed class RevokedTokens(TimeProvider time)
         }
     }
 
-    internal int WatchedCount => _watched.Count;
+    /// <summary>Long-lived requests being watched now.</summary>
+    public int WatchedCount => _watched.Count;
 
     private sealed class Watch(string tokenId, HttpContext context, RevokedTokens owner) : IDisposable
     {

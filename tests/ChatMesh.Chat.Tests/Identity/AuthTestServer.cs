@@ -27,7 +27,10 @@ internal sealed class AuthTestServer : IAsyncDisposable
     /// <summary>A client that never stores cookies, so every test states exactly what it sends.</summary>
     public HttpClient Client { get; }
 
-    public static WebApplication Build(IDictionary<string, string?>? settings = null, TimeProvider? timeProvider = null)
+    public IServiceProvider Services => app.Services;
+
+    public static WebApplication Build(
+        IDictionary<string, string?>? settings = null, TimeProvider? timeProvider = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -48,11 +51,18 @@ internal sealed class AuthTestServer : IAsyncDisposable
             builder.Services.AddSingleton(timeProvider);
         }
 
+        services?.Invoke(builder.Services);
         builder.AddChatAuthentication();
 
         var app = builder.Build();
         app.MapDevSignIn();
         app.MapGet("/ws/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
+        // A long-lived request (like a WebSocket or a held poll): answers only when the client goes away or it is cut.
+        app.MapGet("/ws/hold", async (HttpContext context) =>
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return "released";
+        }).RequireAuthorization();
         app.MapGet("/wsx/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
         app.MapGet("/api/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
         app.MapGet("/api/admin", () => "secret").RequireAuthorization(policy => policy.RequireClaim("role", "admin"));
@@ -60,9 +70,9 @@ internal sealed class AuthTestServer : IAsyncDisposable
     }
 
     public static async Task<AuthTestServer> StartAsync(
-        IDictionary<string, string?>? settings = null, TimeProvider? timeProvider = null)
+        IDictionary<string, string?>? settings = null, TimeProvider? timeProvider = null, Action<IServiceCollection>? services = null)
     {
-        var app = Build(settings, timeProvider);
+        var app = Build(settings, timeProvider, services);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false })
         {
