@@ -43,6 +43,8 @@ public static class ChatAuthenticationExtensions
                 .RequireAuthenticatedUser()
                 .Build());
         services.AddProblemDetails();
+        // Every service that takes tokens also admits by source address (app.UseChatSourceLimits()).
+        builder.AddChatSourceLimits();
         return builder;
     }
 }
