@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Text.Json;
 using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -55,6 +56,7 @@ internal sealed class AuthTestServer : IAsyncDisposable
         builder.AddChatAuthentication();
 
         var app = builder.Build();
+        app.UseChatSourceLimits();
         app.MapDevSignIn();
         app.MapGet("/ws/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
         // A long-lived request (like a WebSocket or a held poll): answers only when the client goes away or it is cut.
