@@ -49,10 +49,12 @@ public sealed class SignOutRevocationTests(ChatMeshAppFixture fixture)
         using var legacy = ClientFor("legacy", alice.Token);
         using var integration = ClientFor("integration", alice.Token);
         // Fill the legacy validated-token cache on both replicas first: a cache hit must not outlive the sign-out.
+        // (A read cursor on a room that does not exist: authenticated, then refused, no state left behind.)
+        var nowhere = $"/poll/rooms/{ChatUser.UniqueName("none")}/read";
         for (var i = 0; i < 4; i++)
         {
-            using var warm = await legacy.PostAsync("/poll/queues", JsonContent.Create(new { }), Cancel);
-            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+            using var warm = await legacy.PostAsync(nowhere, JsonContent.Create(new { lastEventId = 1 }), Cancel);
+            Assert.NotEqual(HttpStatusCode.Unauthorized, warm.StatusCode);
         }
 
         using var sseHttp = StreamClients.Create(fixture);
@@ -71,7 +73,7 @@ public sealed class SignOutRevocationTests(ChatMeshAppFixture fixture)
         await AssertRevoked(await EventuallyUnauthorizedAsync(() => alice.Http.GetAsync("/api/auth/me", Cancel)));
         for (var i = 0; i < 4; i++)
         {
-            await AssertRevoked(await EventuallyUnauthorizedAsync(() => legacy.PostAsync("/poll/queues", JsonContent.Create(new { }), Cancel)));
+            await AssertRevoked(await EventuallyUnauthorizedAsync(() => legacy.PostAsync(nowhere, JsonContent.Create(new { lastEventId = 1 }), Cancel)));
         }
 
         await AssertRevoked(await EventuallyUnauthorizedAsync(() => integration.GetAsync("/api/webhooks/endpoints", Cancel)));
