@@ -23,6 +23,8 @@ internal static class ServiceResourceExtensions
             .WithReference(redis).WaitFor(redis)
             .WithReference(messaging).WaitFor(messaging)
             .WithEnvironment("Auth__SigningKey", signingKey)
+            // Dev sign-in is off unless configured; this app model is the development and test setup, so it says so.
+            .WithEnvironment("Auth__DevSignIn__Enabled", "true")
             .WithRunMarker()
             .WithHttpHealthCheck("/health");
         return replicas > 1 ? service.WithReplicas(replicas) : service;

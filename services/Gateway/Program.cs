@@ -1,5 +1,6 @@
 using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Security;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Outbox;
 using ChatMesh.Chat.Presence;
@@ -21,6 +22,7 @@ var app = builder.Build();
 // Unhandled failures and bodiless error answers (unknown route, wrong method or content type) get problem details too.
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseChatSourceLimits();
 app.UseWebSockets();
 app.MapDefaultEndpoints();
 app.MapDevSignIn();

@@ -1,6 +1,7 @@
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Security;
 using ChatMesh.Chat.Outbox;
 using ChatMesh.Integration.Extensions;
 
@@ -18,6 +19,7 @@ var app = builder.Build();
 // Unhandled failures and bodiless error answers get problem details with an 'error' code too.
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseChatSourceLimits();
 app.MapDefaultEndpoints();
 app.MapIntegration();
 

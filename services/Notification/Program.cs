@@ -1,6 +1,7 @@
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Security;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
 using ChatMesh.Notification.Feeds;
@@ -19,6 +20,7 @@ var app = builder.Build();
 // Unhandled failures and bodiless error answers get problem details too.
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseChatSourceLimits();
 app.MapDefaultEndpoints();
 app.MapNotificationFeeds();
 

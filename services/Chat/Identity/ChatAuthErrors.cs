@@ -12,6 +12,12 @@ public static class ChatAuthErrors
     /// <summary>401: a well-signed token past its expiry (plus clock skew); the client should sign in again.</summary>
     public const string TokenExpired = "token_expired";
 
+    /// <summary>401: a well-signed, unexpired token that was revoked by a sign-out; the client should sign in again.</summary>
+    public const string TokenRevoked = "token_revoked";
+
+    /// <summary>503 from sign-out: the revocation could not be stored (Redis unavailable); the token still works, retry.</summary>
+    public const string RevocationUnavailable = "revocation_unavailable";
+
     /// <summary>401: an <c>access_token</c> query parameter on a path outside <c>Auth:QueryTokenPaths</c>.</summary>
     public const string TokenQueryNotAllowed = "token_query_not_allowed";
 

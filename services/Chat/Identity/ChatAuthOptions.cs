@@ -13,6 +13,8 @@ public sealed class ChatAuthOptions
     public const string DefaultCookieName = "chatmesh_token";
     public static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromHours(8);
     public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultRevocationSyncInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan MaxRevocationSyncInterval = TimeSpan.FromMinutes(5);
 
     /// <summary>Browsers cannot set headers on WebSocket or EventSource requests, so only these paths take a query token.</summary>
     public static readonly IReadOnlyList<string> DefaultQueryTokenPaths = ["/ws", "/sse", "/stream", "/poll"];
@@ -33,6 +35,12 @@ public sealed class ChatAuthOptions
 
     public DevSignInOptions DevSignIn { get; set; } = new();
 
+    /// <summary>
+    /// How often each instance re-reads the revoked-token list from Redis: the bound on how long a revocation whose
+    /// pub/sub notice was lost (a Redis reconnect) can go unseen here. Notices normally arrive within milliseconds.
+    /// </summary>
+    public TimeSpan RevocationSyncInterval { get; set; } = DefaultRevocationSyncInterval;
+
     /// <summary>Cookie that carries the token for browsers (set by dev sign-in, read by every service).</summary>
     public string CookieName { get; set; } = DefaultCookieName;
 
@@ -46,8 +54,8 @@ public sealed class ChatAuthOptions
     /// <summary>True when an external authority issues tokens rather than our own key.</summary>
     public bool UsesAuthority => !string.IsNullOrWhiteSpace(Authority);
 
-    /// <summary>Dev sign-in defaults to on only when no external authority is configured.</summary>
-    public bool IsDevSignInEnabled => DevSignIn.Enabled ?? !UsesAuthority;
+    /// <summary>Dev sign-in is off unless <c>Auth:DevSignIn:Enabled</c> is explicitly true.</summary>
+    public bool IsDevSignInEnabled => DevSignIn.Enabled;
 
     public IReadOnlyList<string> EffectiveQueryTokenPaths => QueryTokenPaths ?? DefaultQueryTokenPaths;
 }
@@ -55,6 +63,9 @@ public sealed class ChatAuthOptions
 /// <summary>The development sign-in endpoint (<c>Auth:DevSignIn</c>): anyone may sign in as anyone, so never in production.</summary>
 public sealed class DevSignInOptions
 {
-    /// <summary>Null means: enabled when <see cref="ChatAuthOptions.Authority"/> is unset.</summary>
-    public bool? Enabled { get; set; }
+    /// <summary>Off unless explicitly true; the AppHost turns it on for development runs and tests.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The second switch: without it, dev sign-in in the Production environment stops the service at start.</summary>
+    public bool AllowInProduction { get; set; }
 }

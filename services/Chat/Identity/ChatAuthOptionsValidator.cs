@@ -1,11 +1,18 @@
 using System.Text;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Chat.Identity;
 
 /// <summary>Checks <see cref="ChatAuthOptions"/> at start so a bad key or limit stops the service with a clear message.</summary>
-public sealed class ChatAuthOptionsValidator : IValidateOptions<ChatAuthOptions>
+public sealed class ChatAuthOptionsValidator(IHostEnvironment? environment) : IValidateOptions<ChatAuthOptions>
 {
+    /// <summary>Without an environment the Production rule is not checked (unit tests of the other rules).</summary>
+    public ChatAuthOptionsValidator()
+        : this(null)
+    {
+    }
+
     public ValidateOptionsResult Validate(string? name, ChatAuthOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -19,7 +26,7 @@ public sealed class ChatAuthOptionsValidator : IValidateOptions<ChatAuthOptions>
                 failures.Add($"{section}:Authority must be an absolute URI (the OpenID Connect issuer), got '{options.Authority}'.");
             }
 
-            if (options.DevSignIn.Enabled == true)
+            if (options.DevSignIn.Enabled)
             {
                 // Services validate against the authority's keys only, so dev tokens would be issued but never accepted.
                 failures.Add($"{section}:DevSignIn:Enabled cannot be true together with {section}:Authority; use one or the other.");
@@ -35,6 +42,19 @@ public sealed class ChatAuthOptionsValidator : IValidateOptions<ChatAuthOptions>
                     $"{section}:SigningKey must be at least {ChatAuthOptions.MinSigningKeyBytes} bytes of UTF-8 (got {keyBytes}). " +
                     $"The AppHost passes it as Auth__SigningKey; outside the AppHost set that variable, or set {section}:Authority.");
             }
+        }
+
+        if (options.IsDevSignInEnabled && environment?.IsProduction() == true && !options.DevSignIn.AllowInProduction)
+        {
+            // Anyone could sign in as anyone: refuse unless a second, deliberately named switch says so.
+            failures.Add(
+                $"{section}:DevSignIn:Enabled is true in the Production environment. Dev sign-in lets anyone sign in as anyone; " +
+                $"configure {section}:Authority instead, or set {section}:DevSignIn:AllowInProduction=true if this really is wanted.");
+        }
+
+        if (options.RevocationSyncInterval <= TimeSpan.Zero || options.RevocationSyncInterval > ChatAuthOptions.MaxRevocationSyncInterval)
+        {
+            failures.Add($"{section}:RevocationSyncInterval must be above 0 and at most {ChatAuthOptions.MaxRevocationSyncInterval}, got {options.RevocationSyncInterval}.");
         }
 
         if (string.IsNullOrWhiteSpace(options.Issuer))

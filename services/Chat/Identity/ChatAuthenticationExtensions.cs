@@ -1,3 +1,4 @@
+using ChatMesh.Chat.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,12 @@ public static class ChatAuthenticationExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ChatTokenIssuer>();
         services.TryAddSingleton<ChatJwtBearerEvents>();
+        services.TryAddSingleton<RevokedTokens>();
+        // A factory, so a host without Redis (unit tests) still builds; only resolved when a multiplexer is registered.
+        services.TryAddSingleton(provider => new TokenRevocationStore(
+            provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), provider.GetRequiredService<RevokedTokens>(),
+            provider.GetRequiredService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TokenRevocationSync>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, ConfigureChatJwtBearer>());
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -36,6 +43,8 @@ public static class ChatAuthenticationExtensions
                 .RequireAuthenticatedUser()
                 .Build());
         services.AddProblemDetails();
+        // Every service that takes tokens also admits by source address (app.UseChatSourceLimits()).
+        builder.AddChatSourceLimits();
         return builder;
     }
 }

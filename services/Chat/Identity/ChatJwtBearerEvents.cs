@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ChatMesh.Chat.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace ChatMesh.Chat.Identity;
 
 /// <summary>Finds the token (header, cookie, allowed query) and answers 401/403 with problem details.</summary>
-internal sealed class ChatJwtBearerEvents(IOptions<ChatAuthOptions> authOptions) : JwtBearerEvents
+internal sealed class ChatJwtBearerEvents(IOptions<ChatAuthOptions> authOptions, RevokedTokens revoked) : JwtBearerEvents
 {
     public const string QueryParameterName = "access_token";
 
@@ -55,6 +56,26 @@ internal sealed class ChatJwtBearerEvents(IOptions<ChatAuthOptions> authOptions)
 
     public override Task TokenValidated(TokenValidatedContext context)
     {
+        // Checked here as well as in the token handler: a service's own cache of validated tokens (legacy) answers before it.
+        var tokenId = context.Principal?.FindFirst(ChatClaimTypes.TokenId)?.Value;
+        if (string.IsNullOrEmpty(tokenId))
+        {
+            context.Fail(new SecurityTokenValidationException("The token has no 'jti' claim."));
+            return Task.CompletedTask;
+        }
+
+        if (revoked.IsRevoked(tokenId))
+        {
+            context.Fail(new SecurityTokenRevokedException());
+            return Task.CompletedTask;
+        }
+
+        if (IsQueryTokenPath(context.Request.Path, authOptions.Value.EffectiveQueryTokenPaths) && HttpMethods.IsGet(context.Request.Method))
+        {
+            // The long-lived requests (WebSocket, SSE/NDJSON, held polls) are cut when their token is revoked.
+            revoked.WatchUntilCompleted(tokenId, context.HttpContext);
+        }
+
         // A stream or socket keeps its principal for hours: keep the claims (copied onto a new identity) and let the
         // parsed token behind the validated identity (its encoded string, header and payload) go.
         if (context.Principal?.Identity is CaseSensitiveClaimsIdentity { SecurityToken: not null } validated)
@@ -108,6 +129,8 @@ internal sealed class ChatJwtBearerEvents(IOptions<ChatAuthOptions> authOptions)
         QueryTokenNotAllowedException => (ChatAuthErrors.TokenQueryNotAllowed,
             $"An '{QueryParameterName}' query parameter is accepted only on {string.Join(", ", auth.EffectiveQueryTokenPaths)}; " +
             "send the Authorization header or the cookie instead."),
+        SecurityTokenRevokedException => (ChatAuthErrors.TokenRevoked,
+            "The access token was revoked (signed out); sign in again."),
         SecurityTokenExpiredException expired => (ChatAuthErrors.TokenExpired,
             $"The access token expired at {expired.Expires:yyyy-MM-ddTHH:mm:ssZ}; sign in again."),
         AggregateException aggregate when aggregate.InnerExceptions.Any(e => e is SecurityTokenExpiredException) =>

@@ -1,3 +1,4 @@
+using ChatMesh.Chat.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -5,7 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace ChatMesh.Chat.Identity;
 
 /// <summary>Derives the JwtBearer settings from <see cref="ChatAuthOptions"/>, so services configure auth in one place.</summary>
-internal sealed class ConfigureChatJwtBearer(IOptions<ChatAuthOptions> authOptions, TimeProvider timeProvider)
+internal sealed class ConfigureChatJwtBearer(IOptions<ChatAuthOptions> authOptions, TimeProvider timeProvider, RevokedTokens revoked)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(JwtBearerOptions options) => Configure(Options.DefaultName, options);
@@ -21,6 +22,13 @@ internal sealed class ConfigureChatJwtBearer(IOptions<ChatAuthOptions> authOptio
         options.MapInboundClaims = false;
         options.EventsType = typeof(ChatJwtBearerEvents);
         options.TimeProvider = timeProvider;
+        for (var i = 0; i < options.TokenHandlers.Count; i++)
+        {
+            if (options.TokenHandlers[i] is not RevocationCheckingTokenHandler)
+            {
+                options.TokenHandlers[i] = new RevocationCheckingTokenHandler(options.TokenHandlers[i], revoked);
+            }
+        }
 
         var parameters = new TokenValidationParameters
         {

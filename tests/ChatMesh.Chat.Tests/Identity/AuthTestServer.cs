@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Text.Json;
 using ChatMesh.Chat.Identity;
+using ChatMesh.Chat.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -27,12 +28,20 @@ internal sealed class AuthTestServer : IAsyncDisposable
     /// <summary>A client that never stores cookies, so every test states exactly what it sends.</summary>
     public HttpClient Client { get; }
 
-    public static WebApplication Build(IDictionary<string, string?>? settings = null, TimeProvider? timeProvider = null)
+    public IServiceProvider Services => app.Services;
+
+    public static WebApplication Build(
+        IDictionary<string, string?>? settings = null, TimeProvider? timeProvider = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:SigningKey"] = SigningKey });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = SigningKey,
+            // Off by default now; these tests exercise it, and one switches it back off.
+            ["Auth:DevSignIn:Enabled"] = "true",
+        });
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -43,11 +52,19 @@ internal sealed class AuthTestServer : IAsyncDisposable
             builder.Services.AddSingleton(timeProvider);
         }
 
+        services?.Invoke(builder.Services);
         builder.AddChatAuthentication();
 
         var app = builder.Build();
+        app.UseChatSourceLimits();
         app.MapDevSignIn();
         app.MapGet("/ws/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
+        // A long-lived request (like a WebSocket or a held poll): answers only when the client goes away or it is cut.
+        app.MapGet("/ws/hold", async (HttpContext context) =>
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return "released";
+        }).RequireAuthorization();
         app.MapGet("/wsx/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
         app.MapGet("/api/probe", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
         app.MapGet("/api/identity", (ClaimsPrincipal user) => new IdentityProbe(
@@ -59,9 +76,9 @@ internal sealed class AuthTestServer : IAsyncDisposable
     }
 
     public static async Task<AuthTestServer> StartAsync(
-        IDictionary<string, string?>? settings = null, TimeProvider? timeProvider = null)
+        IDictionary<string, string?>? settings = null, TimeProvider? timeProvider = null, Action<IServiceCollection>? services = null)
     {
-        var app = Build(settings, timeProvider);
+        var app = Build(settings, timeProvider, services);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false })
         {

@@ -18,6 +18,8 @@ public sealed class ChatAuthOptionsTests
     [InlineData("Auth:ClockSkew", "-00:00:01", "ClockSkew")]
     [InlineData("Auth:CookieName", "bad name", "CookieName")]
     [InlineData("Auth:QueryTokenPaths:0", "ws", "QueryTokenPaths")]
+    [InlineData("Auth:RevocationSyncInterval", "00:00:00", "RevocationSyncInterval")]
+    [InlineData("Auth:RevocationSyncInterval", "01:00:00", "RevocationSyncInterval")]
     public async Task Invalid_options_stop_the_service_at_start(string key, string value, string mentioned)
     {
         await using var app = AuthTestServer.Build(new Dictionary<string, string?> { [key] = value });
@@ -47,8 +49,9 @@ public sealed class ChatAuthOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.ClockSkew);
         Assert.Equal("chatmesh_token", options.CookieName);
         Assert.Equal(["/ws", "/sse", "/stream", "/poll"], options.EffectiveQueryTokenPaths);
-        Assert.True(options.IsDevSignInEnabled);
-        Assert.False(new ChatAuthOptions { Authority = "https://id.example.com" }.IsDevSignInEnabled);
+        Assert.False(options.IsDevSignInEnabled);
+        Assert.False(options.DevSignIn.AllowInProduction);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.RevocationSyncInterval);
     }
 
     [Fact]
@@ -106,6 +109,8 @@ public sealed class ChatAuthOptionsTests
         {
             ["Auth:SigningKey"] = "",
             ["Auth:Authority"] = "https://id.example.com",
+            // AuthTestServer switches dev sign-in on for the other tests; a production setup leaves it unset (off).
+            ["Auth:DevSignIn:Enabled"] = null,
         });
 
         var signIn = await server.Client.PostAsJsonAsync("/api/auth/sign-in", new { userName = "karl" }, Ct);
