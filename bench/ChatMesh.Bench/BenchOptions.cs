@@ -44,6 +44,14 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     /// </summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The servers the websocket scenario measures, in order (<c>--servers</c>, default all three). The ratio table
+    /// needs all three; with fewer it is left out.
+    /// </summary>
+    public string[] Servers { get; init; } = [.. WebSocketServers];
+
+    public static readonly string[] WebSocketServers = ["signalr", "raw", "chatmesh"];
+
     public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed"];
 
     /// <summary><c>all</c>: every scenario in <see cref="Scenarios"/> order; else the comma-separated list given.</summary>
@@ -83,6 +91,7 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
                 "--members" => options with { Members = Positive(args[i], value) },
                 "--senders" => options with { Senders = Positive(args[i], value) is var senders and <= 16 ? senders : throw new ArgumentException("--senders must be at most 16 (one user may hold 20 WebSockets).") },
                 "--split" => options with { Split = ParseSplit(value) },
+                "--servers" => options with { Servers = ParseServers(value) },
                 "--warmup" => options with { Warmup = double.Parse(value, CultureInfo.InvariantCulture) is var warmup and >= 0 ? TimeSpan.FromSeconds(warmup) : throw new ArgumentException("--warmup takes seconds, 0 or more.") },
                 "--idle-seconds" => options with { IdleWindow = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                 "--rates" => options with { Rates = [.. value.Split(',').Select(rate => int.Parse(rate, CultureInfo.InvariantCulture))] },
@@ -116,6 +125,14 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
         return weights.Length == 3 && weights.All(weight => weight >= 0) && weights.Sum() > 0
             ? weights
             : throw new ArgumentException("--split takes three weights (WebSocket,SSE,long-poll), e.g. 1,1,1 or 2,1,0; at least one above 0.");
+    }
+
+    private static string[] ParseServers(string value)
+    {
+        var servers = value.Split(',').Select(server => server.Trim().ToLowerInvariant()).Distinct().ToArray();
+        return servers.Length > 0 && servers.All(WebSocketServers.Contains)
+            ? servers
+            : throw new ArgumentException($"--servers takes a comma-separated list of {string.Join(", ", WebSocketServers)}.");
     }
 
     private static int Positive(string option, string value)

@@ -22,7 +22,8 @@ internal static class BenchRunner
         report.Body.AppendLine();
         report.Body.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per idle WebSocket |");
         report.Body.AppendLine("|---|---|---|---|---|---|---|---|---|");
-        foreach (var target in new IChatTarget[] { signalR, raw, chatMesh })
+        var targets = new Dictionary<string, IChatTarget> { ["signalr"] = signalR, ["raw"] = raw, ["chatmesh"] = chatMesh };
+        foreach (var target in options.Servers.Select(server => targets[server]))
         {
             await using (target)
             {
@@ -35,6 +36,13 @@ internal static class BenchRunner
                     report.Body.AppendLine(CultureInfo.InvariantCulture, $"| {target.Name} | {step.Cells} | {memory} |");
                 }
             }
+        }
+
+        if (results.Count < targets.Count)
+        {
+            // A partial run (--servers): no ratios to print.
+            await report.WriteAsync(options, cancel.Token);
+            return 0;
         }
 
         report.Body.AppendLine();
