@@ -27,6 +27,20 @@ public sealed class SourceAddressLimiter(IOptions<SourceLimitOptions> options, T
 
     public int TrackedConnectionSources => _connections.Count;
 
+    /// <summary>Connections of <paramref name="source"/> open now (holding a lease).</summary>
+    public int OpenConnections(SourceAddress source)
+    {
+        if (!_connections.TryGetValue(source, out var counter))
+        {
+            return 0;
+        }
+
+        lock (counter)
+        {
+            return counter.Removed ? 0 : counter.Open;
+        }
+    }
+
     /// <summary>A lease on one connection slot of <paramref name="source"/> (dispose to give it back), or null at the limit.</summary>
     public IDisposable? TryOpenConnection(SourceAddress source)
     {

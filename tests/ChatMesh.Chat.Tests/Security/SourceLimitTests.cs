@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using ChatMesh.Chat.Security;
 using ChatMesh.Chat.Tests.Identity;
+using ChatMesh.Chat.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMesh.Chat.Tests.Security;
@@ -92,7 +93,10 @@ public sealed class SourceLimitTests
             server.Client.SendAsync(Hold(), HttpCompletionOption.ResponseHeadersRead, first.Token),
             server.Client.SendAsync(Hold(), HttpCompletionOption.ResponseHeadersRead, Ct),
         };
-        await WaitUntilAsync(() => limiter.TrackedConnectionSources == 1);
+        // Both held (not just the first): the third must find the budget spent, not take the second's slot.
+        var holder = SourceAddress.From(IPAddress.Parse("2001:db8:1:2::10"));
+        await Eventually.TrueAsync(() => limiter.OpenConnections(holder) == 2, "two held connections");
+        Assert.Equal(1, limiter.TrackedConnectionSources);
 
         // Another host of the same IPv6 /64 shares the budget.
         var third = Hold();
@@ -144,15 +148,5 @@ public sealed class SourceLimitTests
         var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync(Ct));
 
         Assert.Contains($"SourceLimits:{mentioned}", error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
-            await Task.Delay(20, Ct);
-        }
     }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.Security;
 using ChatMesh.Chat.Tests.Identity;
+using ChatMesh.Chat.Tests.Infrastructure;
 using ChatMesh.Chat.Tests.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -95,7 +96,7 @@ public sealed class TokenRevocationTests(RedisServerFixture redis)
         await using var b = await StartInstanceAsync();
         var (_, signedIn) = await a.SignInAsync("rev-hold");
         var held = b.Client.SendAsync(Get("/ws/hold", signedIn.Token), HttpCompletionOption.ResponseHeadersRead, Ct);
-        await WaitUntilAsync(() => b.Services.GetRequiredService<RevokedTokens>().WatchedCount == 1);
+        await Eventually.TrueAsync(() => b.Services.GetRequiredService<RevokedTokens>().WatchedCount == 1);
 
         Assert.Equal(HttpStatusCode.NoContent, (await SignOutAsync(a, signedIn.Token)).StatusCode);
 
@@ -142,15 +143,5 @@ public sealed class TokenRevocationTests(RedisServerFixture redis)
 
         Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
         Assert.Equal(before, revoked.Count);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
-            await Task.Delay(20, Ct);
-        }
     }
 }
