@@ -1,4 +1,5 @@
 using ChatMesh.AppHost.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -12,6 +13,13 @@ var gateway = builder.AddChatService<Projects.ChatMesh_Gateway>("gateway", redis
 var notification = builder.AddChatService<Projects.ChatMesh_Notification>("notification", redis, messaging, signingKey);
 var legacy = builder.AddChatService<Projects.ChatMesh_Legacy>("legacy", redis, messaging, signingKey);
 var integration = builder.AddChatService<Projects.ChatMesh_Integration>("integration", redis, messaging, signingKey);
+if (builder.Configuration.GetValue<bool>("ChatMesh:Webhooks:AllowLocalReceivers"))
+{
+    // Development: webhooks to a receiver on this machine, which the SSRF rules refuse otherwise (docs/operations.md).
+    integration
+        .WithEnvironment("Integration__Ssrf__AllowedRanges__0", "127.0.0.0/8")
+        .WithEnvironment("Integration__Ssrf__AllowedRanges__1", "::1/128");
+}
 
 builder.AddChatService<Projects.ChatMesh_Web>("web", redis, messaging, signingKey)
     .WithExternalHttpEndpoints()

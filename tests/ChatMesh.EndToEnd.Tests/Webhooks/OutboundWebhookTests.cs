@@ -222,7 +222,11 @@ public sealed class OutboundWebhookTests(ChatMeshAppFixture fixture)
         foreach (var url in new[] { $"http://localhost:{port}/hook", $"http://127.0.0.1:{port}/hook", "http://[::1]/hook" })
         {
             using var response = await owner.Api.PostAsync("/api/webhooks/endpoints", new { url });
-            await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "target_not_allowed");
+            var problem = await Json.ProblemAsync(response, HttpStatusCode.BadRequest, "target_not_allowed");
+            // The refusal tells a developer trying a local receiver what to set.
+            var detail = problem.GetProperty("detail").GetString();
+            Assert.Contains("Integration:Ssrf:AllowedRanges", detail, StringComparison.Ordinal);
+            Assert.Contains("ChatMesh__Webhooks__AllowLocalReceivers=true", detail, StringComparison.Ordinal);
         }
 
         Assert.Equal(0, (await owner.GetAsync("/api/webhooks/endpoints")).GetArrayLength());
