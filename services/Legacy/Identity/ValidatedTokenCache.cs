@@ -35,9 +35,11 @@ public sealed class ValidatedTokenCache(IOptions<LegacyOptions> options, TimePro
             return null;
         }
 
-        // Each request gets its own identity (later handlers may add claims to it), already in the slim shape the chat's
-        // TokenValidated event would copy a validated identity into (claims only, no parsed token): one copy per re-poll.
-        return new TokenValidationResult { IsValid = true, ClaimsIdentity = Slim(entry.Identity), SecurityToken = entry.Token, Issuer = entry.Token.Issuer };
+        // The requests of one token share one identity, in the slim shape the chat's TokenValidated event would copy a
+        // validated identity into (claims only, no parsed token), so a re-poll copies no claims and a held poll holds none
+        // of its own. Nothing in ChatMesh adds claims after validation; and a shared identity is only ever shared by the
+        // requests of the same token, hence the same user.
+        return new TokenValidationResult { IsValid = true, ClaimsIdentity = entry.Identity, SecurityToken = entry.Token, Issuer = entry.Token.Issuer };
     }
 
     /// <summary>Remembers a successful validation when there is room (expired entries are swept at most once a second).</summary>
