@@ -158,8 +158,5 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
         return signal.Task.IsCompleted && !release.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
     }
 
-    // The woken poll resumes where it was woken (the hub's dispatch, outside this class's lock), up to its coalescing
-    // wait: a few microseconds each, instead of one thread-pool item per poll queued behind the fan-out's other work.
-    // Arm completes it under the lock only when no wait is pending on it.
-    private static TaskCompletionSource NewSignal() => new();
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

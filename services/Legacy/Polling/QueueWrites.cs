@@ -47,61 +47,40 @@ internal sealed partial class QueueWrites(
         }
     }
 
-    // One write at a time: each flush takes what is queued, writes it, starts the next flush if more came meanwhile, and
-    // then resumes this batch's waiters on its own thread (NewFlush), so a fan-out's answers are written as soon as their
-    // leases are back rather than each queued behind the thread pool's backlog (thousands of re-polls) again.
     private async Task FlushLoopAsync()
     {
-        List<LocalQueue> batch;
-        TaskCompletionSource done;
-        lock (_gate)
+        while (true)
         {
-            if (_pending.Count == 0)
+            List<LocalQueue> batch;
+            TaskCompletionSource done;
+            lock (_gate)
             {
-                _flushing = false;
-                return;
+                if (_pending.Count == 0)
+                {
+                    _flushing = false;
+                    return;
+                }
+
+                (batch, _pending) = (_pending, []);
+                (done, _next) = (_next, NewFlush());
+                foreach (var queue in batch)
+                {
+                    queue.QueuedForWrite = false;
+                }
             }
 
-            (batch, _pending) = (_pending, []);
-            (done, _next) = (_next, NewFlush());
-            foreach (var queue in batch)
+            try
             {
-                queue.QueuedForWrite = false;
+                await WriteAsync(batch);
+                done.TrySetResult();
             }
-        }
-
-        Exception? failed = null;
-        try
-        {
-            await WriteAsync(batch);
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            LogFlushFailed(exception, batch.Count);
-            // What Redis holds is unknown now: each queue's next poll starts with the queue script again.
-            batch.ForEach(static queue => queue.MarkStale());
-            failed = exception;
-        }
-
-        lock (_gate)
-        {
-            if (_pending.Count > 0)
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
             {
-                _ = Task.Run(FlushLoopAsync);
+                LogFlushFailed(exception, batch.Count);
+                // What Redis holds is unknown now: each queue's next poll starts with the queue script again.
+                batch.ForEach(static queue => queue.MarkStale());
+                done.TrySetException(exception);
             }
-            else
-            {
-                _flushing = false;
-            }
-        }
-
-        if (failed is null)
-        {
-            done.TrySetResult();
-        }
-        else
-        {
-            done.TrySetException(failed);
         }
     }
 
@@ -170,8 +149,7 @@ internal sealed partial class QueueWrites(
         }
     }
 
-    // Continuations run where the flush completes (see FlushLoopAsync); no waiter holds a lock of this class.
-    private static TaskCompletionSource NewFlush() => new();
+    private static TaskCompletionSource NewFlush() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the acknowledgements and leases of {Count} event queues failed")]
     private partial void LogFlushFailed(Exception exception, int count);
