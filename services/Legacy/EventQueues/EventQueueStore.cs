@@ -111,8 +111,19 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
         };
     }
 
-    /// <summary>A new held-poll lease id (random, unique across instances).</summary>
-    public static string NewLease() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+    /// <summary>A new held-poll lease id, unique across instances (a random per-process prefix and a counter).</summary>
+    public static string NewLease()
+    {
+        // Unique, not secret (leases never leave the service): this process's random prefix and a counter, so a re-poll
+        // costs no random-number call and no array.
+        Span<byte> lease = stackalloc byte[12];
+        s_leasePrefix.CopyTo(lease);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(lease[4..], Interlocked.Increment(ref s_leaseCount));
+        return Convert.ToHexStringLower(lease);
+    }
+
+    private static readonly byte[] s_leasePrefix = RandomNumberGenerator.GetBytes(4);
+    private static long s_leaseCount = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & long.MaxValue;
 
     /// <summary>Ends a held poll's lease, so it no longer counts against the user's cap.</summary>
     public Task ReleaseHoldAsync(string user, string lease) =>

@@ -35,8 +35,11 @@ public sealed class ValidatedTokenCache(IOptions<LegacyOptions> options, TimePro
             return null;
         }
 
-        // Each request gets its own identity: later handlers may add claims to it.
-        return new TokenValidationResult { IsValid = true, ClaimsIdentity = entry.Identity.Clone(), SecurityToken = entry.Token, Issuer = entry.Token.Issuer };
+        // The requests of one token share one identity, in the slim shape the chat's TokenValidated event would copy a
+        // validated identity into (claims only, no parsed token), so a re-poll copies no claims and a held poll holds none
+        // of its own. Nothing in ChatMesh adds claims after validation; and a shared identity is only ever shared by the
+        // requests of the same token, hence the same user.
+        return new TokenValidationResult { IsValid = true, ClaimsIdentity = entry.Identity, SecurityToken = entry.Token, Issuer = entry.Token.Issuer };
     }
 
     /// <summary>Remembers a successful validation when there is room (expired entries are swept at most once a second).</summary>
@@ -58,8 +61,12 @@ public sealed class ValidatedTokenCache(IOptions<LegacyOptions> options, TimePro
             }
         }
 
-        _entries[TokenHash.Of(token)] = new Entry(result.ClaimsIdentity.Clone(), validated);
+        _entries[TokenHash.Of(token)] = new Entry(Slim(result.ClaimsIdentity), validated);
     }
+
+    /// <summary>A copy of <paramref name="identity"/>'s claims on an identity that holds no parsed token.</summary>
+    private static CaseSensitiveClaimsIdentity Slim(ClaimsIdentity identity) =>
+        new(identity.Claims, identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType);
 
     private void Sweep()
     {
@@ -79,7 +86,7 @@ public sealed class ValidatedTokenCache(IOptions<LegacyOptions> options, TimePro
         }
     }
 
-    private sealed record Entry(ClaimsIdentity Identity, SecurityToken Token);
+    private sealed record Entry(CaseSensitiveClaimsIdentity Identity, SecurityToken Token);
 
     private readonly record struct TokenHash(UInt128 High, UInt128 Low)
     {

@@ -7,7 +7,10 @@ namespace ChatMesh.Legacy.Polling;
 /// <summary>
 /// The span of a poll response that delivers events: a child of the live event's dispatch span when a live event woke or
 /// answered the poll (so the response joins the trace of the action that sent it), else of the HTTP request; linked to the
-/// request either way. Ids, rooms and counts only: never message text or tokens.
+/// request either way. Ids, rooms and counts only: never message text or tokens. An answer from live events gets a span
+/// only when the hub sampled its poll for a write span (<c>Chat:LiveEvents:WriteSpansPerDispatch</c>, the first few
+/// subscribers of each dispatch): one message woken into 10,000 polls costs a few spans, not 10,000; every poll still has
+/// its HTTP request span.
 /// </summary>
 internal static class PollTelemetry
 {
@@ -18,7 +21,7 @@ internal static class PollTelemetry
 
     public static Activity? StartDelivery(PollBatch batch)
     {
-        if (batch.Events.Count == 0 || !ChatTelemetry.Source.HasListeners())
+        if (batch.Events.Count == 0 || (batch.Source == PollSource.Live && batch.Trace == default) || !ChatTelemetry.Source.HasListeners())
         {
             return null;
         }

@@ -4,7 +4,10 @@ using ChatMesh.Legacy.EventQueues;
 
 namespace ChatMesh.Legacy.Polling;
 
-/// <summary>A live event a held poll heard, with the span that dispatched it (the event's trace) for the response span.</summary>
+/// <summary>
+/// A live event a held poll heard, with the span that dispatched it (the event's trace) for the response span: set only for
+/// the subscribers the hub samples for write spans (<c>Chat:LiveEvents:WriteSpansPerDispatch</c>), default for the others.
+/// </summary>
 internal readonly record struct HeardEvent(LiveEvent Event, ActivityContext Trace);
 
 /// <summary>
@@ -48,8 +51,9 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
         {
             if (_heard.Count < capacity)
             {
-                // The hub calls this inside its dispatch span, a child of the event's own trace.
-                _heard.Add(new HeardEvent(liveEvent, Activity.Current?.Context ?? default));
+                // The hub hands its dispatch span (a child of the event's own trace) only to the sampled subscribers, so a
+                // fan-out to thousands of polls costs a few answer spans, not one per poll.
+                _heard.Add(new HeardEvent(liveEvent, liveEvent.Cause?.Context ?? default));
             }
             else
             {
@@ -75,7 +79,17 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
                 _signal = NewSignal();
             }
 
-            _heard.RemoveAll(heard => heard.Event.Id <= position);
+            // Compacted in place (RemoveAll's closure would be an allocation per poll).
+            var kept = 0;
+            for (var i = 0; i < _heard.Count; i++)
+            {
+                if (_heard[i].Event.Id > position)
+                {
+                    _heard[kept++] = _heard[i];
+                }
+            }
+
+            _heard.RemoveRange(kept, _heard.Count - kept);
             _forgotThrough = Math.Max(_forgotThrough, position);
             _armedAt = position;
             if (_heard.Count > 0 || _overflowed)
@@ -93,7 +107,20 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
     {
         lock (_gate)
         {
-            events = [.. _heard.Where(heard => heard.Event.Id > position).Take(limit)];
+            events = new List<HeardEvent>(Math.Min(_heard.Count, limit));
+            foreach (var heard in _heard)
+            {
+                if (events.Count == limit)
+                {
+                    break;
+                }
+
+                if (heard.Event.Id > position)
+                {
+                    events.Add(heard);
+                }
+            }
+
             return !_overflowed;
         }
     }
@@ -110,22 +137,25 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
     /// <summary>True when woken, false at the end of <paramref name="wait"/> or when either token fires. No thread is held.</summary>
     public async Task<bool> WaitAsync(TimeSpan wait, TimeProvider time, CancellationToken release, CancellationToken cancellationToken)
     {
-        Task signal;
+        TaskCompletionSource signal;
         lock (_gate)
         {
-            signal = _signal.Task;
+            signal = _signal;
         }
 
-        if (signal.IsCompleted)
+        if (signal.Task.IsCompleted)
         {
             return true;
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(release, cancellationToken);
-        var timeout = Task.Delay(wait, time, stop.Token);
-        var first = await Task.WhenAny(signal, timeout);
-        await stop.CancelAsync(); // releases the timer at once when woken
-        return first == signal;
+        // Per held poll: one timer and one registration per token, no linked source, no delay task, no WhenAny. The
+        // instance stopping ends the wait through the signal; the result below tells it from a wake-up.
+        using (release.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), signal))
+        {
+            await signal.Task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        return signal.Task.IsCompleted && !release.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

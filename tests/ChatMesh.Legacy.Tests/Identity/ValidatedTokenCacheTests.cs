@@ -59,8 +59,12 @@ public sealed class ValidatedTokenCacheTests
         Assert.True(second.IsValid);
         Assert.Equal("alice", second.ClaimsIdentity.FindFirst("sub")?.Value);
         Assert.Equal(1, _inner.Validations);
-        // Each request gets its own identity.
-        Assert.NotSame(first.ClaimsIdentity, second.ClaimsIdentity);
+        // The cached identity holds the claims only (the chat's TokenValidated need not copy it again), shared by the
+        // requests of this one token.
+        var slim = Assert.IsType<CaseSensitiveClaimsIdentity>(second.ClaimsIdentity);
+        Assert.Null(slim.SecurityToken);
+        Assert.Equal(first.ClaimsIdentity.Claims.Select(claim => (claim.Type, claim.Value)), slim.Claims.Select(claim => (claim.Type, claim.Value)));
+        Assert.Same(slim, (await handler.ValidateTokenAsync(token, Parameters())).ClaimsIdentity);
     }
 
     [Fact]
