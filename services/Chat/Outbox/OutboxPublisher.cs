@@ -147,6 +147,7 @@ public sealed partial class OutboxPublisher(
                 {
                     continue;
                 }
+                _metrics.EventsRead(batch, time.GetUtcNow());
                 if (!LeaseStillValid())
                 {
                     // Renewals have been failing for a whole lease: another instance may already lead.
@@ -196,6 +197,7 @@ public sealed partial class OutboxPublisher(
         }
         await bus.Publish(new ChatEventBatchPublished(chunk), cancellationToken).ConfigureAwait(false);
         _metrics.MessagePublished();
+        _metrics.EventsConfirmed(chunk, time.GetUtcNow());
     }
 
     /// <summary>Splits a read batch into runs whose JSON adds up to at most <paramref name="maxBytes"/> (at least one event each).</summary>
