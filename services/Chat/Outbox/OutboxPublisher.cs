@@ -255,12 +255,12 @@ public sealed partial class OutboxPublisher(
             // Only transient per-instance queues take the live copy: persisting it would buy nothing.
             await bus.Publish(new LiveEventBatchPublished(chunk), static context => context.Durable = false, cancellationToken).ConfigureAwait(false);
             _metrics.EventsConfirmed(chunk, live: true, time.GetUtcNow());
+            // One per run of events, counted when it goes live (its durable copy follows and is not counted again).
+            _metrics.MessagePublished();
             return;
         }
         await bus.Publish(new ChatEventBatchPublished(chunk), cancellationToken).ConfigureAwait(false);
         _metrics.EventsConfirmed(chunk, live: false, time.GetUtcNow());
-        // One per run of events: the durable copy (the live copy of the same run is not counted again).
-        _metrics.MessagePublished();
     }
 
     /// <summary>Splits a read batch into runs whose JSON adds up to at most <paramref name="maxBytes"/> (at least one event each).</summary>

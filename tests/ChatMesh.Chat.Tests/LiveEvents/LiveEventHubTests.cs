@@ -32,7 +32,9 @@ public sealed class LiveEventHubTests(RedisProcess redis, RabbitMqServerFixture 
         await bus.Publish(new LiveEventBatchPublished([next]), ct);
 
         Assert.Equal([1L, 2, 3, 4, 5, 6], await dave.NextIdsAsync(6));
-        Assert.Equal(6, host.Services.GetRequiredService<ILiveEventHub>().LastDispatchedId);
+        // The hub records the id just after handing the event over (on its own thread): wait for it, bounded.
+        var hub = host.Services.GetRequiredService<ILiveEventHub>();
+        await WaitUntilAsync(() => hub.LastDispatchedId == 6, "the hub records id 6 as dispatched");
     }
 
     [Fact]
