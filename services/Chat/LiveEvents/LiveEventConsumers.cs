@@ -3,10 +3,10 @@ using MassTransit;
 
 namespace ChatMesh.Chat.LiveEvents;
 
-/// <summary>Feeds batches of logged events from this instance's live queue into the hub.</summary>
-public sealed class ChatEventBatchConsumer(LiveEventHub hub) : IConsumer<ChatEventBatchPublished>
+/// <summary>Feeds batches of logged events (their live copy) from this instance's live queue into the hub.</summary>
+public sealed class ChatEventBatchConsumer(LiveEventHub hub) : IConsumer<LiveEventBatchPublished>
 {
-    public Task Consume(ConsumeContext<ChatEventBatchPublished> context)
+    public Task Consume(ConsumeContext<LiveEventBatchPublished> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         return hub.DeliverAsync(context.Message.Events, context.CancellationToken).AsTask();

@@ -47,6 +47,7 @@ public sealed partial class LiveEventHub(
     public async ValueTask DeliverAsync(IReadOnlyList<ChatEventPublished> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        metrics.EventsConsumed(batch);
         await _ordering.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -69,6 +70,7 @@ public sealed partial class LiveEventHub(
                     await RepairAsync(last + 1, published.Id - 1).ConfigureAwait(false);
                 }
                 DispatchLogged(published);
+                metrics.EventDispatched(published);
             }
         }
         finally

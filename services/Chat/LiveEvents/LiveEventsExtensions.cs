@@ -14,7 +14,7 @@ public static class LiveEventsExtensions
     /// <summary>
     /// Registers <see cref="LiveEventHub"/> (as <see cref="ILiveEventHub"/>), <see cref="IEphemeralSignals"/>,
     /// <see cref="LiveEventOptions"/> (section <c>Chat:LiveEvents</c>, validated on start), and consumers of
-    /// <see cref="Events.ChatEventBatchPublished"/> and <see cref="Events.EphemeralSignalPublished"/> on one receive
+    /// <see cref="LiveEventBatchPublished"/> and <see cref="Events.EphemeralSignalPublished"/> on one receive
     /// endpoint per instance: a temporary (auto-delete, non-durable, exclusive) queue with a unique name bound to both
     /// fan-out exchanges, processing one message at a time so events are dispatched in the order published.
     /// Call it inside <c>AddChatInfrastructure(bus => bus.AddLiveEvents())</c>.

@@ -15,6 +15,8 @@ namespace ChatMesh.Chat.LiveEvents;
 public sealed class ResumableFeed : ILiveSubscriber, IDisposable
 {
     private readonly Channel<FeedItem> _queue;
+    // The reader waits on this, not on the channel: see FeedSignal for why (where the wake-up is queued).
+    private readonly FeedSignal _signal = new();
     private readonly int _capacity;
     private readonly Func<string, string?, bool>? _filter;
     private readonly Action? _onOverflow;
@@ -89,7 +91,11 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
 
     private void Enqueue(in FeedItem item)
     {
-        if (!_queue.Writer.TryWrite(item))
+        if (_queue.Writer.TryWrite(item))
+        {
+            _signal.Set();
+        }
+        else
         {
             Overflow();
         }
@@ -100,6 +106,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     {
         if (_queue.Writer.TryWrite(new FeedItem(0, type, null, json, IsControl: true)))
         {
+            _signal.Set();
             return true;
         }
 
@@ -180,6 +187,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                 // Waits for room rather than failing: the replay is paced by the client.
                 await _queue.Writer.WriteAsync(new FeedItem(storedEvent.Id, storedEvent.Type, storedEvent.Room, storedEvent.Json, IsControl: false), cancellationToken)
                     .ConfigureAwait(false);
+                _signal.Set();
                 replayed++;
             }
 
@@ -237,6 +245,8 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                 }
             }
 
+            _signal.Set();
+
             Volatile.Write(ref _held, null);
         }
     }
@@ -244,12 +254,11 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     /// <summary>The single reader: every queued item in order, logged ids already handed out skipped, until the feed completes.</summary>
     public async IAsyncEnumerable<FeedItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // The channel reuses one waiter for an uncancellable wait but allocates one per cancellable wait, which for a
-        // client that keeps up is one per event. So the wait is uncancellable and cancellation completes the feed
-        // instead: what is queued is still read, as before, then the enumeration throws.
+        // The wait (on the feed's signal, set after every write and on completion) is uncancellable and allocates
+        // nothing; cancellation completes the feed instead: what is queued is still read, then the enumeration throws.
         using var cancelled = cancellationToken.UnsafeRegister(static feed => ((ResumableFeed)feed!).Complete(), this);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (true)
         {
             while (reader.TryRead(out var item))
             {
@@ -270,6 +279,14 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
 
                 yield return item;
             }
+
+            // Complete once the writer is done and the queue is drained (set synchronously by the last read).
+            if (reader.Completion.IsCompleted)
+            {
+                break;
+            }
+
+            await _signal.WaitAsync().ConfigureAwait(false);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -281,6 +298,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         // Set first: an item refused because the feed is complete is no overflow.
         Volatile.Write(ref _completed, 1);
         _queue.Writer.TryComplete();
+        _signal.Set();
     }
 
     /// <summary>
@@ -312,6 +330,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         if (Interlocked.Exchange(ref _overflowed, 1) == 0)
         {
             _queue.Writer.TryComplete();
+            _signal.Set();
             _onOverflow?.Invoke();
         }
     }

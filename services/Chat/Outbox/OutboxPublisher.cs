@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ChatMesh.Chat.Events;
+using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -137,49 +138,103 @@ public sealed partial class OutboxPublisher(
     {
         var last = await _lease.ReadPublishedAsync().ConfigureAwait(false);
         Interlocked.Exchange(ref _lastPublishedId, last);
-        while (true)
+        // Two lanes, each in id order. The live copy of a batch goes out first and alone decides when the next batch
+        // may go live: its confirm is immediate (transient queues only). The durable copy of the batch, then the record
+        // of progress, run in the background while the next batch is read and published live; the durable copy of the
+        // next batch starts only once the previous one is confirmed and recorded. Awaiting every durable confirm before
+        // the next publish (as before) put the broker's disk write in front of every later event's live delivery.
+        Task<bool>? durable = null;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
+            while (true)
             {
-                var batch = await tail.ReadAfterAsync(last, _options.BatchSize, _options.IdleReadTimeout, cancellationToken).ConfigureAwait(false);
-                if (batch.Count == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+                try
                 {
-                    continue;
+                    var batch = await tail.ReadAfterAsync(last, _options.BatchSize, _options.IdleReadTimeout, cancellationToken).ConfigureAwait(false);
+                    if (durable is { IsCompleted: true } && !await durable.ConfigureAwait(false))
+                    {
+                        // The record found the lease taken: another instance leads.
+                        return;
+                    }
+                    if (batch.Count == 0)
+                    {
+                        continue;
+                    }
+                    _metrics.EventsRead(batch, time.GetUtcNow());
+                    if (!LeaseStillValid())
+                    {
+                        // Renewals have been failing for a whole lease: another instance may already lead.
+                        return;
+                    }
+                    // One bus message per chunk of consecutive events, each awaited until the broker confirms: the next
+                    // chunk is published only after the previous one is confirmed, so each lane stays in id order
+                    // (starting publishes together was tried and reordered them), and a busy outbox costs one round
+                    // trip per chunk, not per event.
+                    var chunks = Chunk(batch, _options.MaxBatchBytes).ToArray();
+                    foreach (var chunk in chunks)
+                    {
+                        await PublishChunkAsync(chunk, live: true, cancellationToken).ConfigureAwait(false);
+                    }
+                    if (durable is not null && !await durable.ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                    durable = PublishDurableAsync(chunks, batch[^1].Id, batch.Count, cancellationToken);
+                    last = batch[^1].Id;
                 }
-                if (!LeaseStillValid())
+                catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    // Renewals have been failing for a whole lease: another instance may already lead.
-                    return;
+                    // Redis or RabbitMQ unavailable: keep the lease while it renews and retry from the last recorded id
+                    // (the live lane may have gone further: its consumers drop what they see twice).
+                    await SettleQuietlyAsync(durable).ConfigureAwait(false);
+                    durable = null;
+                    last = LastPublishedId;
+                    LogPublishFailed(exception, last);
+                    await Task.Delay(_options.RenewInterval, time, cancellationToken).ConfigureAwait(false);
                 }
-                // One bus message per chunk of consecutive events, each awaited until the broker confirms: the next
-                // chunk is published only after the previous one is confirmed, so the bus stays in id order (starting
-                // publishes together was tried and reordered them), and a busy outbox costs one round trip per chunk,
-                // not per event.
-                foreach (var chunk in Chunk(batch, _options.MaxBatchBytes))
-                {
-                    await PublishChunkAsync(chunk, cancellationToken).ConfigureAwait(false);
-                }
-                var newest = batch[^1].Id;
-                var trimBelow = newest - _options.RetainPublished;
-                if (!await _lease.RecordPublishedAsync(newest, trimBelow).ConfigureAwait(false))
-                {
-                    return;
-                }
-                last = newest;
-                Interlocked.Exchange(ref _lastPublishedId, newest);
-                _metrics.Published(batch.Count);
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                // Redis or RabbitMQ unavailable: keep the lease while it renews and retry from the last recorded id.
-                LogPublishFailed(exception, last);
-                await Task.Delay(_options.RenewInterval, time, cancellationToken).ConfigureAwait(false);
-            }
+        }
+        finally
+        {
+            // Never leave a durable publish or a record running behind a hand-over.
+            await SettleQuietlyAsync(durable).ConfigureAwait(false);
         }
     }
 
-    private async Task PublishChunkAsync(ChatEventPublished[] chunk, CancellationToken cancellationToken)
+    /// <summary>The durable copy of a read batch, chunk by chunk in order, then the fenced record of progress; false if the lease is lost.</summary>
+    private async Task<bool> PublishDurableAsync(ChatEventPublished[][] chunks, long newest, int count, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in chunks)
+        {
+            await PublishChunkAsync(chunk, live: false, cancellationToken).ConfigureAwait(false);
+        }
+        if (!await _lease.RecordPublishedAsync(newest, newest - _options.RetainPublished).ConfigureAwait(false))
+        {
+            return false;
+        }
+        Interlocked.Exchange(ref _lastPublishedId, newest);
+        _metrics.Published(count);
+        return true;
+    }
+
+    private static async Task SettleQuietlyAsync(Task<bool>? durable)
+    {
+        if (durable is null)
+        {
+            return;
+        }
+        try
+        {
+            await durable.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Its failure is the lane's: the caller retries from the last recorded id either way.
+        }
+    }
+
+    private async Task PublishChunkAsync(ChatEventPublished[] chunk, bool live, CancellationToken cancellationToken)
     {
         // Continue the trace of the action that committed the chunk's first event (with links to the others'): then
         // MassTransit's send span and every consumer's span join that trace, and a quiet system, where each action's
@@ -193,9 +248,19 @@ public sealed partial class OutboxPublisher(
             activity.SetTag("chatmesh.room", chunk[0].Room);
             activity.SetTag("chatmesh.event_count", chunk.Length);
             activity.SetTag("chatmesh.last_event_id", chunk[^1].Id);
+            activity.SetTag("chatmesh.lane", live ? "live" : "durable");
+        }
+        if (live)
+        {
+            // Only transient per-instance queues take the live copy: persisting it would buy nothing.
+            await bus.Publish(new LiveEventBatchPublished(chunk), static context => context.Durable = false, cancellationToken).ConfigureAwait(false);
+            _metrics.EventsConfirmed(chunk, live: true, time.GetUtcNow());
+            // One per run of events, counted when it goes live (its durable copy follows and is not counted again).
+            _metrics.MessagePublished();
+            return;
         }
         await bus.Publish(new ChatEventBatchPublished(chunk), cancellationToken).ConfigureAwait(false);
-        _metrics.MessagePublished();
+        _metrics.EventsConfirmed(chunk, live: false, time.GetUtcNow());
     }
 
     /// <summary>Splits a read batch into runs whose JSON adds up to at most <paramref name="maxBytes"/> (at least one event each).</summary>

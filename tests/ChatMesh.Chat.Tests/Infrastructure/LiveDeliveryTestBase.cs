@@ -50,22 +50,4 @@ public abstract class LiveDeliveryTestBase(RedisProcess redis, RabbitMqServerFix
             host.Dispose();
         }
     }
-
-    /// <summary>Waits, with a deadline, until <paramref name="condition"/> holds.</summary>
-    internal static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(20, deadline.Token);
-            }
-            catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Timed out waiting until {what}.");
-            }
-        }
-    }
 }

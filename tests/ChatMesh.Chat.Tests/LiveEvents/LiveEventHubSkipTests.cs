@@ -25,13 +25,13 @@ public sealed class LiveEventHubSkipTests(RedisProcess redis, RabbitMqServerFixt
         }
 
         var ct = TestContext.Current.CancellationToken;
-        await bus.Publish(new ChatEventBatchPublished([events[0]]), ct);
-        await bus.Publish(new ChatEventBatchPublished([events[2]]), ct);
+        await bus.Publish(new LiveEventBatchPublished([events[0]]), ct);
+        await bus.Publish(new LiveEventBatchPublished([events[2]]), ct);
         Assert.Equal([events[0].Id, events[1].Id, events[2].Id], await kim.NextIdsAsync(3));
         Assert.Equal(events[0].Id - 1, hub.SkippedThrough);
 
         await Database.StreamDeleteAsync(Chat.Outbox.OutboxKeys.Stream, [$"{events[3].Id}-0"]);
-        await bus.Publish(new ChatEventBatchPublished([events[4]]), ct);
+        await bus.Publish(new LiveEventBatchPublished([events[4]]), ct);
         Assert.Equal([events[4].Id], await kim.NextIdsAsync(1));
         Assert.Equal(events[3].Id, hub.SkippedThrough);
     }
@@ -48,7 +48,7 @@ public sealed class LiveEventHubSkipTests(RedisProcess redis, RabbitMqServerFixt
         await Writer.RoomEventAsync("room-f");
         var third = await Writer.RoomEventAsync("room-f");
 
-        await bus.Publish(new ChatEventBatchPublished([third]), TestContext.Current.CancellationToken);
+        await bus.Publish(new LiveEventBatchPublished([third]), TestContext.Current.CancellationToken);
 
         Assert.Equal([third.Id], await lee.NextIdsAsync(1));
         Assert.Equal(third.Id - 1, hub.SkippedThrough);

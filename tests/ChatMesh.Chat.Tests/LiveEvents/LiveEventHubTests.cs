@@ -26,10 +26,10 @@ public sealed class LiveEventHubTests(RedisProcess redis, RabbitMqServerFixture 
         // The bus lost 2..4 (say the queue was recreated) and then delivers 1 again.
         var ct = TestContext.Current.CancellationToken;
         // Within one message and across messages.
-        await bus.Publish(new ChatEventBatchPublished([events[0], events[4], events[0]]), ct);
-        await bus.Publish(new ChatEventBatchPublished([events[2]]), ct);
+        await bus.Publish(new LiveEventBatchPublished([events[0], events[4], events[0]]), ct);
+        await bus.Publish(new LiveEventBatchPublished([events[2]]), ct);
         var next = await Writer.RoomEventAsync("room-g");
-        await bus.Publish(new ChatEventBatchPublished([next]), ct);
+        await bus.Publish(new LiveEventBatchPublished([next]), ct);
 
         Assert.Equal([1L, 2, 3, 4, 5, 6], await dave.NextIdsAsync(6));
         // The dispatch position moves once the whole dispatch is done, just after the subscriber got the event.
@@ -50,8 +50,8 @@ public sealed class LiveEventHubTests(RedisProcess redis, RabbitMqServerFixture 
         await Database.StreamDeleteAsync(Chat.Outbox.OutboxKeys.Stream, ["2-0"]);
 
         var ct = TestContext.Current.CancellationToken;
-        await bus.Publish(new ChatEventBatchPublished([first]), ct);
-        await bus.Publish(new ChatEventBatchPublished([third]), ct);
+        await bus.Publish(new LiveEventBatchPublished([first]), ct);
+        await bus.Publish(new LiveEventBatchPublished([third]), ct);
 
         Assert.Equal([1L, 3], await erin.NextIdsAsync(2));
     }
@@ -73,7 +73,7 @@ public sealed class LiveEventHubTests(RedisProcess redis, RabbitMqServerFixture 
         var home = await Writer.RoomEventAsync("room-home");
         foreach (var published in new[] { before, joined, message, left, after, home })
         {
-            await bus.Publish(new ChatEventBatchPublished([published]), ct);
+            await bus.Publish(new LiveEventBatchPublished([published]), ct);
         }
 
         var received = await frank.NextIdsAsync(4);

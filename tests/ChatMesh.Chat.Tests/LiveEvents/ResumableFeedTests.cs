@@ -1,6 +1,7 @@
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Tests.EventLog;
+using ChatMesh.Chat.Tests.Infrastructure;
 using ChatMesh.Chat.Tests.Redis;
 
 namespace ChatMesh.Chat.Tests.LiveEvents;
@@ -192,6 +193,81 @@ public sealed class ResumableFeedTests(RedisServerFixture redis)
         feed.OnEvent(Live(2, "r"));
         Assert.False(feed.Overflowed);
         Assert.Equal(0, overflows);
+    }
+
+    [Fact]
+    public async Task A_waiting_reader_is_woken_by_each_event_whichever_thread_queues_it()
+    {
+        using var feed = new ResumableFeed(t.User("parked"), capacity: 8);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var item in feed.ReadAllAsync(Token))
+            {
+                seen.Enqueue(item.Id);
+            }
+        }, Token);
+
+        // Each event reaches a reader that has drained the queue and parked: from a pool worker, from a thread of its
+        // own (no local queue to use) and from the test's thread, each one read before the next is queued.
+        Action<Action>[] threads =
+        [
+            queue => Task.Run(queue, Token).Wait(Token),
+            queue => { var thread = new Thread(() => queue()); thread.Start(); thread.Join(); },
+            queue => queue(),
+        ];
+        for (var id = 1; id <= 30; id++)
+        {
+            var current = id;
+            threads[id % threads.Length](() => feed.OnEvent(Live(current, "r")));
+            await Eventually.TrueAsync(() => seen.Count == current, $"event {current} is read");
+        }
+
+        feed.Complete();
+        await reading.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        Assert.Equal(Enumerable.Range(1, 30).Select(id => (long)id), seen);
+    }
+
+    [Fact]
+    public async Task A_reader_racing_a_writer_loses_no_wake_up_and_keeps_the_order()
+    {
+        const int count = 20_000;
+        using var feed = new ResumableFeed(t.User("racing"), capacity: count);
+        var read = new List<long>(count);
+        var readCount = 0;
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var item in feed.ReadAllAsync(Token))
+            {
+                read.Add(item.Id);
+                Volatile.Write(ref readCount, read.Count);
+                if (item.Id % 97 == 0)
+                {
+                    // Park now and then, so writes land both while the reader drains and while it waits.
+                    await Task.Yield();
+                }
+            }
+        }, Token);
+
+        var writing = Task.Run(() =>
+        {
+            for (var id = 1; id <= count; id++)
+            {
+                feed.OnEvent(Live(id, "r"));
+                if (id % 101 == 0)
+                {
+                    Thread.Yield();
+                }
+            }
+        }, Token);
+        await writing.WaitAsync(TimeSpan.FromSeconds(30), Token);
+
+        // Every event is read while the feed is still open: a lost wake-up would leave the rest queued.
+        await Eventually.TrueAsync(() => Volatile.Read(ref readCount) == count, "every event is read");
+        feed.Complete();
+        await reading.WaitAsync(TimeSpan.FromSeconds(10), Token);
+        Assert.False(feed.Overflowed);
+        Assert.Equal(Enumerable.Range(1, count).Select(id => (long)id), read);
     }
 
     private static LiveEvent Live(long id, string room) => new(id, "message.created", room, null, "{}"u8.ToArray());
