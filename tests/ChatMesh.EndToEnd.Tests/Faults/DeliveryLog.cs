@@ -115,13 +115,26 @@ public sealed class DeliveryLog(string channel, string client, Stopwatch clock)
         }
     }
 
-    /// <summary>When this client first received an event newer than <paramref name="id"/>, or null.</summary>
-    public TimeSpan? FirstAfter(long id)
+    /// <summary>
+    /// The longest this client went without receiving anything between <paramref name="from"/> (the fault) and
+    /// <paramref name="to"/> (sending stopped): how long delivery took to come back for it.
+    /// </summary>
+    public TimeSpan LongestPause(TimeSpan from, TimeSpan to)
     {
+        List<TimeSpan> times;
         lock (_first)
         {
-            var later = _first.Where(entry => entry.Key > id).Select(entry => entry.Value).ToList();
-            return later.Count == 0 ? null : later.Min();
+            times = [.. _first.Values.Where(time => time >= from && time <= to).Order()];
         }
+
+        var longest = TimeSpan.Zero;
+        var previous = from;
+        foreach (var time in times.Append(to))
+        {
+            longest = time - previous > longest ? time - previous : longest;
+            previous = time;
+        }
+
+        return longest;
     }
 }

@@ -24,7 +24,6 @@ public sealed class FaultDriver : IAsyncDisposable
     private readonly string _case;
     private WebhookSink? _sink;
     private TimeSpan? _faultAt;
-    private long _ackedBeforeFault;
 
     private FaultDriver(string caseName, FaultContext context)
     {
@@ -130,7 +129,6 @@ public sealed class FaultDriver : IAsyncDisposable
     /// <summary>Runs the fault (and its repair) while traffic flows; the recovery clock starts here.</summary>
     public async Task InjectAsync(Func<Task> fault)
     {
-        _ackedBeforeFault = _context.Ledger.AckedIds.DefaultIfEmpty(0).Max();
         _faultAt = _context.Clock.Elapsed;
         await fault();
     }
@@ -152,6 +150,7 @@ public sealed class FaultDriver : IAsyncDisposable
     public async Task<FaultRow> FinishAsync(TimeSpan trafficAfterRepair, CancellationToken cancel)
     {
         await Task.Delay(trafficAfterRepair, cancel);
+        var stoppedAt = _context.Clock.Elapsed;
         await _stopSending.CancelAsync();
         var senders = Task.WhenAll(_running.Skip(_receivers.Count));
         if (await Task.WhenAny(senders, Task.Delay(DrainTimeout, cancel)) != senders)
@@ -172,7 +171,7 @@ public sealed class FaultDriver : IAsyncDisposable
         }
 
         var logs = Logs.ToList();
-        var recovery = logs.Select(log => log.FirstAfter(_ackedBeforeFault)).ToList();
+        var faultAt = _faultAt ?? throw new InvalidOperationException("No fault was injected.");
         return new FaultRow(
             _case,
             _context.Ledger.Sent,
@@ -184,7 +183,7 @@ public sealed class FaultDriver : IAsyncDisposable
             logs.Sum(log => log.Duplicates + log.DoubledTexts) + _context.Ledger.DifferentIds,
             _sink?.Redeliveries ?? 0,
             logs.Sum(log => log.Resets),
-            _faultAt is { } at && recovery.All(time => time is not null) ? recovery.Max()!.Value - at : null,
+            logs.Max(log => log.LongestPause(faultAt, stoppedAt)),
             _context.Ledger.LongestWait,
             Errors());
     }
@@ -193,7 +192,7 @@ public sealed class FaultDriver : IAsyncDisposable
     public string Describe(FaultRow row)
     {
         var acked = _context.Ledger.AckedIds;
-        return $"{row.ToMarkdown()}\nper client: {string.Join(", ", Logs.Select(log => $"{log.Client} missing {log.Missing(acked)} dup {log.Duplicates} doubled {log.DoubledTexts} connects {log.Connects}"))}\nsender errors: {row.Errors}";
+        return $"{row.ToMarkdown()}\ntopology: {string.Join(", ", _context.Topology.Of("gateway").Concat(_context.Topology.Of("legacy")).Concat(_context.Topology.Of("notification")))}\nper client: {string.Join(", ", Logs.Select(log => $"{log.Client} missing {log.Missing(acked)} dup {log.Duplicates} doubled {log.DoubledTexts} connects {log.Connects}"))}\nsender errors: {row.Errors}";
     }
 
     private string Errors() => string.Join(", ", _context.Ledger.Errors.Select(error => $"{error.Key} ×{error.Value}"));

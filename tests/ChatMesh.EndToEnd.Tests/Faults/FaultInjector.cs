@@ -31,18 +31,20 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
 
     /// <summary>SIGKILLs redis-server, then starts it on the same data directory (it reloads the AOF).</summary>
     public Task KillRedisAsync(CancellationToken cancel) =>
-        KillServerAsync("redis", pid => Comm(pid) == "redis-server", cancel);
+        KillServerAsync("redis", (pid, directory) => Comm(pid) == "redis-server" && CommandLine(pid).Contains(Path.Combine(directory, "redis.conf"), StringComparer.Ordinal), cancel);
 
     /// <summary>SIGKILLs the RabbitMQ node (the Erlang VM and its helpers), then starts it on the same data.</summary>
     public Task KillRabbitMQAsync(CancellationToken cancel) =>
-        KillServerAsync("messaging", pid => Environ(pid).Any(variable => variable.StartsWith("RABBITMQ_NODENAME=", StringComparison.Ordinal)), cancel);
+        KillServerAsync("messaging", (pid, directory) => Environ(pid).Contains($"CHATMESH_STATE_DIR={directory}", StringComparer.Ordinal)
+            && Environ(pid).Any(variable => variable.StartsWith("RABBITMQ_NODENAME=", StringComparison.Ordinal)), cancel);
 
-    private async Task KillServerAsync(string resource, Func<int, bool> isServer, CancellationToken cancel)
+    /// <summary>Redis changes its working directory to its data folder, so servers are matched on their arguments or environment.</summary>
+    private async Task KillServerAsync(string resource, Func<int, string, bool> isServer, CancellationToken cancel)
     {
         var model = app.Services.GetRequiredService<DistributedApplicationModel>();
         var directory = model.Resources.OfType<ExecutableResource>().Single(candidate => candidate.Name == resource).WorkingDirectory;
         var instance = topology.Of(resource).Single();
-        var killed = Kill(pid => Cwd(pid) == directory && isServer(pid));
+        var killed = Kill(pid => isServer(pid, directory));
         await RestartAsync(instance.ResourceId, killed, cancel);
     }
 
@@ -111,15 +113,15 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
         }
     }
 
-    private static string? Cwd(int pid)
+    private static string[] CommandLine(int pid)
     {
         try
         {
-            return new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return [];
         }
     }
 }

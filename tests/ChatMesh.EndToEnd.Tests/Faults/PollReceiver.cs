@@ -23,9 +23,22 @@ internal sealed class PollReceiver(FaultContext context, DeliveryLog log, string
     /// <summary>Registers the queue before traffic starts: its cursor is the head then.</summary>
     public async Task RegisterAsync(CancellationToken cancel)
     {
-        var legacy = Context.Topology.Pick("legacy", 0) ?? throw new InvalidOperationException("no legacy replica ready");
-        (_queue, var cursor) = await RegisterAsync(legacy, cancel);
-        Log.Advance(cursor);
+        for (var attempt = 0; ; attempt++)
+        {
+            var legacy = Context.Topology.Pick("legacy", attempt) ?? throw new InvalidOperationException("no legacy replica ready");
+            try
+            {
+                (_queue, var cursor) = await RegisterAsync(legacy, cancel);
+                Log.Advance(cursor);
+                return;
+            }
+            catch (HttpRequestException ex) when (attempt < 10)
+            {
+                // A replica that is restarting: the next attempt picks the other one.
+                Context.Ledger.Error($"register on {legacy}: {ex.Message}");
+                await Task.Delay(500, cancel);
+            }
+        }
     }
 
     protected override async Task FollowAsync(Uri address, CancellationToken cancel)
