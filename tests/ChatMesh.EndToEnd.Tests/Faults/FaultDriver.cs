@@ -185,6 +185,7 @@ public sealed class FaultDriver : IAsyncDisposable
             logs.Sum(log => log.Resets),
             logs.Max(log => log.LongestPause(faultAt, stoppedAt)),
             _context.Ledger.LongestWait,
+            _context.Ledger.UnansweredAttempts,
             Errors());
     }
 

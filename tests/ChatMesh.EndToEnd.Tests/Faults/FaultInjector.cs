@@ -16,27 +16,73 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     /// <summary>SIGKILLs replica <paramref name="index"/> of <paramref name="resource"/>, then starts it again; returns its id.</summary>
     public async Task<string> KillReplicaAsync(string resource, int index, CancellationToken cancel)
     {
-        var replicas = topology.Of(resource).Where(instance => instance.Ready).ToList();
+        var replicas = topology.ReadyAddresses(resource);
         if (replicas.Count <= index)
         {
-            throw new InvalidOperationException($"{resource} has {replicas.Count} ready instances; cannot kill #{index}.");
+            throw new InvalidOperationException($"{resource} has {replicas.Count} running instances; cannot kill #{index}.");
         }
 
-        var victim = replicas[index];
-        var marker = $"ASPNETCORE_URLS={victim.Urls}";
+        var marker = $"ASPNETCORE_URLS={topology.UrlsOf(replicas[index])}";
         var killed = Kill(pid => Environ(pid).Contains(marker, StringComparer.Ordinal));
-        await RestartAsync(victim.ResourceId, killed, cancel);
+        if (killed.Count == 0)
+        {
+            throw new InvalidOperationException($"No process of {resource} at {replicas[index]} was found to kill.");
+        }
+
+        // The instance Aspire now shows as not running is the one killed: start it by its own resource id.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        Instance? victim;
+        while ((victim = topology.Of(resource).FirstOrDefault(instance => instance.State != KnownResourceStates.Running)) is null)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No instance of {resource} left the running state after SIGKILL of {string.Join(',', killed)}.");
+            }
+
+            await Task.Delay(100, cancel);
+        }
+
+        await StartAgainAsync(victim.ResourceId, cancel);
         return victim.ResourceId;
     }
 
     /// <summary>SIGKILLs redis-server, then starts it on the same data directory (it reloads the AOF).</summary>
-    public Task KillRedisAsync(CancellationToken cancel) =>
-        KillServerAsync("redis", (pid, directory) => Comm(pid) == "redis-server" && CommandLine(pid).Contains(Path.Combine(directory, "redis.conf"), StringComparer.Ordinal), cancel);
+    public Task KillRedisAsync(CancellationToken cancel)
+    {
+        // Redis rewrites its command line to its process title, "redis-server 127.0.0.1:<port>".
+        var port = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ChatMesh.AppHost.Infrastructure.LocalRedisResource>().Single().Port;
+        return KillServerAsync("redis", (pid, _) => Comm(pid) == "redis-server"
+            && string.Join(' ', CommandLine(pid)).Contains($"127.0.0.1:{port}", StringComparison.Ordinal), cancel);
+    }
 
     /// <summary>SIGKILLs the RabbitMQ node (the Erlang VM and its helpers), then starts it on the same data.</summary>
     public Task KillRabbitMQAsync(CancellationToken cancel) =>
         KillServerAsync("messaging", (pid, directory) => Environ(pid).Contains($"CHATMESH_STATE_DIR={directory}", StringComparer.Ordinal)
             && Environ(pid).Any(variable => variable.StartsWith("RABBITMQ_NODENAME=", StringComparison.Ordinal)), cancel);
+
+    /// <summary>Stops <paramref name="resource"/> with Aspire's <c>resource-stop</c> (a graceful stop), then starts it again.</summary>
+    public async Task RestartCleanlyAsync(string resource, CancellationToken cancel)
+    {
+        var instance = topology.Of(resource).Single();
+        var stopped = await app.ResourceCommands.ExecuteCommandAsync(instance.ResourceId, KnownResourceCommands.StopCommand, cancel);
+        if (!stopped.Success)
+        {
+            throw new InvalidOperationException($"resource-stop {instance.ResourceId} failed: {stopped.Message}");
+        }
+
+        await StartAgainAsync(instance.ResourceId, cancel);
+    }
+
+    /// <summary>Slow Redis: <c>CLIENT PAUSE … WRITE</c> holds every write (each commit script) for <paramref name="pause"/>.</summary>
+    public async Task PauseRedisWritesAsync(TimeSpan pause, CancellationToken cancel)
+    {
+        var connectionString = await app.GetConnectionStringAsync("redis", cancel)
+            ?? throw new InvalidOperationException("redis has no connection string");
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(connectionString);
+        await redis.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", (long)pause.TotalMilliseconds, "WRITE");
+        await Task.Delay(pause, cancel);
+    }
 
     /// <summary>Redis changes its working directory to its data folder, so servers are matched on their arguments or environment.</summary>
     private async Task KillServerAsync(string resource, Func<int, string, bool> isServer, CancellationToken cancel)
@@ -55,7 +101,12 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
             throw new InvalidOperationException($"No process of {resourceId} was found to kill.");
         }
 
-        await topology.WaitAsync(resourceId, instance => instance.State != KnownResourceStates.Running, TimeSpan.FromSeconds(30), "stopped after SIGKILL");
+        await StartAgainAsync(resourceId, cancel);
+    }
+
+    private async Task StartAgainAsync(string resourceId, CancellationToken cancel)
+    {
+        await topology.WaitAsync(resourceId, instance => instance.State != KnownResourceStates.Running, TimeSpan.FromSeconds(30), "stopped");
         var started = await app.ResourceCommands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, cancel);
         if (!started.Success)
         {

@@ -22,16 +22,17 @@ public sealed record FaultRow(
     int Resets,
     TimeSpan LongestPause,
     TimeSpan LongestSenderWait,
+    int Unanswered,
     string Errors)
 {
     public static string Header =>
-        "| case | sent | acked | unacked but committed | delivered ws / sse / ndjson / poll / webhook (per client, min) | lost | live gaps | duplicated | webhook redeliveries (deduped) | resets | longest delivery pause (any client) | longest sender wait |\n" +
-        "|---|---|---|---|---|---|---|---|---|---|---|---|";
+        "| case | sent | acked | unacked but committed | delivered ws / sse / ndjson / poll / webhook (per client, min) | lost | live gaps | duplicated | webhook redeliveries (deduped) | resets | longest delivery pause (any client) | longest sender wait | attempts unanswered in 10 s |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
     public string ToMarkdown()
     {
         string Delivered(string channel) => DeliveredPerChannel.TryGetValue(channel, out var n) ? n.ToString(CultureInfo.InvariantCulture) : "-";
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {Case} | {Sent} | {Acked} | {UnackedCommitted} | {Delivered("ws")} / {Delivered("sse")} / {Delivered("ndjson")} / {Delivered("poll")} / {Delivered("webhook")} | {Lost} | {LiveGaps} | {Duplicated} | {WebhookRedeliveries} | {Resets} | {LongestPause.TotalSeconds:0.0} s | {LongestSenderWait.TotalSeconds:0.0} s |");
+            $"| {Case} | {Sent} | {Acked} | {UnackedCommitted} | {Delivered("ws")} / {Delivered("sse")} / {Delivered("ndjson")} / {Delivered("poll")} / {Delivered("webhook")} | {Lost} | {LiveGaps} | {Duplicated} | {WebhookRedeliveries} | {Resets} | {LongestPause.TotalSeconds:0.0} s | {LongestSenderWait.TotalSeconds:0.0} s | {Unanswered} |");
     }
 }

@@ -14,6 +14,7 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
     private static readonly TimeSpan TrafficAfterRepair = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(90);
 
+
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -48,6 +49,19 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
     public Task Kill_9_of_rabbitmq_then_a_restart_loses_and_doubles_nothing() =>
         RunAsync("kill -9 rabbitmq, restart", (_, faults) => faults.KillRabbitMQAsync(Cancel));
 
+    [Fact]
+    public Task A_clean_restart_of_redis_loses_and_doubles_nothing() =>
+        RunAsync("redis clean restart (resource-stop, resource-start)", (_, faults) => faults.RestartCleanlyAsync("redis", Cancel));
+
+    [Fact]
+    public Task A_clean_restart_of_rabbitmq_loses_and_doubles_nothing() =>
+        RunAsync("rabbitmq clean restart (resource-stop, resource-start)", (_, faults) => faults.RestartCleanlyAsync("messaging", Cancel));
+
+    /// <summary>Slow Redis: every commit waits for the pause; senders get their ack (or an error) within the sender's own bound, never hang.</summary>
+    [Fact]
+    public Task Redis_holding_every_write_for_5_s_delays_acks_but_loses_and_doubles_nothing() =>
+        RunAsync("redis slow: CLIENT PAUSE 5 s WRITE", (_, faults) => faults.PauseRedisWritesAsync(TimeSpan.FromSeconds(5), Cancel));
+
     private async Task RunAsync(string name, Func<FaultDriver, FaultInjector, Task> fault)
     {
         await using var topology = await Topology.StartAsync(fixture.App, Cancel);
@@ -67,6 +81,7 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
         Assert.True(row.Lost == 0, $"acknowledged messages lost: {driver.Describe(row)}");
         Assert.True(row.LiveGaps == 0, $"a connected client silently missed acknowledged messages: {driver.Describe(row)}");
         Assert.True(row.Duplicated == 0, $"messages doubled: {driver.Describe(row)}");
+        Assert.True(row.Unanswered == 0, $"{row.Unanswered} send attempts got no answer (ack, error or failure) within 10 s: {driver.Describe(row)}");
         Assert.True(row.LongestPause < RecoveryBound, $"delivery did not come back on every channel within {RecoveryBound}: {driver.Describe(row)}");
     }
 }

@@ -13,7 +13,12 @@ public sealed class SendLedger
     private int _differentIds;
     private long _longestWaitTicks;
 
+    /// <summary>The error recorded for an attempt that got no answer at all (no ack, no error, no failure) within 10 s.</summary>
+    public const string Unanswered = "no answer in 10 s";
+
     public int Sent => Volatile.Read(ref _sent);
+
+    public int UnansweredAttempts => _errors.GetValueOrDefault(Unanswered);
 
     public int Acked => _acked.Count;
 

@@ -29,15 +29,15 @@ internal abstract class Sender(FaultContext context, string name) : IDisposable
             {
                 var started = Stopwatch.GetTimestamp();
                 (long Id, bool Duplicate)? ack = null;
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
+                timeout.CancelAfter(AnswerTimeout);
                 try
                 {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
-                    timeout.CancelAfter(AnswerTimeout);
                     ack = await SendOnceAsync(key, timeout.Token);
                 }
                 catch (Exception ex) when (!abort.IsCancellationRequested)
                 {
-                    Context.Ledger.Error(ex is OperationCanceledException ? "no answer in 10 s" : ex.GetType().Name);
+                    Context.Ledger.Error(ex is OperationCanceledException && timeout.IsCancellationRequested ? SendLedger.Unanswered : ex.GetType().Name);
                     await DropAsync();
                 }
 

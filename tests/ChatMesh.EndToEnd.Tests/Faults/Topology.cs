@@ -24,11 +24,20 @@ public sealed class Topology : IAsyncDisposable
     private readonly Task _watching;
     private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private Topology(DistributedApplication app) => _watching = Task.Run(() => WatchAsync(app));
+    private readonly string _redis;
+    private IReadOnlyList<(string Service, string Urls)> _processes = [];
+    private long _scannedAt = long.MinValue / 2;
+
+    private Topology(DistributedApplication app, string redis)
+    {
+        _redis = redis;
+        _watching = Task.Run(() => WatchAsync(app));
+    }
 
     public static async Task<Topology> StartAsync(DistributedApplication app, CancellationToken cancel)
     {
-        var topology = new Topology(app);
+        var redis = await app.GetConnectionStringAsync("redis", cancel) ?? throw new InvalidOperationException("redis has no connection string");
+        var topology = new Topology(app, redis);
         await topology._first.Task.WaitAsync(cancel);
         // The watch replays every resource's current state first; give it a moment to deliver all of them.
         await Task.Delay(500, cancel);
@@ -40,9 +49,57 @@ public sealed class Topology : IAsyncDisposable
 
     public Instance? Get(string resourceId) => _instances.TryGetValue(resourceId, out var instance) ? instance : null;
 
-    /// <summary>The addresses of the ready replicas of <paramref name="resource"/>, in a stable order.</summary>
-    public IReadOnlyList<Uri> ReadyAddresses(string resource) =>
-        [.. Of(resource).Where(instance => instance.Ready && instance.Address is not null).Select(instance => instance.Address!)];
+    /// <summary>
+    /// The addresses the running processes of <paramref name="resource"/> of this AppHost listen on, read from the
+    /// processes themselves (/proc: <c>OTEL_SERVICE_NAME</c>, <c>ASPNETCORE_URLS</c>, and this AppHost's Redis
+    /// connection string): a replica started again may listen on a new port while its snapshot still shows the old one.
+    /// </summary>
+    public IReadOnlyList<Uri> ReadyAddresses(string resource)
+    {
+        var now = Environment.TickCount64;
+        if (now - Volatile.Read(ref _scannedAt) > 300)
+        {
+            _processes = ScanProcesses();
+            Volatile.Write(ref _scannedAt, now);
+        }
+
+        return [.. _processes.Where(process => process.Service == resource).Select(process => new Uri(process.Urls.Split(';')[0])).Distinct().OrderBy(uri => uri.ToString(), StringComparer.Ordinal)];
+    }
+
+    /// <summary>The full <c>ASPNETCORE_URLS</c> of the process listening on <paramref name="address"/>.</summary>
+    public string UrlsOf(Uri address) => _processes.First(process => new Uri(process.Urls.Split(';')[0]) == address).Urls;
+
+    private IReadOnlyList<(string Service, string Urls)> ScanProcesses()
+    {
+        var marker = $"ConnectionStrings__redis={_redis}";
+        var found = new List<(string, string)>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out _))
+            {
+                continue;
+            }
+
+            string[] environ;
+            try
+            {
+                environ = File.ReadAllText(Path.Combine(directory, "environ")).Split('\0');
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            var service = environ.FirstOrDefault(variable => variable.StartsWith("OTEL_SERVICE_NAME=", StringComparison.Ordinal));
+            var urls = environ.FirstOrDefault(variable => variable.StartsWith("ASPNETCORE_URLS=", StringComparison.Ordinal));
+            if (service is not null && urls is not null && environ.Contains(marker, StringComparer.Ordinal))
+            {
+                found.Add((service["OTEL_SERVICE_NAME=".Length..], urls["ASPNETCORE_URLS=".Length..]));
+            }
+        }
+
+        return found;
+    }
 
     /// <summary>The <paramref name="attempt"/>-th ready replica (round robin), or null while none is ready.</summary>
     public Uri? Pick(string resource, int attempt)
