@@ -23,6 +23,7 @@ public sealed class FaultDriver : IAsyncDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly string _case;
     private WebhookSink? _sink;
+    private string _gapsBeforeResume = "";
     private TimeSpan? _faultAt;
 
     private FaultDriver(string caseName, FaultContext context)
@@ -163,6 +164,7 @@ public sealed class FaultDriver : IAsyncDisposable
         var acked = _context.Ledger.AckedIds;
         var delivered = await WaitUntilDeliveredAsync(acked, DrainTimeout, cancel);
         var liveGaps = Logs.Sum(log => log.Missing(acked));
+        _gapsBeforeResume = string.Join(", ", Logs.Select(log => $"{log.Client} {log.Missing(acked)}"));
         if (!delivered)
         {
             // A connected client that silently missed events: make every follower resume, as after any disconnect.
@@ -193,7 +195,7 @@ public sealed class FaultDriver : IAsyncDisposable
     public string Describe(FaultRow row)
     {
         var acked = _context.Ledger.AckedIds;
-        return $"{row.ToMarkdown()}\ntopology: {string.Join(", ", _context.Topology.Of("gateway").Concat(_context.Topology.Of("legacy")).Concat(_context.Topology.Of("notification")))}\nper client: {string.Join(", ", Logs.Select(log => $"{log.Client} missing {log.Missing(acked)} dup {log.Duplicates} doubled {log.DoubledTexts} connects {log.Connects}"))}\nsender errors: {row.Errors}";
+        return $"{row.ToMarkdown()}\ntopology: {string.Join(", ", _context.Topology.Of("gateway").Concat(_context.Topology.Of("legacy")).Concat(_context.Topology.Of("notification")))}\nper client: {string.Join(", ", Logs.Select(log => $"{log.Client} missing {log.Missing(acked)} dup {log.Duplicates} doubled {log.DoubledTexts} connects {log.Connects}"))}\nmissing per client when traffic had drained (before the forced resume): {_gapsBeforeResume}\nsender errors: {row.Errors}";
     }
 
     private string Errors() => string.Join(", ", _context.Ledger.Errors.Select(error => $"{error.Key} ×{error.Value}"));
