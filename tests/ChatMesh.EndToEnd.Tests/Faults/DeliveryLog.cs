@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace ChatMesh.EndToEnd.Tests.Faults;
+
+/// <summary>
+/// What one client of one channel received: each event id once (a repeat is a duplicate: every channel's resume
+/// rule promises exactly once), when it first came, and which message texts (the senders' idempotency keys) it
+/// carried, so one key committed twice under two ids shows as doubled too.
+/// </summary>
+public sealed class DeliveryLog(string channel, string client, Stopwatch clock)
+{
+    private readonly Dictionary<long, TimeSpan> _first = [];
+    private readonly Dictionary<string, long> _byText = new(StringComparer.Ordinal);
+    private int _duplicates;
+    private int _doubledTexts;
+    private int _resets;
+    private int _connects;
+
+    public string Channel { get; } = channel;
+
+    public string Client { get; } = client;
+
+    public int Duplicates => Volatile.Read(ref _duplicates);
+
+    /// <summary>Keys that arrived under two different event ids (a retry that committed twice).</summary>
+    public int DoubledTexts => Volatile.Read(ref _doubledTexts);
+
+    public int Resets => Volatile.Read(ref _resets);
+
+    /// <summary>Connections opened (1 = never reconnected).</summary>
+    public int Connects => Volatile.Read(ref _connects);
+
+    /// <summary>The resume point: the largest id received (ids arrive in order on every channel).</summary>
+    public long LastId { get; private set; }
+
+    public int Count
+    {
+        get
+        {
+            lock (_first)
+            {
+                return _first.Count;
+            }
+        }
+    }
+
+    public void Connected() => Interlocked.Increment(ref _connects);
+
+    public void Reset() => Interlocked.Increment(ref _resets);
+
+    /// <summary>Records a <c>message.created</c> of <paramref name="room"/>; anything else is ignored.</summary>
+    public void Record(JsonElement wireEvent, string room)
+    {
+        if (!wireEvent.TryGetProperty("id", out var idElement) || !idElement.TryGetInt64(out var id))
+        {
+            return;
+        }
+
+        lock (_first)
+        {
+            LastId = Math.Max(LastId, id);
+        }
+
+        if (wireEvent.TryGetProperty("type", out var type) && type.GetString() == "message.created"
+            && wireEvent.TryGetProperty("room", out var eventRoom) && eventRoom.GetString() == room)
+        {
+            var text = wireEvent.GetProperty("data").GetProperty("text").GetString() ?? "";
+            Record(id, text);
+        }
+    }
+
+    public void Record(long id, string text)
+    {
+        lock (_first)
+        {
+            LastId = Math.Max(LastId, id);
+            if (!_first.TryAdd(id, clock.Elapsed))
+            {
+                _duplicates++;
+                return;
+            }
+
+            if (_byText.TryGetValue(text, out var other) && other != id)
+            {
+                _doubledTexts++;
+            }
+
+            _byText.TryAdd(text, id);
+        }
+    }
+
+    /// <summary>Records that the client has seen everything up to <paramref name="id"/> (a cursor that skipped nothing of ours).</summary>
+    public void Advance(long id)
+    {
+        lock (_first)
+        {
+            LastId = Math.Max(LastId, id);
+        }
+    }
+
+    public bool Has(long id)
+    {
+        lock (_first)
+        {
+            return _first.ContainsKey(id);
+        }
+    }
+
+    public int Missing(IEnumerable<long> ids)
+    {
+        lock (_first)
+        {
+            return ids.Count(id => !_first.ContainsKey(id));
+        }
+    }
+
+    /// <summary>
+    /// The longest this client went without receiving anything between <paramref name="from"/> (the fault) and
+    /// <paramref name="to"/> (sending stopped): how long delivery took to come back for it.
+    /// </summary>
+    public TimeSpan LongestPause(TimeSpan from, TimeSpan to)
+    {
+        List<TimeSpan> times;
+        lock (_first)
+        {
+            times = [.. _first.Values.Where(time => time >= from && time <= to).Order()];
+        }
+
+        var longest = TimeSpan.Zero;
+        var previous = from;
+        foreach (var time in times.Append(to))
+        {
+            longest = time - previous > longest ? time - previous : longest;
+            previous = time;
+        }
+
+        return longest;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatMesh.EndToEnd.Tests.Faults;
+
+/// <summary>
+/// Kills processes of the running AppHost with SIGKILL (no graceful stop) and brings them back with Aspire's own
+/// <c>resource-start</c> command on the instance's resource id, checking the command's result. Processes are found
+/// through /proc: a service replica by its own <c>ASPNETCORE_URLS</c> (unique per replica and per AppHost), Redis
+/// and RabbitMQ by the state directory this AppHost gave them as working directory, so nothing of another run is touched.
+/// </summary>
+public sealed class FaultInjector(DistributedApplication app, Topology topology)
+{
+    private static readonly TimeSpan RestartTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>SIGKILLs replica <paramref name="index"/> of <paramref name="resource"/>, then starts it again; returns its id.</summary>
+    public async Task<string> KillReplicaAsync(string resource, int index, CancellationToken cancel)
+    {
+        var replicas = topology.ReadyAddresses(resource);
+        if (replicas.Count <= index)
+        {
+            throw new InvalidOperationException($"{resource} has {replicas.Count} running instances; cannot kill #{index}.");
+        }
+
+        var marker = $"ASPNETCORE_URLS={topology.UrlsOf(replicas[index])}";
+        var killed = Kill(pid => Environ(pid).Contains(marker, StringComparer.Ordinal));
+        if (killed.Count == 0)
+        {
+            throw new InvalidOperationException($"No process of {resource} at {replicas[index]} was found to kill.");
+        }
+
+        // The instance Aspire now shows as not running is the one killed: start it by its own resource id.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        Instance? victim;
+        while ((victim = topology.Of(resource).FirstOrDefault(instance => instance.State != KnownResourceStates.Running)) is null)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No instance of {resource} left the running state after SIGKILL of {string.Join(',', killed)}.");
+            }
+
+            await Task.Delay(100, cancel);
+        }
+
+        await StartAgainAsync(victim.ResourceId, cancel);
+        return victim.ResourceId;
+    }
+
+    /// <summary>SIGKILLs redis-server, then starts it on the same data directory (it reloads the AOF).</summary>
+    public Task KillRedisAsync(CancellationToken cancel)
+    {
+        // Redis rewrites its command line to its process title, "redis-server 127.0.0.1:<port>".
+        var port = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ChatMesh.AppHost.Infrastructure.LocalRedisResource>().Single().Port;
+        return KillServerAsync("redis", (pid, _) => Comm(pid) == "redis-server"
+            && string.Join(' ', CommandLine(pid)).Contains($"127.0.0.1:{port}", StringComparison.Ordinal), cancel);
+    }
+
+    /// <summary>SIGKILLs the RabbitMQ node (the Erlang VM and its helpers), then starts it on the same data.</summary>
+    public Task KillRabbitMQAsync(CancellationToken cancel) =>
+        KillServerAsync("messaging", (pid, directory) => Environ(pid).Contains($"CHATMESH_STATE_DIR={directory}", StringComparer.Ordinal)
+            && Environ(pid).Any(variable => variable.StartsWith("RABBITMQ_NODENAME=", StringComparison.Ordinal)), cancel);
+
+    /// <summary>Stops <paramref name="resource"/> with Aspire's <c>resource-stop</c> (a graceful stop), then starts it again.</summary>
+    public async Task RestartCleanlyAsync(string resource, CancellationToken cancel)
+    {
+        var instance = topology.Of(resource).Single();
+        var stopped = await app.ResourceCommands.ExecuteCommandAsync(instance.ResourceId, KnownResourceCommands.StopCommand, cancel);
+        if (!stopped.Success)
+        {
+            throw new InvalidOperationException($"resource-stop {instance.ResourceId} failed: {stopped.Message}");
+        }
+
+        await StartAgainAsync(instance.ResourceId, cancel);
+    }
+
+    /// <summary>Slow Redis: <c>CLIENT PAUSE … WRITE</c> holds every write (each commit script) for <paramref name="pause"/>.</summary>
+    public async Task PauseRedisWritesAsync(TimeSpan pause, CancellationToken cancel)
+    {
+        var connectionString = await app.GetConnectionStringAsync("redis", cancel)
+            ?? throw new InvalidOperationException("redis has no connection string");
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(connectionString);
+        await redis.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", (long)pause.TotalMilliseconds, "WRITE");
+        await Task.Delay(pause, cancel);
+    }
+
+    /// <summary>Redis changes its working directory to its data folder, so servers are matched on their arguments or environment.</summary>
+    private async Task KillServerAsync(string resource, Func<int, string, bool> isServer, CancellationToken cancel)
+    {
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        var directory = model.Resources.OfType<ExecutableResource>().Single(candidate => candidate.Name == resource).WorkingDirectory;
+        var instance = topology.Of(resource).Single();
+        var killed = Kill(pid => isServer(pid, directory));
+        await RestartAsync(instance.ResourceId, killed, cancel);
+    }
+
+    private async Task RestartAsync(string resourceId, IReadOnlyList<int> killed, CancellationToken cancel)
+    {
+        if (killed.Count == 0)
+        {
+            throw new InvalidOperationException($"No process of {resourceId} was found to kill.");
+        }
+
+        await StartAgainAsync(resourceId, cancel);
+    }
+
+    private async Task StartAgainAsync(string resourceId, CancellationToken cancel)
+    {
+        await topology.WaitAsync(resourceId, instance => instance.State != KnownResourceStates.Running, TimeSpan.FromSeconds(30), "stopped");
+        var started = await app.ResourceCommands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, cancel);
+        if (!started.Success)
+        {
+            throw new InvalidOperationException($"resource-start {resourceId} failed: {started.Message}");
+        }
+
+        await topology.WaitAsync(resourceId, instance => instance.Ready, RestartTimeout, "running and healthy again");
+    }
+
+    /// <summary>SIGKILLs every process of this user that matches; returns their ids.</summary>
+    private static List<int> Kill(Func<int, bool> match)
+    {
+        var self = Environment.ProcessId;
+        var victims = Directory.EnumerateDirectories("/proc")
+            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
+            .Where(pid => pid > 1 && pid != self && match(pid))
+            .ToList();
+        foreach (var pid in victims)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill(); // SIGKILL on Unix: no graceful shutdown.
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }
+
+        return victims;
+    }
+
+    private static string[] Environ(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static string? Comm(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string[] CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using ChatMesh.EndToEnd.Tests.WebSockets;
+
+namespace ChatMesh.EndToEnd.Tests.Faults;
+
+/// <summary>
+/// Issue #14 §1: every fault injected while traffic flows on every channel; each case asserts nothing acknowledged
+/// was lost or doubled on any channel and that delivery came back. They kill processes of the shared AppHost, so
+/// they run with the other disruptive tests, alone and in sequence; each case leaves every resource healthy again.
+/// </summary>
+[Collection(nameof(DisruptiveTests))]
+public sealed class FaultTests(ChatMeshAppFixture fixture)
+{
+    private static readonly TimeSpan TrafficBeforeFault = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan TrafficAfterRepair = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(90);
+
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public Task A_network_cut_of_every_client_mid_stream_loses_and_doubles_nothing() =>
+        RunAsync("client network cut (every channel)", (driver, _) =>
+        {
+            driver.CutEveryClient();
+            return Task.CompletedTask;
+        });
+
+    [Fact]
+    public Task Kill_9_of_a_gateway_replica_loses_and_doubles_nothing() =>
+        RunAsync("kill -9 gateway replica", (_, faults) => faults.KillReplicaAsync("gateway", 0, Cancel));
+
+    [Fact]
+    public Task Kill_9_of_a_notification_replica_loses_and_doubles_nothing() =>
+        RunAsync("kill -9 notification replica", (_, faults) => faults.KillReplicaAsync("notification", 0, Cancel));
+
+    [Fact]
+    public Task Kill_9_of_a_legacy_replica_loses_and_doubles_nothing() =>
+        RunAsync("kill -9 legacy replica", (_, faults) => faults.KillReplicaAsync("legacy", 0, Cancel));
+
+    [Fact]
+    public Task Kill_9_of_the_integration_service_loses_and_doubles_nothing() =>
+        RunAsync("kill -9 integration", (_, faults) => faults.KillReplicaAsync("integration", 0, Cancel));
+
+    [Fact]
+    public Task Kill_9_of_redis_then_a_restart_on_its_AOF_loses_and_doubles_nothing() =>
+        RunAsync("kill -9 redis-server, restart on AOF", (_, faults) => faults.KillRedisAsync(Cancel));
+
+    [Fact]
+    public Task Kill_9_of_rabbitmq_then_a_restart_loses_and_doubles_nothing() =>
+        RunAsync("kill -9 rabbitmq, restart", (_, faults) => faults.KillRabbitMQAsync(Cancel));
+
+    [Fact]
+    public Task A_clean_restart_of_redis_loses_and_doubles_nothing() =>
+        RunAsync("redis clean restart (resource-stop, resource-start)", (_, faults) => faults.RestartCleanlyAsync("redis", Cancel));
+
+    [Fact]
+    public Task A_clean_restart_of_rabbitmq_loses_and_doubles_nothing() =>
+        RunAsync("rabbitmq clean restart (resource-stop, resource-start)", (_, faults) => faults.RestartCleanlyAsync("messaging", Cancel));
+
+    /// <summary>Slow Redis: every commit waits for the pause; senders get their ack (or an error) within the sender's own bound, never hang.</summary>
+    [Fact]
+    public Task Redis_holding_every_write_for_5_s_delays_acks_but_loses_and_doubles_nothing() =>
+        RunAsync("redis slow: CLIENT PAUSE 5 s WRITE", (_, faults) => faults.PauseRedisWritesAsync(TimeSpan.FromSeconds(5), Cancel));
+
+    private async Task RunAsync(string name, Func<FaultDriver, FaultInjector, Task> fault)
+    {
+        await using var topology = await Topology.StartAsync(fixture.App, Cancel);
+        foreach (var service in ChatMeshAppFixture.Services)
+        {
+            await topology.WaitAllReadyAsync(service, TimeSpan.FromMinutes(2));
+        }
+
+        await using var driver = await FaultDriver.StartAsync(topology, name, Cancel);
+        await Task.Delay(TrafficBeforeFault, Cancel);
+        await driver.InjectAsync(() => fault(driver, new FaultInjector(fixture.App, topology)));
+        var row = await driver.FinishAsync(TrafficAfterRepair, Cancel);
+        FaultReport.Add(row);
+        TestContext.Current.TestOutputHelper?.WriteLine(driver.Describe(row));
+
+        Assert.True(row.Acked > 0, "nothing was acknowledged: the case measured nothing");
+        Assert.True(row.Lost == 0, $"acknowledged messages lost: {driver.Describe(row)}");
+        Assert.True(row.LiveGaps == 0, $"a connected client silently missed acknowledged messages: {driver.Describe(row)}");
+        Assert.True(row.Duplicated == 0, $"messages doubled: {driver.Describe(row)}");
+        Assert.True(row.Unanswered == 0, $"{row.Unanswered} send attempts got no answer (ack, error or failure) within 10 s: {driver.Describe(row)}");
+        Assert.True(row.LongestPause < RecoveryBound, $"delivery did not come back on every channel within {RecoveryBound}: {driver.Describe(row)}");
+    }
+}
