@@ -19,6 +19,7 @@ public sealed partial class ManifestDriftTests
         ["OTEL_"] = "the AppHost's dashboard exporter and its dev-loop tuning; in a cluster the exporter is set in the ConfigMap (docs/deployment.md)",
         ["ASPNETCORE_URLS"] = "the listening port is ASPNETCORE_HTTP_PORTS, checked against the endpoints",
         ["HTTP_PORTS"] = "the listening port is ASPNETCORE_HTTP_PORTS, checked against the endpoints",
+        ["DOTNET_LAUNCH_PROFILE"] = "selects a launchSettings.json profile, which a published container does not have",
         ["CHATMESH_RUN_ID"] = "./chatmesh run's process marker on one machine",
     };
 
