@@ -4,6 +4,7 @@ using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
 using ChatMesh.Chat.Tests.EventLog;
 using ChatMesh.Chat.Tests.Identity;
+using ChatMesh.Chat.Tests.Infrastructure;
 using ChatMesh.Chat.Tests.Redis;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -40,7 +41,7 @@ public sealed class ConnectionRegistryTests(RedisServerFixture redis)
         {
             Assert.Equal([bob], await survivor.OnlineAsync([bob], ChatTestContext.Token));
             clock.Now += Fast.ConnectionTtl + TimeSpan.FromSeconds(1);
-            await WaitUntilAsync(() => signals.StatusesOf(bob, room).SequenceEqual(["online", "offline"]));
+            await Eventually.TrueAsync(() => signals.StatusesOf(bob, room).SequenceEqual(["online", "offline"]));
             Assert.Empty(await survivor.OnlineAsync([bob], ChatTestContext.Token));
         }
         finally
@@ -116,16 +117,6 @@ public sealed class ConnectionRegistryTests(RedisServerFixture redis)
         new(redis: RedisOf(chat), Options.Create(Fast), clock, new PresenceAnnouncer(chat.Chat, signals), NullLogger<ConnectionRegistry>.Instance);
 
     private static StackExchange.Redis.IConnectionMultiplexer RedisOf(ChatTestContext chat) => chat.Db.Multiplexer;
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ChatTestContext.Token);
-        deadline.CancelAfter(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Delay(20, deadline.Token);
-        }
-    }
 
     private sealed class CapturingSignals : IEphemeralSignals
     {
