@@ -21,7 +21,9 @@ internal sealed record ModelService(
 /// </summary>
 internal static class AppHostModel
 {
-    public static async Task<(IReadOnlyList<ModelService> Services, IReadOnlySet<string> SecretParameters)> LoadAsync(CancellationToken cancellationToken)
+    /// <param name="settings">More AppHost settings (<c>key=value</c>), as on its command line.</param>
+    public static async Task<(IReadOnlyList<ModelService> Services, IReadOnlySet<string> SecretParameters)> LoadAsync(
+        CancellationToken cancellationToken, params string[] settings)
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync(
             typeof(InfrastructureModeSelector),
@@ -29,6 +31,7 @@ internal static class AppHostModel
                 "ChatMesh:Infrastructure:Mode=External",
                 "ConnectionStrings:redis=redis.invalid:6379",
                 "ConnectionStrings:messaging=amqp://chatmesh:unused@rabbitmq.invalid:5672",
+                .. settings,
             ],
             cancellationToken);
 
