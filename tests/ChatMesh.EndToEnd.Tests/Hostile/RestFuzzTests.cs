@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using ChatMesh.EndToEnd.Tests.Api;
 using ChatMesh.EndToEnd.Tests.Overrides;
