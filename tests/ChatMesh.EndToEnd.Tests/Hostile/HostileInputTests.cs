@@ -113,10 +113,10 @@ public sealed class HostileInputTests(ChatMeshAppFixture fixture)
 
         foreach (var (reference, frame, code) in cases)
         {
+            // Frames that cannot be read (or whose ref is refused) are answered without a ref: take the next answer.
+            var from = ws.Frames.Count;
             await ws.SendRawAsync(frame);
-            var answer = await ws.WaitForAsync(f => WsClient.Type(f) is "error" or "ack" or "pong" or "authenticated"
-                && f.TryGetProperty("ref", out var r) && r.GetString() == reference || (reference == "ref-too-long" && WsClient.Type(f) == "error"
-                && f.GetProperty("code").GetString() == "invalid_frame" && !f.TryGetProperty("ref", out _)));
+            var answer = await ws.WaitForAsync(f => WsClient.Type(f) is "error" or "ack" or "pong" or "authenticated", from: from);
             Assert.True(WsClient.Type(answer) == "error" && answer.GetProperty("code").GetString() == code, $"{reference}: {answer}");
         }
 
@@ -138,12 +138,14 @@ public sealed class HostileInputTests(ChatMeshAppFixture fixture)
     {
         using var alice = await ChatUser.SignInAsync(fixture, "wshandshake");
 
-        var subprotocol = await Assert.ThrowsAsync<HandshakeRefusedException>(() => WsClient.ConnectAsync(fixture, null, configure: options =>
+        using (var foreign = new ClientWebSocket())
         {
-            options.SetRequestHeader("Authorization", $"Bearer {alice.Token}");
-            options.SetRequestHeader("Sec-WebSocket-Protocol", "graphql-ws");
-        }));
-        Assert.Equal(HttpStatusCode.BadRequest, subprotocol.Status);
+            foreign.Options.AddSubProtocol("graphql-ws");
+            foreign.Options.SetRequestHeader("Authorization", $"Bearer {alice.Token}");
+            foreign.Options.CollectHttpResponseDetails = true;
+            await Assert.ThrowsAsync<WebSocketException>(() => foreign.ConnectAsync(WsClient.Endpoint(fixture), Cancel));
+            Assert.Equal(HttpStatusCode.BadRequest, foreign.HttpStatusCode);
+        }
 
         // A sandboxed iframe or a file: page sends "Origin: null".
         var nullOrigin = await Assert.ThrowsAsync<HandshakeRefusedException>(() =>
