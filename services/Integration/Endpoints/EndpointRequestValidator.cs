@@ -24,9 +24,9 @@ public sealed class EndpointRequestValidator(TargetValidator targets, IChatServi
     public async Task<TargetRefusal?> CheckAsync(string owner, EndpointRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Description is { Length: > MaxDescriptionLength })
+        if (request.Description is { Length: > MaxDescriptionLength } || request.Description?.Any(char.IsControl) == true)
         {
-            return new(Chat.Problems.ApiErrors.InvalidArgument, $"'description' is at most {MaxDescriptionLength} characters.");
+            return new(Chat.Problems.ApiErrors.InvalidArgument, $"'description' is at most {MaxDescriptionLength} characters, without control characters.");
         }
 
         if (request.EventTypes is { } types)

@@ -13,7 +13,9 @@ public sealed class TargetValidator(TargetPolicy policy, IHostResolver resolver,
     /// <summary>Null when the URL may be registered; otherwise the refusal.</summary>
     public async Task<TargetRefusal?> CheckAsync(string? url, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(url) || url.Length > MaxUrlLength
+        // Control characters and spaces are refused outright (Uri would quietly drop or escape some): a CR/LF in a URL
+        // is a header-injection attempt, never a webhook receiver.
+        if (string.IsNullOrWhiteSpace(url) || url.Length > MaxUrlLength || url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
             || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
         {
             return new(IntegrationErrors.InvalidUrl, $"'url' must be an absolute http(s) URL of at most {MaxUrlLength} characters.");
