@@ -1,5 +1,6 @@
 using System.Globalization;
 using ChatMesh.Chat.Events;
+using ChatMesh.Chat.Rooms;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatMesh.Notification.Feeds;
@@ -46,6 +47,14 @@ internal sealed record FeedRequest(long? After, IReadOnlySet<string>? Rooms, IRe
             if (rooms.Count == 0 || rooms.Count > maxRooms)
             {
                 problem = FeedProblems.BadRequest($"rooms must name 1 to {maxRooms} rooms, comma-separated.");
+                return false;
+            }
+
+            // Checked here, before any membership lookup: a malformed id is the client's error, never the server's.
+            var malformed = rooms.FirstOrDefault(room => !ChatIds.IsRoomId(room) && !ChatIds.TryParseDirect(room, out _, out _));
+            if (malformed is not null)
+            {
+                problem = FeedProblems.BadRequest($"rooms must be room ids or dm:{{a}}:{{b}} ids ('{Truncate(Printable(malformed))}' is not one).");
                 return false;
             }
         }
@@ -95,6 +104,15 @@ internal sealed record FeedRequest(long? After, IReadOnlySet<string>? Rooms, IRe
 
     private static HashSet<string> Split(string value) =>
         new(value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+
+    // A refused value is echoed in the problem's detail: control characters are shown as '?'.
+    private static string Printable(string value) => string.Create(value.Length, value, static (span, text) =>
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            span[i] = char.IsControl(text[i]) ? '?' : text[i];
+        }
+    });
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
 }
