@@ -37,7 +37,7 @@ public sealed class OutboxPublisherTests(RedisProcess redis, RabbitMqServerFixtu
         Assert.Equal(expected, await alice.NextIdsAsync(expected.Count));
         // Carol's first event is the one in her room: nothing from alice's rooms or personal streams reached her.
         Assert.Equal(sentinel.Id, (await carol.NextAsync()).Id);
-        await WaitUntilAsync(() => host.Services.GetRequiredService<OutboxPublisher>().LastPublishedId == last.Id, "progress is recorded");
+        await Eventually.TrueAsync(() => host.Services.GetRequiredService<OutboxPublisher>().LastPublishedId == last.Id, "progress is recorded");
         Assert.Equal(last.Id, (long)await Database.StringGetAsync(OutboxKeys.Published));
     }
 
@@ -51,7 +51,7 @@ public sealed class OutboxPublisherTests(RedisProcess redis, RabbitMqServerFixtu
         var bob = new RecordingSubscriber("bob");
         using var subscription = receiver.Services.GetRequiredService<ILiveEventHub>().Subscribe(bob, ["room-f"]);
 
-        await WaitUntilAsync(() => publishers.Any(p => p.IsLeader), "one publisher leads");
+        await Eventually.TrueAsync(() => publishers.Any(p => p.IsLeader), "one publisher leads");
         for (var i = 0; i < 100; i++)
         {
             await Writer.RoomEventAsync("room-f");
@@ -70,12 +70,12 @@ public sealed class OutboxPublisherTests(RedisProcess redis, RabbitMqServerFixtu
                 await Writer.RoomEventAsync("room-f");
             }
         }, TestContext.Current.CancellationToken);
-        await WaitUntilAsync(() => leader.LastPublishedId > 150, "the leader publishes some of the new events");
+        await Eventually.TrueAsync(() => leader.LastPublishedId > 150, "the leader publishes some of the new events");
         await StopAsync(leader == publishers[0] ? first : second);
         await writing;
 
         Assert.Equal(Enumerable.Range(101, 300).Select(i => (long)i), await bob.NextIdsAsync(300));
-        await WaitUntilAsync(() => follower.IsLeader && follower.LastPublishedId == 400, "the follower took over and published everything");
+        await Eventually.TrueAsync(() => follower.IsLeader && follower.LastPublishedId == 400, "the follower took over and published everything");
     }
 
     [Fact]
@@ -87,13 +87,13 @@ public sealed class OutboxPublisherTests(RedisProcess redis, RabbitMqServerFixtu
         var publishers = new[] { first, second }.Select(h => h.Services.GetRequiredService<OutboxPublisher>()).ToArray();
         var bob = new RecordingSubscriber("bob");
         using var subscription = receiver.Services.GetRequiredService<ILiveEventHub>().Subscribe(bob, ["room-l"]);
-        await WaitUntilAsync(() => publishers.Any(p => p.IsLeader), "one publisher leads");
+        await Eventually.TrueAsync(() => publishers.Any(p => p.IsLeader), "one publisher leads");
         await Writer.RoomEventAsync("room-l");
         Assert.Equal(1, (await bob.NextAsync()).Id);
 
         // A stalled leader's lease expired and someone else (who then crashed) took it: the leader must stop.
         await Database.StringSetAsync(OutboxKeys.Lease, "crashed-instance", TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => publishers.All(p => !p.IsLeader), "the deposed leader stops");
+        await Eventually.TrueAsync(() => publishers.All(p => !p.IsLeader), "the deposed leader stops");
         for (var i = 0; i < 50; i++)
         {
             await Writer.RoomEventAsync("room-l");
