@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace ChatMesh.Chat.LiveEvents;
 
@@ -41,13 +40,15 @@ public sealed partial class LiveEventCatchUp(
             {
                 break;
             }
-            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            catch (Exception exception) when (exception is not OperationCanceledException)
             {
+                // Redis unavailable, mostly; whatever it was, the watch must outlive it (a faulted hosted service
+                // would stop the host) and try again next period.
                 LogCatchUpFailed(exception);
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Live catch-up could not read the outbox; retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live catch-up from the outbox failed; retrying")]
     private partial void LogCatchUpFailed(Exception exception);
 }
