@@ -79,6 +79,36 @@ public sealed partial class LiveEventHub(
         }
     }
 
+    /// <summary>
+    /// Repairs from the outbox up to its newest entry if the bus has left this hub behind: dispatches what it never
+    /// heard (in id order, once) and returns how many ids it covered. A hub that never dispatched has nothing to
+    /// continue from and returns 0. Live events for these ids that still arrive later are dropped as duplicates.
+    /// </summary>
+    public async Task<long> CatchUpAsync(CancellationToken cancellationToken)
+    {
+        var head = await Outbox.OutboxEntries.ReadNewestIdAsync(redis.GetDatabase()).ConfigureAwait(false);
+        if (LastDispatchedId == 0 || head <= LastDispatchedId)
+        {
+            return 0;
+        }
+        await _ordering.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var last = LastDispatchedId;
+            if (head <= last)
+            {
+                return 0;
+            }
+            LogCatchingUp(last + 1, head);
+            await RepairAsync(last + 1, head).ConfigureAwait(false);
+            return head - last;
+        }
+        finally
+        {
+            _ordering.Release();
+        }
+    }
+
     /// <summary>Dispatches an ephemeral signal (typing, presence): to the room's members, or else to the user.</summary>
     public void DeliverSignal(EphemeralSignalPublished signal)
     {
@@ -206,6 +236,9 @@ public sealed partial class LiveEventHub(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gap of live events {FromId}..{ToId}: {Missing} not found in the outbox; local subscribers miss them")]
     private partial void LogGapUnrepaired(long fromId, long toId, long missing);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live events stalled behind the outbox; catching up {FromId}..{ToId} from the outbox")]
+    private partial void LogCatchingUp(long fromId, long toId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gap of live events {FromId}..{ToId} could not be read from the outbox")]
     private partial void LogRepairFailed(Exception exception, long fromId, long toId);

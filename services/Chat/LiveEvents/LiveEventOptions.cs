@@ -22,6 +22,13 @@ public sealed class LiveEventOptions
     /// room costs a few spans per instance, not one per recipient; its trace still shows the dispatch and some writes.
     /// </summary>
     public int WriteSpansPerDispatch { get; set; } = 4;
+
+    /// <summary>
+    /// How long this instance's dispatched id may stay behind the outbox's newest entry without moving before the hub
+    /// catches up from the outbox itself: the bus lost events (a broker killed with them queued) or stopped delivering
+    /// to this instance, and no later event would reveal the gap.
+    /// </summary>
+    public TimeSpan CatchUpAfter { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>Rejects live delivery limits that cannot work, at start.</summary>
@@ -42,6 +49,10 @@ public sealed class LiveEventOptionsValidator : IValidateOptions<LiveEventOption
         if (options.WriteSpansPerDispatch is < 0 or > 1_000_000)
         {
             failures.Add($"{nameof(LiveEventOptions.WriteSpansPerDispatch)} must be between 0 and 1000000.");
+        }
+        if (options.CatchUpAfter < TimeSpan.FromMilliseconds(100) || options.CatchUpAfter > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{nameof(LiveEventOptions.CatchUpAfter)} must be between 00:00:00.1 and 00:05:00.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -28,12 +28,16 @@ public static class LiveEventsExtensions
         bus.TryAddSingleton<LiveEventHub>();
         bus.TryAddSingleton<ILiveEventHub>(provider => provider.GetRequiredService<LiveEventHub>());
         bus.TryAddSingleton<IEphemeralSignals, EphemeralSignals>();
+        bus.TryAddSingleton(TimeProvider.System);
+        bus.AddHostedService<LiveEventCatchUp>();
 
         // Start accepting connections only once this instance's queue is bound: an event published before that would
         // reach neither the live stream nor (if committed after the client's replay read) the replay.
         bus.Configure<MassTransitHostOptions>(host => host.WaitUntilStarted = true);
 
         var endpointName = NewEndpointName();
+        bus.TryAddSingleton(new LiveEndpointName(endpointName));
+        bus.AddReceiveEndpointObserver<LiveEndpointObserver>();
         bus.AddConsumer<ChatEventBatchConsumer>().Endpoint(endpoint => ConfigureLiveEndpoint(endpoint, endpointName));
         bus.AddConsumer<EphemeralSignalConsumer>().Endpoint(endpoint => ConfigureLiveEndpoint(endpoint, endpointName));
         return bus;

@@ -37,6 +37,13 @@ public static class OutboxEntries
         return events;
     }
 
+    /// <summary>The id of the newest entry in the outbox (0 if it is empty).</summary>
+    public static async Task<long> ReadNewestIdAsync(IDatabaseAsync database)
+    {
+        var newest = await database.StreamRangeAsync(OutboxKeys.Stream, "-", "+", 1, Order.Descending).ConfigureAwait(false);
+        return newest.Length == 0 ? 0 : EventId(newest[0].Id.ToString());
+    }
+
     /// <summary>Turns one XRANGE entry into the bus event; false for an entry that is not in the documented format.</summary>
     public static bool TryRead(StreamEntry entry, out ChatEventPublished published)
     {

@@ -27,6 +27,13 @@ public sealed class OutboxOptions
 
     /// <summary>How long one blocking read waits for new entries when the outbox is idle (it returns at once when busy).</summary>
     public TimeSpan IdleReadTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long one publish may wait for the broker's confirm before the leader gives it up and retries from the last
+    /// recorded id. After a broker restart a publish can wait forever (measured), and the leader, still renewing its
+    /// lease, would keep every other instance from publishing.
+    /// </summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Rejects outbox options that would break the lease or the read loop, at start.</summary>
@@ -61,6 +68,10 @@ public sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
         {
             // The blocking read must end well inside StackExchange.Redis's default 5 s command timeout.
             failures.Add($"{nameof(OutboxOptions.IdleReadTimeout)} must be between 10 ms and 3 s.");
+        }
+        if (options.PublishTimeout < TimeSpan.FromMilliseconds(100) || options.PublishTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{nameof(OutboxOptions.PublishTimeout)} must be between 100 ms and 5 min.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -253,15 +253,21 @@ public sealed partial class OutboxPublisher(
         if (live)
         {
             // Only transient per-instance queues take the live copy: persisting it would buy nothing.
-            await bus.Publish(new LiveEventBatchPublished(chunk), static context => context.Durable = false, cancellationToken).ConfigureAwait(false);
+            await Bounded(bus.Publish(new LiveEventBatchPublished(chunk), static context => context.Durable = false, cancellationToken), cancellationToken).ConfigureAwait(false);
             _metrics.EventsConfirmed(chunk, live: true, time.GetUtcNow());
             // One per run of events, counted when it goes live (its durable copy follows and is not counted again).
             _metrics.MessagePublished();
             return;
         }
-        await bus.Publish(new ChatEventBatchPublished(chunk), cancellationToken).ConfigureAwait(false);
+        await Bounded(bus.Publish(new ChatEventBatchPublished(chunk), cancellationToken), cancellationToken).ConfigureAwait(false);
         _metrics.EventsConfirmed(chunk, live: false, time.GetUtcNow());
     }
+
+    // A publish caught by a broker restart may never complete: give it up (TimeoutException: the lanes restart from the
+    // recorded id) rather than hold the lease while nothing is published. If it completes after all, its events arrive
+    // twice and consumers drop the second copy.
+    private Task Bounded(Task publish, CancellationToken cancellationToken) =>
+        publish.WaitAsync(_options.PublishTimeout, time, cancellationToken);
 
     /// <summary>Splits a read batch into runs whose JSON adds up to at most <paramref name="maxBytes"/> (at least one event each).</summary>
     internal static IEnumerable<ChatEventPublished[]> Chunk(List<ChatEventPublished> batch, int maxBytes)

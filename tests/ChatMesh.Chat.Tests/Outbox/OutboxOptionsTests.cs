@@ -34,6 +34,17 @@ public sealed class OutboxOptionsTests
     }
 
     [Theory]
+    [InlineData(50)]
+    [InlineData(6 * 60 * 1000)]
+    public void A_publish_timeout_out_of_range_is_refused(int milliseconds)
+    {
+        var result = new OutboxOptionsValidator().Validate(null, new OutboxOptions { PublishTimeout = TimeSpan.FromMilliseconds(milliseconds) });
+
+        Assert.True(result.Failed);
+        Assert.Contains(nameof(OutboxOptions.PublishTimeout), result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("1-0", 1)]
     [InlineData("1234567890123-0", 1234567890123)]
     [InlineData("x-0", 0)]

@@ -76,6 +76,7 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
         var row = await driver.FinishAsync(TrafficAfterRepair, Cancel);
         FaultReport.Add(row);
         TestContext.Current.TestOutputHelper?.WriteLine(driver.Describe(row));
+        WriteServiceWarnings();
 
         Assert.True(row.Acked > 0, "nothing was acknowledged: the case measured nothing");
         Assert.True(row.Lost == 0, $"acknowledged messages lost: {driver.Describe(row)}");
@@ -83,5 +84,16 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
         Assert.True(row.Duplicated == 0, $"messages doubled: {driver.Describe(row)}");
         Assert.True(row.Unanswered == 0, $"{row.Unanswered} send attempts got no answer (ack, error or failure) within 10 s: {driver.Describe(row)}");
         Assert.True(row.LongestPause < RecoveryBound, $"delivery did not come back on every channel within {RecoveryBound}: {driver.Describe(row)}");
+    }
+
+    // Diagnostics: what the services warned about during the case (deduplicated), so a failure shows its cause.
+    private void WriteServiceWarnings()
+    {
+        var lines = fixture.Telemetry.Logs
+            .Where(log => log.Severity >= 13)
+            .GroupBy(log => $"{log.Resource.Service}/{log.Resource.Instance}: {log.Body[..Math.Min(log.Body.Length, 300)]} {string.Join(' ', log.Attributes.Where(a => a.Key.StartsWith("exception.message", StringComparison.Ordinal) || !a.Key.StartsWith("exception", StringComparison.Ordinal)).Select(a => $"{a.Key}={a.Value[..Math.Min(a.Value.Length, 200)]}"))}")
+            .Select(group => $"{group.Count()}x {group.Key}")
+            .Take(300);
+        TestContext.Current.TestOutputHelper?.WriteLine("service warnings:\n" + string.Join('\n', lines));
     }
 }
