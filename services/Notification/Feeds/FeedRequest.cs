@@ -54,7 +54,7 @@ internal sealed record FeedRequest(long? After, IReadOnlySet<string>? Rooms, IRe
             var malformed = rooms.FirstOrDefault(room => !ChatIds.IsRoomId(room) && !ChatIds.TryParseDirect(room, out _, out _));
             if (malformed is not null)
             {
-                problem = FeedProblems.BadRequest($"rooms must be room ids or dm:{{a}}:{{b}} ids ('{Truncate(Printable(malformed))}' is not one).");
+                problem = FeedProblems.BadRequest($"rooms must be room ids or dm:{{a}}:{{b}} ids ('{Truncate(malformed)}' is not one).");
                 return false;
             }
         }
@@ -104,15 +104,6 @@ internal sealed record FeedRequest(long? After, IReadOnlySet<string>? Rooms, IRe
 
     private static HashSet<string> Split(string value) =>
         new(value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
-
-    // A refused value is echoed in the problem's detail: control characters are shown as '?'.
-    private static string Printable(string value) => string.Create(value.Length, value, static (span, text) =>
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            span[i] = char.IsControl(text[i]) ? '?' : text[i];
-        }
-    });
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
 }
