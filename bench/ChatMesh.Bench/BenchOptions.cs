@@ -45,12 +45,15 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The servers the websocket scenario measures, in order (<c>--servers</c>, default all three). The ratio table
-    /// needs all three; with fewer it is left out.
+    /// The servers given with <c>--servers</c>, in order, or null (each scenario then measures all of its own). See
+    /// <see cref="ServersFor"/>.
     /// </summary>
-    public string[] Servers { get; init; } = [.. WebSocketServers];
+    public string[]? Servers { get; init; }
 
     public static readonly string[] WebSocketServers = ["signalr", "raw", "chatmesh"];
+
+    /// <summary>The servers of the held-connection scenarios (sse, longpoll): the raw Kestrel floor and ChatMesh.</summary>
+    public static readonly string[] HeldServers = ["raw", "chatmesh"];
 
     public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed"];
 
@@ -67,6 +70,22 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
         "mixed" => [1, 5, 10],
         _ => [10, 50, 100],
     };
+
+    /// <summary>
+    /// The servers <paramref name="scenario"/> measures, in order: those of <c>--servers</c> that the scenario has
+    /// (websocket: signalr, raw, chatmesh; sse and longpoll: raw, chatmesh), or all of its own when none was given.
+    /// Empty for the scenarios that compare no servers.
+    /// </summary>
+    public string[] ServersFor(string scenario)
+    {
+        var own = scenario switch
+        {
+            "websocket" => WebSocketServers,
+            "sse" or "longpoll" => HeldServers,
+            _ => [],
+        };
+        return Servers is null ? own : [.. Servers.Where(own.Contains)];
+    }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -103,6 +122,14 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
             };
         }
 
+        foreach (var scenario in options.SelectedScenarios.Where(scenario => scenario is "websocket" or "sse" or "longpoll"))
+        {
+            if (options.ServersFor(scenario).Length == 0)
+            {
+                throw new ArgumentException($"--servers {string.Join(',', options.Servers!)} names no server of the {scenario} scenario ({string.Join(", ", scenario == "websocket" ? WebSocketServers : HeldServers)}).");
+            }
+        }
+
         return options;
     }
 
@@ -132,7 +159,7 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
         var servers = value.Split(',').Select(server => server.Trim().ToLowerInvariant()).Distinct().ToArray();
         return servers.Length > 0 && servers.All(WebSocketServers.Contains)
             ? servers
-            : throw new ArgumentException($"--servers takes a comma-separated list of {string.Join(", ", WebSocketServers)}.");
+            : throw new ArgumentException($"--servers takes a comma-separated list of {string.Join(", ", WebSocketServers)} (sse and longpoll: {string.Join(", ", HeldServers)}).");
     }
 
     private static int Positive(string option, string value)

@@ -23,7 +23,7 @@ internal static class BenchRunner
         report.Body.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per idle WebSocket |");
         report.Body.AppendLine("|---|---|---|---|---|---|---|---|---|");
         var targets = new Dictionary<string, IChatTarget> { ["signalr"] = signalR, ["raw"] = raw, ["chatmesh"] = chatMesh };
-        foreach (var target in options.Servers.Select(server => targets[server]))
+        foreach (var target in options.ServersFor("websocket").Select(server => targets[server]))
         {
             await using (target)
             {
