@@ -18,6 +18,7 @@ internal static class BenchRunner
         var raw = new RawKestrelTarget();
         var chatMesh = new ChatMeshTarget();
         var results = new Dictionary<IChatTarget, List<FanOut.Step>>();
+        var notes = "";
         report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Receivers} WebSocket receivers in one room, {options.MessageLength}-character messages, {options.StepDuration.TotalSeconds:0} s per step, load generator in the same machine.");
         report.Body.AppendLine();
         report.Body.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per idle WebSocket |");
@@ -35,7 +36,18 @@ internal static class BenchRunner
                 {
                     report.Body.AppendLine(CultureInfo.InvariantCulture, $"| {target.Name} | {step.Cells} | {memory} |");
                 }
+
+                if (target == chatMesh)
+                {
+                    notes = $"ChatMesh: {await chatMesh.DescribeAsync(cancel.Token)}.";
+                }
             }
+        }
+
+        if (notes.Length > 0)
+        {
+            report.Body.AppendLine();
+            report.Body.AppendLine(notes);
         }
 
         if (results.Count < targets.Count)

@@ -37,7 +37,8 @@ internal static class HeldScenario
                 Console.WriteLine($"   {count} open: {FanOut.Kilobytes(memory)} each (RSS delta), idle CPU {FanOut.Percent(idle)} of one core over {options.IdleWindow.TotalSeconds:0} s; {idleNotes}");
                 var send = await server.ConnectSenderAsync(cancellationToken);
                 var steps = await FanOut.MeasureAsync(send, recorder, count, options.RatesFor(scenario), options, cancellationToken);
-                results.Add(new Result(key, server.Name, steps, memory, idle, $"{idleNotes}; {endNote()}"));
+                var described = await server.DescribeAsync(cancellationToken);
+                results.Add(new Result(key, server.Name, steps, memory, idle, described.Length == 0 ? $"{idleNotes}; {endNote()}" : $"{idleNotes}; {endNote()}; {described}"));
             }
             finally
             {

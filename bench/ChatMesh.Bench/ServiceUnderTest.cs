@@ -31,6 +31,8 @@ internal sealed class ServiceUnderTest : IHeldServer
 
     public string? ReceiverToken(int user) => Target.ReceiverToken(user);
 
+    public Task<string> DescribeAsync(CancellationToken cancellationToken) => Target.DescribeAsync(cancellationToken);
+
     public Task<Func<string, CancellationToken, Task>> ConnectSenderAsync(CancellationToken cancellationToken) => Target.ConnectSenderAsync(cancellationToken);
 
     /// <summary>

@@ -22,6 +22,8 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     private string[] _rooms = [];
     private string[] _tokens = [];
     private DistributedApplication? _app;
+    private OtlpSink? _telemetry;
+    private string _leaderAtStart = "outbox leader: unknown";
     private HttpClient? _http;
     private Uri? _ws;
 
@@ -55,8 +57,12 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     public async Task StartAsync(int receivers, int rooms, CancellationToken cancellationToken)
     {
         Environment.SetEnvironmentVariable("CHATMESH_RUN_ID", _runId);
+        // Aspire.Hosting.Testing points every service's OTLP exporter at http://localhost:4317 (its default for the
+        // dashboard's OTLP endpoint, the dashboard being off in tests), where nothing listens: the bench receives it.
+        _telemetry = await OtlpSink.StartAsync(cancellationToken);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
-            ["--ChatMesh:Infrastructure:Mode=Local", $"--ChatMesh:Infrastructure:StateDirectory={_state}"], cancellationToken);
+            ["--ChatMesh:Infrastructure:Mode=Local", $"--ChatMesh:Infrastructure:StateDirectory={_state}",
+             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL={_telemetry.Endpoint.GetLeftPart(UriPartial.Authority)}"], cancellationToken);
         // Start-up health probes fail until each service is up; only real problems should reach the console.
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Critical)
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical).AddFilter("ChatMesh.AppHost.Resources", LogLevel.Warning)
@@ -67,6 +73,7 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
             .WithEnvironment("Gateway__WebSocket__FrameBurst", "1000000")
             .WithEnvironment("Logging__LogLevel__Default", "Warning");
         configure?.Invoke(builder);
+        OutboxLeader.HoldFollowers(builder);
         _app = await builder.BuildAsync(cancellationToken);
         await _app.StartAsync(cancellationToken);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancellationToken);
@@ -75,6 +82,9 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         _ws = new UriBuilder(gatewayAddress) { Scheme = "ws", Path = "/ws" }.Uri;
         ServerProcessId = ProcessMemory.Find("ChatMesh.Gatewa", $"CHATMESH_RUN_ID={_runId}")
             ?? throw new InvalidOperationException("The gateway process was not found.");
+        await OutboxLeader.StartFollowersAsync(_app, ServerProcessId, cancellationToken);
+        _leaderAtStart = await OutboxLeader.DescribeAsync(_app, RunMarker, cancellationToken);
+        Console.WriteLine($"   {_leaderAtStart}");
 
         var owner = await SignInAsync("bench-owner", cancellationToken);
         _rooms = rooms == 1 ? [_room] : [.. Enumerable.Range(0, rooms).Select(k => $"{_room}-{k}")];
@@ -117,6 +127,10 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         throw new InvalidOperationException($"No running instance of {resource} was found.");
     }
 
+    /// <summary>For the report: the outbox leader at the start and now, and what the OTLP sink received so far.</summary>
+    public async Task<string> DescribeAsync(CancellationToken cancellationToken) =>
+        $"{_leaderAtStart} at the start, {await OutboxLeader.DescribeAsync(App, RunMarker, cancellationToken)} at the end; {_telemetry?.Summary()}";
+
     public async Task<RawSocket> ConnectReceiverAsync(int index, LatencyRecorder? recorder, CancellationToken cancellationToken)
     {
         var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", ReceiverToken(index), cancellationToken);
@@ -155,6 +169,12 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+
+        if (_telemetry is not null)
+        {
+            Console.WriteLine($"   {_telemetry.Summary()} (every service of the run, start to stop)");
+            await _telemetry.DisposeAsync();
         }
 
         try

@@ -15,6 +15,9 @@ internal interface IHeldServer : IAsyncDisposable
     /// <summary>The bearer token of receiver user <paramref name="user"/>, or null where the server has no auth.</summary>
     string? ReceiverToken(int user);
 
+    /// <summary>What the report should say about the run besides the figures (e.g. ChatMesh's outbox leader), or empty.</summary>
+    Task<string> DescribeAsync(CancellationToken cancellationToken);
+
     /// <summary>Posts one message into the benchmark room.</summary>
     Task<Func<string, CancellationToken, Task>> ConnectSenderAsync(CancellationToken cancellationToken);
 }

@@ -33,6 +33,8 @@ internal sealed class RawFeedTarget : IHeldServer
 
     public string? ReceiverToken(int user) => null;
 
+    public Task<string> DescribeAsync(CancellationToken cancellationToken) => Task.FromResult("");
+
     public Task<Func<string, CancellationToken, Task>> ConnectSenderAsync(CancellationToken cancellationToken) =>
         Task.FromResult<Func<string, CancellationToken, Task>>(async (text, token) =>
         {
