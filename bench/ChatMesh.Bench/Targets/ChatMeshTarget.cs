@@ -73,7 +73,7 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
             .WithEnvironment("Gateway__WebSocket__FrameBurst", "1000000")
             .WithEnvironment("Logging__LogLevel__Default", "Warning");
         configure?.Invoke(builder);
-        OutboxLeader.HoldFollowers(builder);
+        OutboxLeader.GatewayFirst(builder);
         _app = await builder.BuildAsync(cancellationToken);
         await _app.StartAsync(cancellationToken);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancellationToken);
@@ -82,7 +82,6 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         _ws = new UriBuilder(gatewayAddress) { Scheme = "ws", Path = "/ws" }.Uri;
         ServerProcessId = ProcessMemory.Find("ChatMesh.Gatewa", $"CHATMESH_RUN_ID={_runId}")
             ?? throw new InvalidOperationException("The gateway process was not found.");
-        await OutboxLeader.StartFollowersAsync(_app, ServerProcessId, cancellationToken);
         _leaderAtStart = await OutboxLeader.DescribeAsync(_app, RunMarker, cancellationToken);
         Console.WriteLine($"   {_leaderAtStart}");
 

@@ -9,58 +9,28 @@ namespace ChatMesh.Bench.Targets;
 /// <summary>
 /// Makes the gateway the outbox leader of every bench run, and says who led. The leader is whichever of the services
 /// that publish the outbox (gateway, legacy, integration) first takes the Redis lease <c>chat:outbox:lease</c> after
-/// start (<c>SET NX</c>; its value is <c>machine:pid:guid</c>); a race that varies between runs and confounds A/B
-/// comparisons. The bench starts legacy and integration explicitly, only once the gateway holds the lease.
+/// start (<c>SET NX</c>; its value is <c>machine:pid:guid</c>): a race that varies between runs and confounds A/B
+/// comparisons. The bench starts legacy and integration only once the gateway is healthy (<c>WaitFor</c>); the gateway
+/// takes the lease in its publisher's first pass, seconds before either of them has booted. The report says who held
+/// the lease at the start and at the end, so a run where that did not hold is visible.
 /// </summary>
 internal static class OutboxLeader
 {
     private const string LeaseKey = "chat:outbox:lease";
 
-    /// <summary>The other candidates: they start only when the bench says so (<see cref="StartFollowersAsync"/>).</summary>
-    public static readonly string[] Followers = ["legacy", "integration"];
-
-    private static readonly TimeSpan LeaseWait = TimeSpan.FromSeconds(30);
+    /// <summary>The other candidates, started after the gateway.</summary>
+    private static readonly string[] Followers = ["legacy", "integration"];
 
     /// <summary>Every candidate and the start of its process name (<c>/proc/&lt;pid&gt;/comm</c>).</summary>
     private static readonly (string Service, string Comm)[] Services = [("gateway", "ChatMesh.Gatewa"), ("legacy", "ChatMesh.Legacy"), ("integration", "ChatMesh.Integr")];
 
-    public static void HoldFollowers(IDistributedApplicationTestingBuilder builder)
+    public static void GatewayFirst(IDistributedApplicationTestingBuilder builder)
     {
-        foreach (var resource in builder.Resources.OfType<ProjectResource>().Where(resource => Followers.Contains(resource.Name)))
+        var projects = builder.Resources.OfType<ProjectResource>().ToArray();
+        var gateway = builder.CreateResourceBuilder(projects.Single(resource => resource.Name == "gateway"));
+        foreach (var follower in projects.Where(resource => Followers.Contains(resource.Name)))
         {
-            builder.CreateResourceBuilder(resource).WithExplicitStart();
-        }
-    }
-
-    /// <summary>Waits until <paramref name="gatewayPid"/> holds the lease, then starts the followers and waits until they are healthy.</summary>
-    public static async Task StartFollowersAsync(DistributedApplication app, int gatewayPid, CancellationToken cancellationToken)
-    {
-        await using var redis = await ConnectAsync(app, cancellationToken);
-        var deadline = DateTime.UtcNow + LeaseWait;
-        while (HolderPid(await redis.GetDatabase().StringGetAsync(LeaseKey)) != gatewayPid)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Console.WriteLine($"   the gateway did not take the outbox lease in {LeaseWait.TotalSeconds:0} s; starting the others anyway");
-                break;
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-
-        var commands = app.Services.GetRequiredService<ResourceCommandService>();
-        foreach (var follower in Followers)
-        {
-            var started = await commands.ExecuteCommandAsync(follower, KnownResourceCommands.StartCommand, cancellationToken);
-            if (!started.Success)
-            {
-                throw new InvalidOperationException($"{follower} did not start: {started.Message}");
-            }
-        }
-
-        foreach (var follower in Followers)
-        {
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(follower, cancellationToken);
+            builder.CreateResourceBuilder(follower).WaitFor(gateway);
         }
     }
 
