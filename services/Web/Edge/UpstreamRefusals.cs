@@ -1,4 +1,5 @@
 using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace ChatMesh.Web.Edge;
 

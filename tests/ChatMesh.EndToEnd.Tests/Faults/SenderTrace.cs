@@ -27,12 +27,19 @@ public sealed class SenderTrace
 {
     private readonly ConcurrentQueue<(string Sender, TimeSpan At, string What)> _events = new();
     private readonly ConcurrentQueue<StalledAttempt> _stalls = new();
+    private readonly ConcurrentDictionary<string, int> _ends = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<StalledAttempt> Stalls => _stalls;
 
     public void Note(string sender, TimeSpan at, string what) => _events.Enqueue((sender, at, what));
 
     public void Stalled(StalledAttempt stall) => _stalls.Enqueue(stall);
+
+    /// <summary>Counts how a client's WebSocket ended (close code and reason, or the transport error).</summary>
+    public void Ended(string client, string how) => _ends.AddOrUpdate($"{client}: {how}", 1, static (_, n) => n + 1);
+
+    /// <summary>How the WebSocket connections of the case ended, per client and reason.</summary>
+    public string Ends => string.Join(", ", _ends.OrderBy(end => end.Key, StringComparer.Ordinal).Select(end => $"{end.Key} ×{end.Value}"));
 
     /// <summary>Each stall, with what its sender's connections did from 5 s before it to 15 s after.</summary>
     public string Describe()

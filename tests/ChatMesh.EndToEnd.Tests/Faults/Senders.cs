@@ -123,7 +123,11 @@ internal sealed class WsSender(FaultContext context, string name, string token, 
             _connection = connection;
             Note("upgraded");
             _ = connection.Ended.ContinueWith(
-                _ => Note($"connection {connection.ConnectionId} ended: {connection.EndedBy ?? "disposed by the sender"}"), TaskScheduler.Default);
+                _ =>
+                {
+                    Note($"connection {connection.ConnectionId} ended: {connection.EndedBy ?? "disposed by the sender"}");
+                    Context.Trace.Ended(Name, connection.EndedBy ?? "disposed by the sender");
+                }, TaskScheduler.Default);
         }
 
         var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
