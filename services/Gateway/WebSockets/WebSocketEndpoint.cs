@@ -3,6 +3,7 @@ using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
+using ChatMesh.Chat.Security;
 using ChatMesh.Chat.Telemetry;
 using ChatMesh.Gateway.Typing;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -64,6 +65,8 @@ internal static class WebSocketEndpoint
         var context = new ConnectionContext(user, connectionId, TokenExpiry(httpContext.User), settings, chat, hub, typing, tokens, time,
             logger, metrics);
         await using var connection = new ChatConnection(socket, context, httpContext.RequestAborted);
+        // A sign-out elsewhere ends the socket with a close code the client can act on, not a bare abort (1006).
+        RevokedTokens.OnRevoked(httpContext, () => connection.Close(CloseCodes.TokenRevoked, "token_revoked", drain: false));
         await connection.RunAsync(lifetime.ApplicationStopping);
         return TypedResults.Empty;
     }

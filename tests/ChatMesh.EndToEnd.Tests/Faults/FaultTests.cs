@@ -77,6 +77,7 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
         FaultReport.Add(row);
         TestContext.Current.TestOutputHelper?.WriteLine(driver.Describe(row));
         WriteServiceWarnings();
+        WriteLogsAround(driver);
 
         Assert.True(row.Acked > 0, "nothing was acknowledged: the case measured nothing");
         Assert.True(row.Lost == 0, $"acknowledged messages lost: {driver.Describe(row)}");
@@ -88,6 +89,22 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
         // of integration is an open item in docs/reliability.md.
         Assert.True(row.Acked == row.Sent, $"{row.Sent - row.Acked} messages never acknowledged: {driver.Describe(row)}");
         Assert.True(row.LongestPause < RecoveryBound, $"delivery did not come back on every channel within {RecoveryBound}: {driver.Describe(row)}");
+    }
+
+    // Diagnostics: every service log line from 1 s before each unanswered attempt to 11 s after it, in time order.
+    private void WriteLogsAround(FaultDriver driver)
+    {
+        foreach (var stall in driver.Stalls)
+        {
+            var from = driver.WallClock(stall.StartedAt - TimeSpan.FromSeconds(1));
+            var to = driver.WallClock(stall.StartedAt + TimeSpan.FromSeconds(11));
+            var lines = fixture.Telemetry.Logs
+                .Where(log => log.Time >= from && log.Time <= to)
+                .OrderBy(log => log.Time)
+                .Select(log => $"{(log.Time - driver.WallClock(TimeSpan.Zero)).TotalSeconds:0.000} s {log.Resource.Service}/{log.Resource.Instance} [{log.Severity}] {log.Body[..Math.Min(log.Body.Length, 200)]} {string.Join(' ', log.Attributes.Where(a => !a.Key.StartsWith("exception.stacktrace", StringComparison.Ordinal)).Select(a => $"{a.Key}={a.Value[..Math.Min(a.Value.Length, 120)]}"))}")
+                .Take(400);
+            TestContext.Current.TestOutputHelper?.WriteLine($"service logs around {stall.Sender} {stall.Key}:\n" + string.Join('\n', lines));
+        }
     }
 
     // Diagnostics: what the services warned about during the case (deduplicated), so a failure shows its cause.
