@@ -49,9 +49,12 @@ public sealed class LegacyOptions
     /// How long after answering a held poll this instance keeps the queue's state and live subscription for the client's
     /// next poll. A re-poll within it that sends the answer's <c>lastEventId</c> runs no queue script and reads nothing:
     /// its held-poll lease (against the cap) and acknowledgement are written in a batch with other polls', and its lease
-    /// goes back in a batch too. Zero turns it off: every held poll starts with the queue script.
+    /// goes back in a batch too. Zero turns it off: every held poll starts with the queue script. Long enough for a client
+    /// that is slow to come back under load (a busy instance answers thousands of polls before the last one re-polls): a
+    /// queue forgotten too early makes its re-poll the expensive kind (the script, a new subscription, a log read) exactly
+    /// when the instance is busiest.
     /// </summary>
-    public TimeSpan RepollWindow { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RepollWindow { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Most rooms a queue's <c>rooms</c> filter may name.</summary>
     public int MaxRoomsPerQueue { get; set; } = 256;
