@@ -30,9 +30,10 @@ public sealed class LegacyOptions
     public TimeSpan HeldPollLeaseGrace { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// A user with an event queue counts as online (presence) until this long passes without a poll or register on it;
-    /// deleting the queue ends it at once. At least <see cref="MaxPollTimeout"/> + 5 s, so a client that keeps polling
-    /// never flickers offline between polls.
+    /// A user with an event queue counts as online (presence) until this long passes after a register or the end of a
+    /// poll's hold on it without another; deleting the queue ends it at once. At least <see cref="MaxPollTimeout"/> + 5 s.
+    /// A registry write is made only when the last one would run out less than a third of this after the poll's hold, so
+    /// a client that keeps polling never flickers offline between polls.
     /// </summary>
     public TimeSpan PresenceTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -54,7 +55,7 @@ public sealed class LegacyOptions
     /// queue forgotten too early makes its re-poll the expensive kind (the script, a new subscription, a log read) exactly
     /// when the instance is busiest.
     /// </summary>
-    public TimeSpan RepollWindow { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RepollWindow { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Most rooms a queue's <c>rooms</c> filter may name.</summary>
     public int MaxRoomsPerQueue { get; set; } = 256;

@@ -23,8 +23,7 @@ public sealed class LegacyOptionsValidatorTests
         { "Legacy:CoalesceDelay", o => o.CoalesceDelay = TimeSpan.FromSeconds(5) },
         { "Legacy:MaxRoomsPerQueue", o => o.MaxRoomsPerQueue = 0 },
         { "Legacy:RepollWindow", o => o.RepollWindow = TimeSpan.FromSeconds(-1) },
-        // Kept state must not outlive the queue it describes.
-        { "Legacy:RepollWindow", o => o.RepollWindow = o.QueueIdleTimeout + TimeSpan.FromSeconds(1) },
+        { "Legacy:RepollWindow", o => o.RepollWindow = TimeSpan.FromMinutes(6) },
         // A client polling without pause must not flicker offline between polls.
         { "Legacy:PresenceTimeout", o => o.PresenceTimeout = o.MaxPollTimeout },
         { "Legacy:PresenceTimeout", o => o.PresenceTimeout = TimeSpan.FromHours(2) },
