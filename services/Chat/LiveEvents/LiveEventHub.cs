@@ -155,6 +155,7 @@ public sealed partial class LiveEventHub(
         // others nothing, so a large room costs a few spans per event, not one per connection.
         var sampled = liveEvent.Id > 0 ? options.Value.WriteSpansPerDispatch : 0;
         var traced = sampled > 0 && DeliveryTracing.CurrentCause() is { } cause ? liveEvent with { Cause = cause } : liveEvent;
+        var writes = metrics.BeginDispatch(in liveEvent, targets.Length);
         var delivered = 0;
         foreach (var subscription in targets)
         {
@@ -181,6 +182,7 @@ public sealed partial class LiveEventHub(
                 subscription.Dispose();
             }
         }
+        metrics.EndDispatch(writes, targets.Length - delivered);
         metrics.Dispatched(delivered);
     }
 

@@ -9,7 +9,7 @@ namespace ChatMesh.Gateway.WebSockets;
 /// reach the feed without blocking (the same bytes for every recipient); a full feed cuts the connection as a slow
 /// consumer. The hold / replay / release of a resume lives in the feed, shared with the SSE and NDJSON channels.
 /// </summary>
-internal sealed class ConnectionSender(WebSocket socket, string userId, int capacity, DeliveryMetrics metrics, Action onSlowConsumer)
+internal sealed class ConnectionSender(WebSocket socket, string userId, int capacity, DeliveryMetrics metrics, LiveEventMetrics? stages, Action onSlowConsumer)
 {
     private const string ControlType = "control";
 
@@ -32,6 +32,7 @@ internal sealed class ConnectionSender(WebSocket socket, string userId, int capa
             }
 
             metrics.Written(DeliveryChannels.WebSocket, item);
+            stages?.Written(item);
         }
     }
 

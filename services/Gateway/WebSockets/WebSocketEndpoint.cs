@@ -27,7 +27,9 @@ internal static class WebSocketEndpoint
         TimeProvider time,
         IHostApplicationLifetime lifetime,
         ILogger<ChatConnection> logger,
-        DeliveryMetrics metrics)
+        DeliveryMetrics metrics,
+        LiveEventMetrics stages,
+        FrameMetrics frames)
     {
         var settings = options.Value;
         if (!httpContext.WebSockets.IsWebSocketRequest)
@@ -62,7 +64,7 @@ internal static class WebSocketEndpoint
             KeepAliveTimeout = settings.KeepAliveTimeout,
         });
         var context = new ConnectionContext(user, connectionId, TokenExpiry(httpContext.User), settings, chat, hub, typing, tokens, time,
-            logger, metrics);
+            logger, metrics, stages, frames);
         await using var connection = new ChatConnection(socket, context, httpContext.RequestAborted);
         await connection.RunAsync(lifetime.ApplicationStopping);
         return TypedResults.Empty;

@@ -14,6 +14,7 @@ internal static class WebSocketExtensions
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatWebSocketOptions>, ChatWebSocketOptionsValidator>());
         builder.Services.TryAddSingleton<TokenRefresher>();
+        builder.Services.TryAddSingleton<FrameMetrics>();
         builder.Services.TryAddSingleton<TypingRelay>();
         return builder;
     }
