@@ -10,6 +10,7 @@ public sealed class LiveEventMetrics
     private readonly Counter<long> _dispatched;
     private readonly UpDownCounter<long> _subscribers;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _committedLocally;
     private readonly Counter<long> _repaired;
     private readonly Counter<long> _lost;
     private readonly PipelineStages _stages;
@@ -30,6 +31,8 @@ public sealed class LiveEventMetrics
         _dispatched = meter.CreateCounter<long>("chatmesh.live.dispatched", "{delivery}", "Events handed to local subscribers (one per subscriber).");
         _subscribers = meter.CreateUpDownCounter<long>("chatmesh.live.subscribers", "{subscriber}", "Local live subscribers (connections).");
         _duplicates = meter.CreateCounter<long>("chatmesh.live.duplicates", "{event}", "Logged events received again and dropped.");
+        _committedLocally = meter.CreateCounter<long>("chatmesh.live.committed_locally", "{event}",
+            "Logged events this instance committed and dispatched at once, ahead of their bus copy (which is then dropped, not counted as a duplicate).");
         _repaired = meter.CreateCounter<long>("chatmesh.live.repaired", "{event}", "Logged events missing from the bus and read from the outbox.");
         _lost = meter.CreateCounter<long>("chatmesh.live.lost", "{event}", "Logged events missing from the bus and no longer in the outbox.");
         _stages = new PipelineStages(meter, "chatmesh.live.since_commit",
@@ -109,6 +112,8 @@ public sealed class LiveEventMetrics
     public void SubscriberRemoved() => _subscribers.Add(-1);
 
     public void DuplicateDropped() => _duplicates.Add(1);
+
+    public void CommittedLocally() => _committedLocally.Add(1);
 
     public void Repaired(long count)
     {

@@ -38,13 +38,19 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     private int _violations;
 
     public ChatConnection(WebSocket socket, ConnectionContext context, CancellationToken aborted)
+        : this(socket, coalescing: null, context, aborted)
+    {
+    }
+
+    /// <param name="coalescing">The stream under <paramref name="socket"/> when queued frames may share a transport write.</param>
+    public ChatConnection(WebSocket socket, CoalescingStream? coalescing, ConnectionContext context, CancellationToken aborted)
     {
         _socket = socket;
         _context = context;
         _options = context.Options;
         _logger = context.Logger;
         _aborted = aborted;
-        _sender = new ConnectionSender(socket, context.UserId, _options.MaxQueuedFrames, context.Metrics, context.Stages, () =>
+        _sender = new ConnectionSender(socket, coalescing, context.UserId, _options.MaxQueuedFrames, context.Metrics, context.Stages, () =>
         {
             context.Metrics.SlowConsumer(DeliveryChannels.WebSocket);
             Close(CloseCodes.SlowConsumer, "slow_consumer", drain: false);

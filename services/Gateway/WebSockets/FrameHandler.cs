@@ -112,6 +112,11 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
         context.Frames?.Committed(readAt);
         Activity.Current?.SetTag("chatmesh.event_id", result.EventId);
         sender.SendControl(ServerFrames.Ack(reference, result.EventId, result.Duplicate));
+        // After the ack is queued, so the sender's own connection hears the ack before the event.
+        if (!result.Duplicate && result.Event is { } committed)
+        {
+            context.Hub.TryDispatchCommitted(committed);
+        }
     }
 
     private void ScheduleExpiry(DateTimeOffset? expiresAt)

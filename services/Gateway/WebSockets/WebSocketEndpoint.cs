@@ -5,6 +5,7 @@ using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
 using ChatMesh.Chat.Telemetry;
 using ChatMesh.Gateway.Typing;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -65,7 +66,8 @@ internal static class WebSocketEndpoint
         });
         var context = new ConnectionContext(user, connectionId, TokenExpiry(httpContext.User), settings, chat, hub, typing, tokens, time,
             logger, metrics, stages, frames);
-        await using var connection = new ChatConnection(socket, context, httpContext.RequestAborted);
+        var coalescing = httpContext.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgrade;
+        await using var connection = new ChatConnection(socket, coalescing?.Stream, context, httpContext.RequestAborted);
         await connection.RunAsync(lifetime.ApplicationStopping);
         return TypedResults.Empty;
     }

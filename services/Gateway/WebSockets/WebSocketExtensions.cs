@@ -19,6 +19,12 @@ internal static class WebSocketExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Lets each connection's writer coalesce queued frames into one transport write (<see cref="CoalescingUpgrade"/>);
+    /// call it just before <c>UseWebSockets</c>.
+    /// </summary>
+    public static IApplicationBuilder UseChatWebSocketWrites(this IApplicationBuilder app) => CoalescingUpgrade.UseFor(app);
+
     public static IEndpointRouteBuilder MapChatWebSockets(this IEndpointRouteBuilder endpoints)
     {
         endpoints.Map(WebSocketEndpoint.Path, WebSocketEndpoint.HandleAsync)
