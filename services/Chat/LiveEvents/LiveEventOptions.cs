@@ -29,6 +29,13 @@ public sealed class LiveEventOptions
     /// to this instance, and no later event would reveal the gap.
     /// </summary>
     public TimeSpan CatchUpAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Whether an event this instance commits is dispatched to its local subscribers at once, without waiting for its
+    /// copy to come back from the bus, when that provably keeps id order (see docs/live-delivery.md). The bus copy is
+    /// still published (other instances, durable consumers) and dropped here as already dispatched.
+    /// </summary>
+    public bool DispatchCommittedLocally { get; set; } = true;
 }
 
 /// <summary>Rejects live delivery limits that cannot work, at start.</summary>
