@@ -266,26 +266,10 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         // The wait (on the feed's signal, set after every write and on completion) is uncancellable and allocates
         // nothing; cancellation completes the feed instead: what is queued is still read, then the enumeration throws.
         using var cancelled = cancellationToken.UnsafeRegister(static feed => ((ResumableFeed)feed!).Complete(), this);
-        var reader = _queue.Reader;
         while (true)
         {
-            while (reader.TryRead(out var item))
+            while (TryRead(out var item))
             {
-                if (_discarded)
-                {
-                    yield break;
-                }
-
-                if (item.Id > 0)
-                {
-                    if (item.Id <= LastSentId)
-                    {
-                        continue;
-                    }
-
-                    LastSentId = item.Id;
-                }
-
                 yield return item;
             }
 
@@ -295,16 +279,52 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
             }
 
             // Complete once the writer is done and the queue is drained (set synchronously by the last read).
-            if (reader.Completion.IsCompleted)
+            if (IsDrained)
             {
                 break;
             }
 
-            await _signal.WaitAsync().ConfigureAwait(false);
+            await WaitAsync().ConfigureAwait(false);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
     }
+
+    /// <summary>
+    /// The single reader's next item without an enumerator (what <see cref="ReadAllAsync(CancellationToken)"/> yields next: logged ids
+    /// already handed out are skipped); false when nothing is queued or the feed was discarded. With
+    /// <see cref="IsDrained"/> and <see cref="WaitAsync"/> a channel can run its writer loop without an async iterator.
+    /// </summary>
+    public bool TryRead(out FeedItem item)
+    {
+        var reader = _queue.Reader;
+        while (!_discarded && reader.TryRead(out item))
+        {
+            if (item.Id > 0)
+            {
+                if (item.Id <= LastSentId)
+                {
+                    continue;
+                }
+
+                LastSentId = item.Id;
+            }
+
+            return true;
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>True once the feed is complete and every queued item was read (or the feed was discarded).</summary>
+    public bool IsDrained => _discarded || _queue.Reader.Completion.IsCompleted;
+
+    /// <summary>
+    /// Waits, without allocating and without cancellation, until an item was queued or the feed completed since the last
+    /// wait (returns at once if so); one waiter at a time (the single reader). To stop waiting, complete the feed.
+    /// </summary>
+    public ValueTask WaitAsync() => _signal.WaitAsync();
 
     /// <summary>Ends the feed normally: items already queued are still read, then <see cref="ReadAllAsync(CancellationToken)"/> ends.</summary>
     public void Complete()
