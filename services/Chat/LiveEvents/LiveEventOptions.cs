@@ -35,7 +35,7 @@ public sealed class LiveEventOptions
     /// copy to come back from the bus, when that provably keeps id order (see docs/live-delivery.md). The bus copy is
     /// still published (other instances, durable consumers) and dropped here as already dispatched.
     /// </summary>
-    public bool DispatchCommittedLocally { get; set; } = true;
+    public bool DispatchCommittedLocally { get; set; }
 }
 
 /// <summary>Rejects live delivery limits that cannot work, at start.</summary>

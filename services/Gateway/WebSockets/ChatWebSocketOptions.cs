@@ -47,7 +47,7 @@ public sealed class ChatWebSocketOptions
     /// Bytes of queued frames a connection's writer collects into one transport write (one flush, one socket send)
     /// when several frames are waiting; 0 writes every frame on its own.
     /// </summary>
-    public int MaxCoalescedBytes { get; set; } = 16 * 1024;
+    public int MaxCoalescedBytes { get; set; }
 
     /// <summary>
     /// Origins (scheme://host[:port]) allowed to open a WebSocket besides the gateway's own and the edge's

@@ -17,7 +17,7 @@ namespace ChatMesh.Chat.Tests.LiveEvents;
 public sealed class LiveEventHubLocalDispatchTests(RedisProcess redis) : IAsyncLifetime
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly LiveEventOptions _options = new();
+    private readonly LiveEventOptions _options = new() { DispatchCommittedLocally = true };
     private ConnectionMultiplexer? _connection;
     private LiveEventMetrics _metrics = null!;
     private LiveEventHub _hub = null!;
