@@ -11,7 +11,8 @@ namespace ChatMesh.Bench;
 /// the room's owner sends its next message as soon as the previous one is acknowledged (durable in Redis) — at
 /// increasing concurrency, with no receivers, so the figure is what the commit path sustains (gateway frame handling,
 /// the Redis commit script, the outbox publish, RabbitMQ) and which process saturates first. Each step reports acks/s,
-/// the send → ack latency and the CPU each process used during the step (% of one core).
+/// the send → ack latency and the CPU each process used during the step (% of one core). Two passes: every sender
+/// into one room (one room's ceiling), then each sender into its own room (the deployment's).
 /// </summary>
 internal static class CommitsScenario
 {
@@ -20,20 +21,11 @@ internal static class CommitsScenario
         var report = ScenarioReport.Begin("Commits");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(20));
         await using var target = new ChatMeshTarget();
-        Console.WriteLine("== Commits: starting ChatMesh (one room, its owner as the only member)");
-        await target.StartAsync(receivers: 1, cancel.Token);
-        var processes = new (string Name, int? Pid)[]
-        {
-            ("gateway", target.ServerProcessId),
-            ("redis-server", ProcessMemory.Find("redis-server", target.RunMarker)),
-            ("rabbitmq (beam.smp)", ProcessMemory.Find("beam.smp", target.RunMarker)),
-            ("notification", ProcessMemory.Find("ChatMesh.Notifi", target.RunMarker)),
-            ("legacy", ProcessMemory.Find("ChatMesh.Legacy", target.RunMarker)),
-            ("integration", ProcessMemory.Find("ChatMesh.Integr", target.RunMarker)),
-            ("bench (load generator)", Environment.ProcessId),
-        };
-
         var levels = options.Concurrency;
+        Console.WriteLine($"== Commits: starting ChatMesh ({levels.Max()} rooms, their owner the only sender)");
+        await target.StartAsync(receivers: 1, rooms: levels.Max(), cancel.Token);
+        var cpu = target.CpuWatch();
+
         var senders = new AckedSender[levels.Max()];
         try
         {
@@ -43,22 +35,22 @@ internal static class CommitsScenario
             }
 
             Console.WriteLine($"   warm-up: {options.Warmup.TotalSeconds:0} s at {senders.Length} senders");
-            await RunStepAsync(senders, options.Warmup, new LatencyRecorder(), cancel.Token);
+            await RunStepAsync(senders, i => target.Rooms[i % target.Rooms.Count], options.Warmup, new LatencyRecorder(), cancel.Token);
 
-            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: closed-loop senders (each of the room owner's chatmesh.v1 sockets sends its next `send` as soon as the previous one's `ack` arrives: durable in Redis), {options.MessageLength}-character messages, one room, no receivers, {options.StepDuration.TotalSeconds:0} s per step, load generator in the same machine. CPU: each process's CPU time during the step, in % of one core ({Environment.ProcessorCount} cores = {Environment.ProcessorCount * 100} %).");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: closed-loop senders (each of the room owner's chatmesh.v1 sockets sends its next `send` as soon as the previous one's `ack` arrives: durable in Redis), {options.MessageLength}-character messages, no receivers, {options.StepDuration.TotalSeconds:0} s per step, load generator in the same machine. CPU: each process's CPU time during the step, in % of one core ({Environment.ProcessorCount} cores = {Environment.ProcessorCount * 100} %).");
             report.Body.AppendLine();
-            report.Body.AppendLine(CultureInfo.InvariantCulture, $"| concurrent senders | acks/s | send → ack p50 ms | p99 ms | p99.9 ms | errors | {string.Join(" | ", processes.Select(process => $"{process.Name} CPU"))} |");
-            report.Body.AppendLine(CultureInfo.InvariantCulture, $"|---|---|---|---|---|---|{string.Concat(processes.Select(_ => "---|"))}");
-            foreach (var level in levels)
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"| rooms | concurrent senders | acks/s | send → ack p50 ms | p99 ms | p99.9 ms | errors | {string.Join(" | ", cpu.Processes.Select(process => $"{process.Name} CPU"))} |");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"|---|---|---|---|---|---|---|{string.Concat(cpu.Processes.Select(_ => "---|"))}");
+            foreach (var (level, ownRooms) in levels.Select(level => (level, false)).Concat(levels.Where(level => level > 1).Select(level => (level, true))))
             {
                 var recorder = new LatencyRecorder();
-                var before = processes.Select(process => Cpu(process.Pid)).ToArray();
+                cpu.Start();
                 var errorsBefore = senders.Sum(sender => sender.Errors);
                 var started = Stopwatch.GetTimestamp();
-                var acked = await RunStepAsync(senders[..level], options.StepDuration, recorder, cancel.Token);
+                var acked = await RunStepAsync(senders[..level], i => ownRooms ? target.Rooms[i] : target.Rooms[0], options.StepDuration, recorder, cancel.Token);
                 var elapsed = Stopwatch.GetElapsedTime(started);
-                var cpu = processes.Select((process, k) => process.Pid is null ? "–" : $"{(Cpu(process.Pid) - before[k]) / elapsed * 100:0} %");
-                var line = string.Create(CultureInfo.InvariantCulture, $"| {level} | {acked / elapsed.TotalSeconds:N0} | {recorder.Percentile(0.50):0.0} | {recorder.Percentile(0.99):0.0} | {recorder.Percentile(0.999):0.0} | {senders.Sum(sender => sender.Errors) - errorsBefore} | {string.Join(" | ", cpu)} |");
+                var used = cpu.Stop();
+                var line = string.Create(CultureInfo.InvariantCulture, $"| {(ownRooms ? $"{level} (one per sender)" : "1")} | {level} | {acked / elapsed.TotalSeconds:N0} | {recorder.Percentile(0.50):0.0} | {recorder.Percentile(0.99):0.0} | {recorder.Percentile(0.999):0.0} | {senders.Sum(sender => sender.Errors) - errorsBefore} | {string.Join(" | ", used.Select(CpuWatch.Format))} |");
                 Console.WriteLine($"   {line}");
                 report.Body.AppendLine(line);
             }
@@ -77,14 +69,12 @@ internal static class CommitsScenario
         }
     }
 
-    private static TimeSpan Cpu(int? pid) => pid is { } id ? ProcessCpu.Used(id) : TimeSpan.Zero;
-
     /// <summary>Every sender in a closed loop for <paramref name="duration"/>; the acks received in it.</summary>
-    private static async Task<long> RunStepAsync(AckedSender[] senders, TimeSpan duration, LatencyRecorder recorder, CancellationToken cancellationToken)
+    private static async Task<long> RunStepAsync(AckedSender[] senders, Func<int, string> room, TimeSpan duration, LatencyRecorder recorder, CancellationToken cancellationToken)
     {
         using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         step.CancelAfter(duration);
-        var counts = await Task.WhenAll(senders.Select(sender => sender.LoopAsync(recorder, step.Token)));
+        var counts = await Task.WhenAll(senders.Select((sender, i) => sender.LoopAsync(room(i), recorder, step.Token)));
         return counts.Sum();
     }
 
@@ -95,28 +85,26 @@ internal static class CommitsScenario
         private static readonly byte[] ErrorMarker = "\"type\":\"error\""u8.ToArray();
         private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _pending = new();
         private readonly RawSocket _socket;
-        private readonly string _room;
         private readonly string _name;
         private readonly string _text;
         private long _next;
         private long _errors;
 
-        private AckedSender(RawSocket socket, string room, int index, int messageLength)
+        private AckedSender(RawSocket socket, int index, int messageLength)
         {
             _socket = socket;
-            _room = room;
             _name = $"c{index}-";
             _text = new string('x', messageLength);
             socket.StartReceiving(OnMessage);
         }
 
         public static async Task<AckedSender> ConnectAsync(ChatMeshTarget target, int index, int messageLength, CancellationToken cancellationToken) =>
-            new(await target.ConnectOwnerSocketAsync(cancellationToken), target.Room, index, messageLength);
+            new(await target.ConnectOwnerSocketAsync(cancellationToken), index, messageLength);
 
         /// <summary><c>error</c> answers (each counts as a send that was not acknowledged).</summary>
         public long Errors => Interlocked.Read(ref _errors);
 
-        public async Task<long> LoopAsync(LatencyRecorder recorder, CancellationToken cancellationToken)
+        public async Task<long> LoopAsync(string room, LatencyRecorder recorder, CancellationToken cancellationToken)
         {
             var acked = 0L;
             while (!cancellationToken.IsCancellationRequested)
@@ -125,7 +113,7 @@ internal static class CommitsScenario
                 var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _pending[reference] = done;
                 var started = Stopwatch.GetTimestamp();
-                await _socket.SendAsync($$"""{"type":"send","ref":"{{reference}}","room":"{{_room}}","text":"{{_text}}","key":"{{reference}}-{{Guid.NewGuid():N}}"}""", CancellationToken.None);
+                await _socket.SendAsync($$"""{"type":"send","ref":"{{reference}}","room":"{{room}}","text":"{{_text}}","key":"{{reference}}-{{Guid.NewGuid():N}}"}""", CancellationToken.None);
                 bool ok;
                 try
                 {
