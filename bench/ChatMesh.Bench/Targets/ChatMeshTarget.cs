@@ -148,10 +148,14 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     /// <summary>A connection of the owner (a member of every room) that posts <c>send</c> frames into the room given.</summary>
     public async Task<Func<string, string, CancellationToken, Task>> ConnectRoomSenderAsync(CancellationToken cancellationToken)
     {
-        var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[0], cancellationToken);
+        var socket = await ConnectOwnerSocketAsync(cancellationToken);
         socket.StartReceiving(static _ => { });
         return (room, text, token) => socket.SendAsync(JsonSerializer.Serialize(new { type = "send", room, text }), token);
     }
+
+    /// <summary>A chatmesh.v1 connection of the owner (a member of every room), not yet receiving.</summary>
+    public Task<RawSocket> ConnectOwnerSocketAsync(CancellationToken cancellationToken) =>
+        RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[0], cancellationToken);
 
     private async Task<string> SignInAsync(string user, CancellationToken cancellationToken)
     {
