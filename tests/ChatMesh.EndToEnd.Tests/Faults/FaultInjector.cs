@@ -57,9 +57,52 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     }
 
     /// <summary>SIGKILLs the RabbitMQ node (the Erlang VM and its helpers), then starts it on the same data.</summary>
-    public Task KillRabbitMQAsync(CancellationToken cancel) =>
-        KillServerAsync("messaging", (pid, directory) => Environ(pid).Contains($"CHATMESH_STATE_DIR={directory}", StringComparer.Ordinal)
-            && Environ(pid).Any(variable => variable.StartsWith("RABBITMQ_NODENAME=", StringComparison.Ordinal)), cancel);
+    public Task KillRabbitMQAsync(CancellationToken cancel) => KillServerAsync("messaging", IsRabbitMQ, cancel);
+
+    private static bool IsRabbitMQ(int pid, string directory) =>
+        Environ(pid).Contains($"CHATMESH_STATE_DIR={directory}", StringComparer.Ordinal)
+        && Environ(pid).Any(variable => variable.StartsWith("RABBITMQ_NODENAME=", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Slow RabbitMQ: freezes the node (the Erlang VM and its helpers) with SIGSTOP for <paramref name="pause"/>, then
+    /// SIGCONT. Its sockets stay open and accept nothing: every publish, confirm and delivery waits, as behind a broker
+    /// that has stopped answering. The node is resumed even if the case is cancelled.
+    /// </summary>
+    public async Task PauseRabbitMQAsync(TimeSpan pause, CancellationToken cancel)
+    {
+        var directory = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ExecutableResource>().Single(candidate => candidate.Name == "messaging").WorkingDirectory;
+        var self = Environment.ProcessId;
+        var node = Directory.EnumerateDirectories("/proc")
+            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
+            .Where(pid => pid > 1 && pid != self && IsRabbitMQ(pid, directory))
+            .ToList();
+        if (node.Count == 0)
+        {
+            throw new InvalidOperationException("No process of messaging was found to pause.");
+        }
+
+        await SignalAsync("-STOP", node);
+        try
+        {
+            await Task.Delay(pause, cancel);
+        }
+        finally
+        {
+            await SignalAsync("-CONT", node);
+        }
+    }
+
+    private static async Task SignalAsync(string signal, IReadOnlyList<int> pids)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, .. pids.Select(pid => pid.ToString(System.Globalization.CultureInfo.InvariantCulture))]))
+            ?? throw new InvalidOperationException("kill did not start");
+        await kill.WaitForExitAsync(CancellationToken.None);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {string.Join(' ', pids)} exited with {kill.ExitCode}");
+        }
+    }
 
     /// <summary>Stops <paramref name="resource"/> with Aspire's <c>resource-stop</c> (a graceful stop), then starts it again.</summary>
     public async Task RestartCleanlyAsync(string resource, CancellationToken cancel)
