@@ -93,6 +93,58 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
         }
     }
 
+    /// <summary>
+    /// The broker refusing connections: <c>rabbitmqctl stop_app</c> (the node stays up, its AMQP listener closes, every
+    /// connection is closed and new ones are refused) for <paramref name="outage"/>, then <c>start_app</c>, even if
+    /// the case is cancelled. rabbitmqctl runs with the node's own environment (node name, ports, HOME with its cookie).
+    /// </summary>
+    public async Task RefuseRabbitMQConnectionsAsync(TimeSpan outage, CancellationToken cancel)
+    {
+        var directory = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ExecutableResource>().Single(candidate => candidate.Name == "messaging").WorkingDirectory;
+        var node = Directory.EnumerateDirectories("/proc")
+            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
+            .FirstOrDefault(pid => pid > 1 && Comm(pid) == "beam.smp" && IsRabbitMQ(pid, directory));
+        if (node == 0)
+        {
+            throw new InvalidOperationException("No RabbitMQ node of messaging was found.");
+        }
+
+        var environment = Environ(node)
+            .Where(variable => variable.StartsWith("RABBITMQ_", StringComparison.Ordinal) || variable.StartsWith("ERL_", StringComparison.Ordinal)
+                || variable.StartsWith("HOME=", StringComparison.Ordinal))
+            .Select(variable => variable.Split('=', 2))
+            .ToList();
+        async Task RabbitMQCtlAsync(string command)
+        {
+            var start = new ProcessStartInfo("rabbitmqctl", [command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var variable in environment)
+            {
+                start.Environment[variable[0]] = variable[1];
+            }
+
+            using var ctl = Process.Start(start) ?? throw new InvalidOperationException("rabbitmqctl did not start");
+            var output = ctl.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var errors = ctl.StandardError.ReadToEndAsync(CancellationToken.None);
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await ctl.WaitForExitAsync(bound.Token);
+            if (ctl.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"rabbitmqctl {command} exited with {ctl.ExitCode}: {await output} {await errors}");
+            }
+        }
+
+        await RabbitMQCtlAsync("stop_app");
+        try
+        {
+            await Task.Delay(outage, cancel);
+        }
+        finally
+        {
+            await RabbitMQCtlAsync("start_app");
+        }
+    }
+
     private static async Task SignalAsync(string signal, IReadOnlyList<int> pids)
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", [signal, .. pids.Select(pid => pid.ToString(System.Globalization.CultureInfo.InvariantCulture))]))

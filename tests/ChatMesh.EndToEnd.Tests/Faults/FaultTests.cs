@@ -67,6 +67,11 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
     public Task RabbitMQ_frozen_for_5_s_delays_live_delivery_but_loses_and_doubles_nothing() =>
         RunAsync("rabbitmq slow: node SIGSTOP 5 s, SIGCONT", (_, faults) => faults.PauseRabbitMQAsync(TimeSpan.FromSeconds(5), Cancel));
 
+    /// <summary>The broker refusing connections for 5 s (<c>rabbitmqctl stop_app</c>, then <c>start_app</c>); commits need only Redis.</summary>
+    [Fact]
+    public Task RabbitMQ_refusing_connections_for_5_s_loses_and_doubles_nothing() =>
+        RunAsync("rabbitmq refusing connections: stop_app 5 s, start_app", (_, faults) => faults.RefuseRabbitMQConnectionsAsync(TimeSpan.FromSeconds(5), Cancel));
+
     private async Task RunAsync(string name, Func<FaultDriver, FaultInjector, Task> fault)
     {
         await using var topology = await Topology.StartAsync(fixture.App, Cancel);
