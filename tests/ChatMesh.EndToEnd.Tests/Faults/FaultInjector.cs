@@ -96,7 +96,7 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     /// <summary>
     /// The broker refusing connections: <c>rabbitmqctl stop_app</c> (the node stays up, its AMQP listener closes, every
     /// connection is closed and new ones are refused) for <paramref name="outage"/>, then <c>start_app</c>, even if
-    /// the case is cancelled. rabbitmqctl runs with the node's own environment (node name, ports, HOME with its cookie).
+    /// the case is cancelled. rabbitmqctl runs with the node's own environment (node name, ports) and its HOME (the Erlang cookie).
     /// </summary>
     public async Task RefuseRabbitMQConnectionsAsync(TimeSpan outage, CancellationToken cancel)
     {
@@ -111,13 +111,15 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
         }
 
         var environment = Environ(node)
-            .Where(variable => variable.StartsWith("RABBITMQ_", StringComparison.Ordinal) || variable.StartsWith("ERL_", StringComparison.Ordinal)
-                || variable.StartsWith("HOME=", StringComparison.Ordinal))
+            .Where(variable => variable.StartsWith("RABBITMQ_", StringComparison.Ordinal) || variable.StartsWith("ERL_", StringComparison.Ordinal))
             .Select(variable => variable.Split('=', 2))
             .ToList();
+        // The node's Erlang cookie is in the HOME the AppHost gave it (its state directory's rabbitmq-home).
+        environment.Add(["HOME", Path.Combine(directory, "rabbitmq-home")]);
+        // The sbin wrapper switches to the system rabbitmq user and its cookie; the CLI itself runs as this user.
         async Task RabbitMQCtlAsync(string command)
         {
-            var start = new ProcessStartInfo("rabbitmqctl", [command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            var start = new ProcessStartInfo("/usr/lib/rabbitmq/bin/rabbitmqctl", [command]) { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var variable in environment)
             {
                 start.Environment[variable[0]] = variable[1];
