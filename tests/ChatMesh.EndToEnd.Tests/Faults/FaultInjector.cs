@@ -70,13 +70,8 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     /// </summary>
     public async Task PauseRabbitMQAsync(TimeSpan pause, CancellationToken cancel)
     {
-        var directory = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .OfType<ExecutableResource>().Single(candidate => candidate.Name == "messaging").WorkingDirectory;
-        var self = Environment.ProcessId;
-        var node = Directory.EnumerateDirectories("/proc")
-            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
-            .Where(pid => pid > 1 && pid != self && IsRabbitMQ(pid, directory))
-            .ToList();
+        var directory = WorkingDirectory("messaging");
+        var node = Processes(pid => IsRabbitMQ(pid, directory));
         if (node.Count == 0)
         {
             throw new InvalidOperationException("No process of messaging was found to pause.");
@@ -100,11 +95,8 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     /// </summary>
     public async Task RefuseRabbitMQConnectionsAsync(TimeSpan outage, CancellationToken cancel)
     {
-        var directory = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .OfType<ExecutableResource>().Single(candidate => candidate.Name == "messaging").WorkingDirectory;
-        var node = Directory.EnumerateDirectories("/proc")
-            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
-            .FirstOrDefault(pid => pid > 1 && Comm(pid) == "beam.smp" && IsRabbitMQ(pid, directory));
+        var directory = WorkingDirectory("messaging");
+        var node = Processes(pid => Comm(pid) == "beam.smp" && IsRabbitMQ(pid, directory)).FirstOrDefault();
         if (node == 0)
         {
             throw new InvalidOperationException("No RabbitMQ node of messaging was found.");
@@ -184,8 +176,7 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     /// <summary>Redis changes its working directory to its data folder, so servers are matched on their arguments or environment.</summary>
     private async Task KillServerAsync(string resource, Func<int, string, bool> isServer, CancellationToken cancel)
     {
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        var directory = model.Resources.OfType<ExecutableResource>().Single(candidate => candidate.Name == resource).WorkingDirectory;
+        var directory = WorkingDirectory(resource);
         var instance = topology.Of(resource).Single();
         var killed = Kill(pid => isServer(pid, directory));
         await RestartAsync(instance.ResourceId, killed, cancel);
@@ -213,14 +204,22 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
         await topology.WaitAsync(resourceId, instance => instance.Ready, RestartTimeout, "running and healthy again");
     }
 
+    private string WorkingDirectory(string resource) => app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+        .OfType<ExecutableResource>().Single(candidate => candidate.Name == resource).WorkingDirectory;
+
+    /// <summary>The processes (other than this one) that match.</summary>
+    private static List<int> Processes(Func<int, bool> match)
+    {
+        var self = Environment.ProcessId;
+        return [.. Directory.EnumerateDirectories("/proc")
+            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
+            .Where(pid => pid > 1 && pid != self && match(pid))];
+    }
+
     /// <summary>SIGKILLs every process of this user that matches; returns their ids.</summary>
     private static List<int> Kill(Func<int, bool> match)
     {
-        var self = Environment.ProcessId;
-        var victims = Directory.EnumerateDirectories("/proc")
-            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
-            .Where(pid => pid > 1 && pid != self && match(pid))
-            .ToList();
+        var victims = Processes(match);
         foreach (var pid in victims)
         {
             try
