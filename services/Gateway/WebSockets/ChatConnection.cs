@@ -22,8 +22,10 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     private const int SmallBufferBytes = 1024;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
-    // Answers without a ref are the same bytes for every connection: built once (a flood costs no allocation).
-    private static readonly byte[] RateLimitedFrame = ServerFrames.Error(null, "rate_limited", "Too many frames; slow down. This frame was not processed.");
+    // Answers without a ref are the same bytes for every connection: built once. A flood of frames with refs costs one
+    // small frame each, at most MaxRateLimitViolations per connection before it is closed.
+    private const string RateLimitedMessage = "Too many frames; slow down. This frame was not processed.";
+    private static readonly byte[] RateLimitedFrame = ServerFrames.Error(null, "rate_limited", RateLimitedMessage);
     private static readonly byte[] BinaryFrame = ServerFrames.Error(null, "invalid_frame", "Binary frames are not part of chatmesh.v1; send JSON text frames.");
     private static readonly byte[] InvalidJsonFrame = ServerFrames.Error(null, "invalid_json", "The frame is not a JSON object.");
     private readonly CancellationTokenSource _stop = new();
@@ -233,7 +235,11 @@ internal sealed partial class ChatConnection : IAsyncDisposable
 
         if (!_rateLimiter.TryTake())
         {
-            _sender.SendControl(RateLimitedFrame);
+            // The error names the refused frame (protocol.md: an error echoes its frame's ref), so a client waiting
+            // for that frame's answer learns at once that it was not processed and can resend it, with its key.
+            _sender.SendControl(FrameRef.TryRead(message) is { } reference
+                ? ServerFrames.Error(reference, "rate_limited", RateLimitedMessage)
+                : RateLimitedFrame);
             if (++_violations >= _options.MaxRateLimitViolations)
             {
                 Close(CloseCodes.PolicyViolation, "rate_limited", drain: true);

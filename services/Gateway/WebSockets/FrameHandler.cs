@@ -9,7 +9,6 @@ namespace ChatMesh.Gateway.WebSockets;
 internal sealed partial class FrameHandler(ConnectionContext context, ConnectionSender sender, Action<WebSocketCloseStatus, string> close)
     : IAsyncDisposable
 {
-    private const int MaxRefLength = 64;
     private readonly Subscription _subscription = new(context, sender);
     private ITimer? _expiry;
 
@@ -24,9 +23,9 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
     public async Task HandleAsync(ClientFrame frame, long readAt, CancellationToken cancellationToken)
     {
         var reference = frame.Ref;
-        if (reference is { Length: > MaxRefLength })
+        if (reference is { Length: > FrameRef.MaxLength })
         {
-            sender.SendControl(ServerFrames.Error(null, "invalid_frame", $"ref is longer than {MaxRefLength} characters."));
+            sender.SendControl(ServerFrames.Error(null, "invalid_frame", $"ref is longer than {FrameRef.MaxLength} characters."));
             return;
         }
 

@@ -14,6 +14,10 @@ namespace ChatMesh.EndToEnd.Tests.Faults;
 public sealed class FaultDriver : IAsyncDisposable
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(90);
+
+    // Each sender waits this long after an answer before its next send: a WebSocket sender then stays within the
+    // gateway's frame rate limit (Gateway:WebSocket:FramesPerSecond, 20/s), as a client that honours hello's limits does.
+    private static readonly TimeSpan SendInterval = TimeSpan.FromMilliseconds(55);
     private readonly FaultContext _context;
     private readonly List<Sender> _senders = [];
     private readonly List<Receiver> _receivers = [];
@@ -38,7 +42,7 @@ public sealed class FaultDriver : IAsyncDisposable
     public static async Task<FaultDriver> StartAsync(Topology topology, string caseName, CancellationToken cancel, bool webhook = true)
     {
         var room = $"faults-{Guid.NewGuid():N}"[..20];
-        var driver = new FaultDriver(caseName, new FaultContext(topology, room, TimeSpan.FromMilliseconds(40)));
+        var driver = new FaultDriver(caseName, new FaultContext(topology, room, SendInterval));
         await driver.SetUpAsync(webhook, cancel);
         return driver;
     }
@@ -156,6 +160,9 @@ public sealed class FaultDriver : IAsyncDisposable
 
     /// <summary>The attempts that got no answer within 10 s, each with what its sender's connection did around it.</summary>
     public IReadOnlyCollection<StalledAttempt> Stalls => _context.Trace.Stalls;
+
+    /// <summary>WebSockets of the case (followers or senders) the gateway closed 4000 slow_consumer.</summary>
+    public int SlowConsumerCloses => _context.Trace.EndedWith(4000);
 
     /// <summary>The wall-clock time of a point on the case clock.</summary>
     public DateTimeOffset WallClock(TimeSpan at) => _context.StartedAt + at;

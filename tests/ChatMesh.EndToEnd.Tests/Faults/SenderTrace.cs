@@ -38,6 +38,9 @@ public sealed class SenderTrace
     /// <summary>Counts how a client's WebSocket ended (close code and reason, or the transport error).</summary>
     public void Ended(string client, string how) => _ends.AddOrUpdate($"{client}: {how}", 1, static (_, n) => n + 1);
 
+    /// <summary>WebSocket connections of the case that the server closed with this close code (any client).</summary>
+    public int EndedWith(int closeCode) => _ends.Where(end => end.Key.Contains($": close {closeCode} ", StringComparison.Ordinal)).Sum(end => end.Value);
+
     /// <summary>How the WebSocket connections of the case ended, per client and reason.</summary>
     public string Ends => string.Join(", ", _ends.OrderBy(end => end.Key, StringComparer.Ordinal).Select(end => $"{end.Key} ×{end.Value}"));
 

@@ -86,10 +86,43 @@ public sealed class ReceiveLoopTests : IDisposable
         await running.WaitAsync(TimeSpan.FromSeconds(10), Token);
     }
 
-    private ChatConnection Start(out Task running)
+    /// <summary>
+    /// A client over the frame rate must learn which frame was dropped: the rate_limited error echoes the frame's ref
+    /// (a client waiting for that frame's answer would otherwise wait for nothing; the fault suite's senders did, 10 s).
+    /// </summary>
+    [Fact]
+    public async Task A_rate_limited_frame_is_answered_with_an_error_that_names_its_ref()
+    {
+        await using var connection = Start(out var running, new ChatWebSocketOptions
+        {
+            MaxFrameBytes = MaxFrameBytes, CloseTimeout = TimeSpan.FromSeconds(5), FrameBurst = 2, FramesPerSecond = 0.001,
+        });
+        await ReadUntil(frame => Type(frame) == "hello");
+
+        await Send("""{"type":"ping","ref":"p1"}""");
+        await Send("""{"type":"ping","ref":"p2"}""");
+        await Send("""{"type":"send","room":"r","text":"hi","key":"k3","ref":"s3"}""");
+        await Send("""{"ref":"s4","type":"send","nested":{"ref":"not-this"},"room":"r","text":"hi"}""");
+        await Send("""{"type":"ping"}""");
+        await Send($$"""{"type":"ping","ref":"{{new string('x', 65)}}"}""");
+        await Send("""{"type":"ping","ref":5}""");
+
+        List<JsonElement> frames = [];
+        for (var i = 0; i < 7; i++)
+        {
+            frames.Add(await Receive());
+        }
+
+        Assert.Equal(["pong", "pong", "error", "error", "error", "error", "error"], frames.Select(Type));
+        Assert.All(frames.Skip(2), frame => Assert.Equal("rate_limited", frame.GetProperty("code").GetString()));
+        Assert.Equal(["p1", "p2", "s3", "s4", null, null, null], frames.Select(frame => frame.GetProperty("ref").GetString()));
+        await CloseAsync(running);
+    }
+
+    private ChatConnection Start(out Task running, ChatWebSocketOptions? settings = null)
     {
         var chat = Stub<IChatService>.Create(new());
-        var options = new ChatWebSocketOptions { MaxFrameBytes = MaxFrameBytes, CloseTimeout = TimeSpan.FromSeconds(5) };
+        var options = settings ?? new ChatWebSocketOptions { MaxFrameBytes = MaxFrameBytes, CloseTimeout = TimeSpan.FromSeconds(5) };
         var context = new ConnectionContext("bob", "connection-1", null, options, chat, new NoHub(), Typing: null!, Tokens: null!,
             TimeProvider.System, NullLogger.Instance, _metrics.Metrics);
         var connection = new ChatConnection(_sockets.Server, context, CancellationToken.None);
