@@ -11,6 +11,9 @@ namespace ChatMesh.Chat.LiveEvents;
 /// replays what the client missed from the log in batches, then releases the held events the replay did not cover;
 /// <see cref="ReadAllAsync(CancellationToken)"/> skips logged ids already sent. The client sees every event once, in id order. A queue
 /// that overflows marks the feed <see cref="Overflowed"/> and completes it: the channel tells the client why and ends.
+/// A feed made with <c>onBehind</c> does not overflow on a burst of logged events: it falls <see cref="IsBehind"/>
+/// instead (drops live events, which the log holds, and keeps its memory bound), and <see cref="CatchUpAsync"/> brings
+/// it up to date from the log at the client's own pace, with the resume's hold, replay and release.
 /// </summary>
 public sealed class ResumableFeed : ILiveSubscriber, IDisposable
 {
@@ -20,10 +23,19 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     private readonly int _capacity;
     private readonly Func<string, string?, bool>? _filter;
     private readonly Action? _onOverflow;
+    private readonly Action? _onBehind;
     private readonly Lock _gate = new();
     private List<FeedItem>? _held;
     private IDisposable? _live;
     private int _overflowed;
+    // The newest logged id queued (live, replayed or released); the catch-up of a feed that fell behind starts after it.
+    private long _lastQueuedId;
+    // -1 while the feed is up to date; else the id after which a catch-up replays what the feed dropped.
+    private long _behindAfter = -1;
+    // Set (under _gate) when a hold reached capacity: its events were dropped and the release becomes a catch-up.
+    private bool _heldDropped;
+    // A catch-up's replay waits here for the reader to make room (see ReplayWriteAsync).
+    private TaskCompletionSource? _roomWaiter;
     private int _completed;
     private volatile bool _discarded;
 
@@ -31,7 +43,12 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     /// <param name="capacity">Items queued (and live events held during a replay) before the client counts as too slow.</param>
     /// <param name="filter">Which events (type, room; room null for personal events) the client wants; null for all.</param>
     /// <param name="onOverflow">Called once, on the thread that found the queue full, when the feed overflows.</param>
-    public ResumableFeed(string userId, int capacity, Func<string, string?, bool>? filter = null, Action? onOverflow = null)
+    /// <param name="onBehind">
+    /// When set, a logged event that finds the queue (or a hold) full leaves the feed behind instead of overflowing:
+    /// called on that thread (it must not block), after which the channel runs <see cref="CatchUpAsync"/>. Signals that
+    /// find the queue full are then dropped (they are ephemeral); only a control item that does not fit overflows.
+    /// </param>
+    public ResumableFeed(string userId, int capacity, Func<string, string?, bool>? filter = null, Action? onOverflow = null, Action? onBehind = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -39,7 +56,10 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         _capacity = capacity;
         _filter = filter;
         _onOverflow = onOverflow;
-        _queue = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(capacity)
+        _onBehind = onBehind;
+        // A feed that can fall behind keeps room beyond its capacity for control items: events stop at the capacity
+        // (the feed falls behind), so an ack or an error still fits while a burst or a catch-up fills the queue.
+        _queue = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(onBehind is null ? capacity : capacity + ControlReserve(capacity))
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -49,8 +69,14 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
 
     public string UserId { get; }
 
+    /// <summary>Control items a feed made with onBehind can queue beyond its capacity of events.</summary>
+    public static int ControlReserve(int capacity) => Math.Max(4, capacity / 4);
+
     /// <summary>True once an item did not fit: the feed is complete and the client must resume later.</summary>
     public bool Overflowed => Volatile.Read(ref _overflowed) != 0;
+
+    /// <summary>True while the feed has dropped logged events that a <see cref="CatchUpAsync"/> must replay from the log.</summary>
+    public bool IsBehind => Interlocked.Read(ref _behindAfter) >= 0;
 
     /// <summary>The newest logged event id handed to the channel by <see cref="ReadAllAsync(CancellationToken)"/>.</summary>
     public long LastSentId { get; private set; }
@@ -65,9 +91,15 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         // The common case, no resume in progress, takes no lock. The hold is set before the feed subscribes (so no
         // event of that subscription can miss it) and cleared only after the held events are queued (so an event
         // that sees it cleared is queued after them); while it is set, the lock orders the two.
+        // A feed that is behind drops live events (it is cleared only when its catch-up releases its hold, so an event
+        // dropped here is one the catch-up's replay reads from the log).
         if (Volatile.Read(ref _held) is null)
         {
-            Enqueue(FeedItem.From(liveEvent));
+            if (!IsBehind)
+            {
+                Enqueue(FeedItem.From(liveEvent));
+            }
+
             return;
         }
 
@@ -75,13 +107,30 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         {
             if (_held is null)
             {
-                Enqueue(FeedItem.From(liveEvent));
+                if (!IsBehind)
+                {
+                    Enqueue(FeedItem.From(liveEvent));
+                }
+
+                return;
+            }
+
+            if (_heldDropped)
+            {
                 return;
             }
 
             if (_held.Count >= _capacity)
             {
-                Overflow();
+                if (_onBehind is null)
+                {
+                    Overflow();
+                    return;
+                }
+
+                // Held events are in the log: drop them; the release will catch up from the log instead.
+                _heldDropped = true;
+                _held.Clear();
                 return;
             }
 
@@ -89,15 +138,49 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         }
     }
 
+    /// <summary>Queues a live event; one that does not fit overflows the feed, or leaves a feed made with onBehind behind.</summary>
     private void Enqueue(in FeedItem item)
     {
-        if (_queue.Writer.TryWrite(item))
+        if (TryQueueEvent(item))
         {
             _signal.Set();
         }
-        else
+        else if (_onBehind is null)
         {
             Overflow();
+        }
+        else if (item.Id > 0)
+        {
+            // Dropped, as every live event after it until the catch-up holds them: the log has them all.
+            if (Interlocked.CompareExchange(ref _behindAfter, Interlocked.Read(ref _lastQueuedId), -1) == -1)
+            {
+                NotifyBehind();
+            }
+        }
+    }
+
+    /// <summary>Queues an event (not a control item) if it fits: within the capacity, for a feed made with onBehind.</summary>
+    private bool TryQueueEvent(in FeedItem item)
+    {
+        if ((_onBehind is not null && _queue.Reader.Count >= _capacity) || !_queue.Writer.TryWrite(item))
+        {
+            return false;
+        }
+
+        if (item.Id > 0)
+        {
+            // Logged ids are queued in id order (one dispatcher; a replay and its release under the hold).
+            Interlocked.Exchange(ref _lastQueuedId, Math.Max(item.Id, Interlocked.Read(ref _lastQueuedId)));
+        }
+
+        return true;
+    }
+
+    private void NotifyBehind()
+    {
+        if (Volatile.Read(ref _completed) == 0)
+        {
+            _onBehind!.Invoke();
         }
     }
 
@@ -155,13 +238,13 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
             var result = await ReplayAsync(chat, resumeAfter, batchSize, cancellationToken).ConfigureAwait(false);
             beforeRelease?.Invoke(result);
             // After a reset the client reloads history and takes live events from here on.
-            EndHold(result.Reset ? 0 : result.LastReplayedId);
+            EndHold(result.Reset ? 0 : result.LastReplayedId, result.Reset ? result.Head : result.LastReplayedId);
             return result;
         }
         catch (ChatException)
         {
             Unsubscribe();
-            EndHold(long.MaxValue);
+            EndHold(long.MaxValue, long.MaxValue);
             throw;
         }
     }
@@ -188,7 +271,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                 }
 
                 // Waits for room rather than failing: the replay is paced by the client.
-                await _queue.Writer.WriteAsync(new FeedItem(storedEvent.Id, storedEvent.Type, storedEvent.Room, storedEvent.Json, IsControl: false), cancellationToken)
+                await ReplayWriteAsync(new FeedItem(storedEvent.Id, storedEvent.Type, storedEvent.Room, storedEvent.Json, IsControl: false), cancellationToken)
                     .ConfigureAwait(false);
                 _signal.Set();
                 replayed++;
@@ -199,6 +282,68 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                 return new ResumeResult(Math.Max(batch.Head, last), replayed, Reset: false) { LastReplayedId = last };
             }
         }
+    }
+
+    private async ValueTask ReplayWriteAsync(FeedItem item, CancellationToken cancellationToken)
+    {
+        // A feed made with onBehind replays up to its capacity of events only, leaving its reserve to control items:
+        // the replay waits until the reader has taken one (the channel's own wait would fill the reserve).
+        while (_onBehind is not null && _queue.Reader.Count >= _capacity)
+        {
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _roomWaiter, waiter);
+            if (_queue.Reader.Count < _capacity || Volatile.Read(ref _completed) != 0 || Overflowed)
+            {
+                break;
+            }
+
+            await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _queue.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        if (item.Id > 0)
+        {
+            Interlocked.Exchange(ref _lastQueuedId, Math.Max(item.Id, Interlocked.Read(ref _lastQueuedId)));
+        }
+    }
+
+    /// <summary>
+    /// Brings a feed that fell behind up to date: holds live events, replays from the log what followed the last
+    /// event it queued (waiting for the reader as a resume does), then releases the held events the replay did not
+    /// cover. The reader skips ids already sent, so the client sees every event once, in id order. If the hold filled
+    /// again meanwhile the feed is behind again (<see cref="IsBehind"/>) and the caller runs this once more. If the
+    /// client fell beyond retention, the feed overflows: the client resumes and gets its <c>reset</c>.
+    /// </summary>
+    public async Task CatchUpAsync(IChatService chat, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        var after = Interlocked.Read(ref _behindAfter);
+        if (after < 0)
+        {
+            return;
+        }
+
+        BeginHold();
+        ResumeResult result;
+        try
+        {
+            result = await ReplayAsync(chat, after, batchSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Still behind: nothing the replay did not queue is lost from view (the channel ends the connection).
+            AbandonHold(after);
+            throw;
+        }
+
+        if (result.Reset)
+        {
+            AbandonHold(after);
+            Overflow();
+            return;
+        }
+
+        EndHold(result.LastReplayedId, result.LastReplayedId);
     }
 
     private async Task SubscribeLiveAsync(IChatService chat, ILiveEventHub hub, CancellationToken cancellationToken)
@@ -226,12 +371,30 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     {
         lock (_gate)
         {
+            _heldDropped = false;
             Volatile.Write(ref _held, _held ?? []);
         }
     }
 
-    private void EndHold(long replayedThrough)
+    /// <summary>Ends a catch-up's hold without releasing it: the feed stays behind from <paramref name="after"/>.</summary>
+    private void AbandonHold(long after)
     {
+        lock (_gate)
+        {
+            _heldDropped = true;
+        }
+
+        EndHold(long.MaxValue, after);
+    }
+
+    /// <summary>
+    /// Queues the held events after <paramref name="replayedThrough"/> and ends the hold. When the hold was dropped
+    /// (or does not fit), a feed made with onBehind is left behind from <paramref name="resumeAfter"/>, or from the
+    /// last event that fit; otherwise it is up to date again.
+    /// </summary>
+    private void EndHold(long replayedThrough, long resumeAfter)
+    {
+        var notify = false;
         lock (_gate)
         {
             if (_held is null)
@@ -239,18 +402,41 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                 return;
             }
 
-            foreach (var held in _held)
+            var behind = _heldDropped;
+            if (!behind)
             {
-                if ((held.Id == 0 || held.Id > replayedThrough) && !_queue.Writer.TryWrite(held))
+                foreach (var held in _held)
                 {
-                    Overflow();
-                    break;
+                    if ((held.Id == 0 || held.Id > replayedThrough) && !TryQueueEvent(held))
+                    {
+                        if (_onBehind is null)
+                        {
+                            Overflow();
+                            break;
+                        }
+
+                        behind = true;
+                        break;
+                    }
                 }
             }
 
             _signal.Set();
+            _heldDropped = false;
+            if (_onBehind is not null)
+            {
+                // Set or cleared with the hold, under the lock: a live event that finds no hold sees the result (behind:
+                // dropped, to be replayed after the last event queued; else queued after the released ones).
+                var after = behind ? Math.Max(resumeAfter, Interlocked.Read(ref _lastQueuedId)) : -1;
+                notify = Interlocked.Exchange(ref _behindAfter, after) < 0 && behind;
+            }
 
             Volatile.Write(ref _held, null);
+        }
+
+        if (notify)
+        {
+            NotifyBehind();
         }
     }
 
@@ -310,6 +496,12 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                 LastSentId = item.Id;
             }
 
+            if (Volatile.Read(ref _roomWaiter) is { } waiter)
+            {
+                Volatile.Write(ref _roomWaiter, null);
+                waiter.TrySetResult();
+            }
+
             return true;
         }
 
@@ -333,6 +525,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         Volatile.Write(ref _completed, 1);
         _queue.Writer.TryComplete();
         _signal.Set();
+        Volatile.Read(ref _roomWaiter)?.TrySetResult();
     }
 
     /// <summary>
@@ -365,6 +558,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         {
             _queue.Writer.TryComplete();
             _signal.Set();
+            Volatile.Read(ref _roomWaiter)?.TrySetResult();
             _onOverflow?.Invoke();
         }
     }

@@ -56,7 +56,7 @@ internal sealed partial class ChatConnection : IAsyncDisposable
         {
             context.Metrics.SlowConsumer(DeliveryChannels.WebSocket);
             Close(CloseCodes.SlowConsumer, "slow_consumer", drain: false);
-        });
+        }, () => _handler!.OnBehind());
         _rateLimiter = new FrameRateLimiter(_options.FramesPerSecond, _options.FrameBurst, context.Time);
         _handler = new FrameHandler(context, _sender, (status, reason) => Close(status, reason, drain: true));
     }

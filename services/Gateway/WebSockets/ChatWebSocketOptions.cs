@@ -25,8 +25,17 @@ public sealed class ChatWebSocketOptions
     /// <summary>Rate-limited frames tolerated (each answered with an error frame) before closing with 1008.</summary>
     public int MaxRateLimitViolations { get; set; } = 20;
 
-    /// <summary>Outbound frames queued for one connection; a client that falls this far behind is closed with 4000.</summary>
+    /// <summary>
+    /// Events queued for one connection (control frames get a quarter more). A connection handed more at once (a
+    /// catch-up burst after a broker outage) drops them and catches up from the log at its client's pace.
+    /// </summary>
     public int MaxQueuedFrames { get; set; } = 1024;
+
+    /// <summary>
+    /// How long a connection that fell <see cref="MaxQueuedFrames"/> behind may have frames waiting without the socket
+    /// taking one before it is closed 4000 slow_consumer: the client is not reading.
+    /// </summary>
+    public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// How long closing waits for the client: for a send in flight to be read (a slow consumer gets its close frame
@@ -84,6 +93,11 @@ internal sealed class ChatWebSocketOptionsValidator : IValidateOptions<ChatWebSo
         if (options.MaxQueuedFrames < 16 || options.ReplayBatchSize < 1 || options.MaxConnectionsPerUser < 1)
         {
             failures.Add($"{ChatWebSocketOptions.SectionName}: MaxQueuedFrames must be at least 16; ReplayBatchSize and MaxConnectionsPerUser at least 1.");
+        }
+
+        if (options.SlowConsumerTimeout < TimeSpan.FromMilliseconds(100))
+        {
+            failures.Add($"{ChatWebSocketOptions.SectionName}:SlowConsumerTimeout must be at least 100 ms (was {options.SlowConsumerTimeout}).");
         }
 
         if (options.CloseTimeout <= TimeSpan.Zero)

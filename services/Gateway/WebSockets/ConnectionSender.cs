@@ -6,8 +6,9 @@ namespace ChatMesh.Gateway.WebSockets;
 
 /// <summary>
 /// The one writer of a connection: the loop that writes its <see cref="ResumableFeed"/> to the socket. Live events
-/// reach the feed without blocking (the same bytes for every recipient); a full feed cuts the connection as a slow
-/// consumer. The hold / replay / release of a resume lives in the feed, shared with the SSE and NDJSON channels.
+/// reach the feed without blocking (the same bytes for every recipient); a burst that fills it leaves the feed behind
+/// (<paramref name="onBehind"/>: the connection catches up from the log), and a full queue of control frames cuts the
+/// connection as a slow consumer. The hold / replay / release of a resume lives in the feed, shared with SSE and NDJSON.
 /// </summary>
 internal sealed class ConnectionSender(
     WebSocket socket,
@@ -16,11 +17,20 @@ internal sealed class ConnectionSender(
     int capacity,
     DeliveryMetrics metrics,
     LiveEventMetrics? stages,
-    Action onSlowConsumer)
+    Action onSlowConsumer,
+    Action onBehind)
 {
+    private long _written;
+
     private const string ControlType = "control";
 
-    public ResumableFeed Feed { get; } = new(userId, capacity, filter: null, onOverflow: onSlowConsumer);
+    public ResumableFeed Feed { get; } = new(userId, capacity, filter: null, onOverflow: onSlowConsumer, onBehind: onBehind);
+
+    /// <summary>Frames written to the socket so far: the send progress a slow-consumer check looks at.</summary>
+    public long Written => Volatile.Read(ref _written);
+
+    /// <summary>Cuts the connection as a slow consumer (close 4000), as a full queue does.</summary>
+    public void CutSlowConsumer() => onSlowConsumer();
 
     /// <summary>Queues a control frame (hello, ack, error…); a queue too full to take it means a slow consumer.</summary>
     public void SendControl(byte[] frame) => Feed.TrySendControl(ControlType, frame);
@@ -48,6 +58,7 @@ internal sealed class ConnectionSender(
                 await socket.SendAsync(item.Json, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             }
 
+            Volatile.Write(ref _written, _written + 1);
             metrics.Written(DeliveryChannels.WebSocket, item);
             stages?.Written(item);
             if (coalescing is { IsFull: true })

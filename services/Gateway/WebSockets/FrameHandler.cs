@@ -9,7 +9,7 @@ namespace ChatMesh.Gateway.WebSockets;
 internal sealed partial class FrameHandler(ConnectionContext context, ConnectionSender sender, Action<WebSocketCloseStatus, string> close)
     : IAsyncDisposable
 {
-    private readonly Subscription _subscription = new(context, sender);
+    private readonly Subscription _subscription = new(context, sender, close);
     private ITimer? _expiry;
 
     public void Start(CancellationToken cancellationToken)
@@ -130,6 +130,9 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
         _expiry = context.Time.CreateTimer(
             _ => close(CloseCodes.TokenExpired, "token_expired"), null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>The connection's feed fell behind (a burst over MaxQueuedFrames): catch it up from the log.</summary>
+    public void OnBehind() => _subscription.OnBehind();
 
     public Task StopAsync() => _subscription.StopAsync();
 
