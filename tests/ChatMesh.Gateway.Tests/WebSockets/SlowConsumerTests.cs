@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.Events;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Rooms;
 using ChatMesh.Gateway.Tests.Telemetry;
@@ -11,14 +12,19 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ChatMesh.Gateway.Tests.WebSockets;
 
 /// <summary>
-/// A client that stops reading fills the socket, then its bounded queue: it is cut off with close 4000, after the
-/// frames already on the wire, and nothing it did receive is out of order. (Through the AppHost's proxies the
-/// buffers are too deep to fill reliably, so the mechanism is tested here on in-memory sockets.) The delivery metrics
-/// count what the client got: the connection, each event written with its latency, and the slow-consumer cut.
+/// A client that stops reading fills the socket, then its bounded queue, and takes nothing for SlowConsumerTimeout:
+/// it is cut off with close 4000, after the frames already on the wire, and nothing it did receive is out of order.
+/// A client that reads, handed more than its queue at once (a catch-up burst), is caught up from the log instead, and
+/// keeps its connection. (Through the AppHost's proxies the buffers are too deep to fill reliably, so the mechanism is
+/// tested here on in-memory sockets.) The delivery metrics count what the client got: the connection, each event
+/// written with its latency, and the slow-consumer cut.
 /// </summary>
 public sealed class SlowConsumerTests : IDisposable
 {
     private readonly MetricRecorder _metrics = new();
+    // The event log the stubbed chat service replays from: every event is "committed" here before it is dispatched.
+    private readonly List<StoredEvent> _log = [];
+    private int _replays;
 
     [Theory]
     [InlineData(0)]
@@ -27,7 +33,10 @@ public sealed class SlowConsumerTests : IDisposable
     {
         using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes);
         var hub = new CapturingHub();
-        var options = new ChatWebSocketOptions { MaxQueuedFrames = 16, CloseTimeout = TimeSpan.FromSeconds(30), MaxCoalescedBytes = coalescedBytes };
+        var options = new ChatWebSocketOptions
+        {
+            MaxQueuedFrames = 16, CloseTimeout = TimeSpan.FromSeconds(30), MaxCoalescedBytes = coalescedBytes, SlowConsumerTimeout = TimeSpan.FromMilliseconds(200),
+        };
         await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub), CancellationToken.None);
         var running = connection.RunAsync(CancellationToken.None);
 
@@ -39,8 +48,16 @@ public sealed class SlowConsumerTests : IDisposable
         // Events arrive over time (the writer gets to run), as live traffic does.
         for (var id = 1; id <= 200; id++)
         {
-            subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, Event(id)));
+            Dispatch(subscriber, id);
             await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+
+        // Still not reading, past SlowConsumerTimeout: the cut comes while the client has taken nothing.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (_metrics.Values("chatmesh.slow_consumer.disconnects", "websocket").Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the client that reads nothing was not cut off within 10 s");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
         }
 
         List<long> received = [];
@@ -78,7 +95,7 @@ public sealed class SlowConsumerTests : IDisposable
         var reading = ReadUntil(sockets.Client, frame => frame.GetProperty("id").GetInt64() == 100);
         for (var id = 1; id <= 100; id++)
         {
-            subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, Event(id)));
+            Dispatch(subscriber, id);
         }
 
         var frames = await reading;
@@ -91,6 +108,53 @@ public sealed class SlowConsumerTests : IDisposable
         Assert.Equal(100, latencies.Count);
         Assert.All(latencies, seconds => Assert.InRange(seconds, 0, 60));
         Assert.Empty(_metrics.Values("chatmesh.slow_consumer.disconnects", "websocket"));
+    }
+
+    /// <summary>
+    /// A reading client handed far more than MaxQueuedFrames at once (an instance catching up from the outbox after a
+    /// broker outage dispatches the outage's events in one go) is not a slow consumer: its connection drops the burst,
+    /// catches up from the log at the client's pace, and the client gets every event once, in id order, and the
+    /// answer to a frame it sent meanwhile (control frames have room of their own), without a close.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16 * 1024)]
+    public async Task A_burst_larger_than_the_queue_to_a_reading_client_is_caught_up_from_the_log_without_a_close(int coalescedBytes)
+    {
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes);
+        var hub = new CapturingHub();
+        var options = new ChatWebSocketOptions
+        {
+            MaxQueuedFrames = 16, MaxCoalescedBytes = coalescedBytes, ReplayBatchSize = 7, SlowConsumerTimeout = TimeSpan.FromSeconds(30),
+        };
+        await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub), CancellationToken.None);
+        var running = connection.RunAsync(CancellationToken.None);
+        await Send(sockets.Client, """{"type":"subscribe"}""");
+        await ReadUntil(sockets.Client, frame => Type(frame) == "subscribed");
+        var subscriber = await hub.Subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        const int count = 600;
+        var reading = ReadUntil(sockets.Client, frame => frame.TryGetProperty("id", out var id) && id.GetInt64() == count);
+        for (var id = 1; id <= count; id++)
+        {
+            Dispatch(subscriber, id);
+            if (id == 300)
+            {
+                await Send(sockets.Client, """{"type":"ping","ref":"mid-burst"}""");
+            }
+        }
+
+        var frames = await reading;
+        Assert.Equal(Enumerable.Range(1, count).Select(id => (long)id), frames.Where(frame => frame.TryGetProperty("id", out _)).Select(frame => frame.GetProperty("id").GetInt64()));
+        Assert.Contains(frames, frame => Type(frame) == "pong" && frame.GetProperty("ref").GetString() == "mid-burst");
+        // The burst did go through the catch-up (the queue holds 16), and the connection is still the client's to close.
+        Assert.True(Volatile.Read(ref _replays) > 0, "the burst never left the feed behind: the test proved nothing");
+        await sockets.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
+        Assert.Null(await Receive(sockets.Client));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, sockets.Client.CloseStatus);
+        await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Empty(_metrics.Values("chatmesh.slow_consumer.disconnects", "websocket"));
+        Assert.Equal(count, _metrics.Values("chatmesh.events.delivered", "websocket").Count);
     }
 
     /// <summary>
@@ -116,7 +180,7 @@ public sealed class SlowConsumerTests : IDisposable
 
         for (var id = 1; id <= 100; id++)
         {
-            subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, Event(id)));
+            Dispatch(subscriber, id);
         }
 
         await stopping.CancelAsync();
@@ -139,8 +203,32 @@ public sealed class SlowConsumerTests : IDisposable
         {
             [nameof(IChatService.ListMyRoomsAsync)] = _ => Task.FromResult<IReadOnlyList<MyRoom>>([]),
             [nameof(IChatService.GetHeadAsync)] = _ => Task.FromResult(0L),
+            [nameof(IChatService.ReplayAsync)] = args => Task.FromResult(Replay((long)args![1]!, (int)args[2]!)),
         });
         return new ConnectionContext("bob", "connection-1", null, options, chat, hub, Typing: null!, Tokens: null!, TimeProvider.System, NullLogger.Instance, _metrics.Metrics);
+    }
+
+    /// <summary>Commits event <paramref name="id"/> to the test's log, then hands it to the subscriber, as the hub does.</summary>
+    private void Dispatch(ILiveSubscriber subscriber, long id)
+    {
+        var json = Event(id);
+        lock (_log)
+        {
+            _log.Add(new StoredEvent(id, "message.created", "room", null, json));
+        }
+
+        subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, json));
+    }
+
+    private Replay Replay(long after, int limit)
+    {
+        Interlocked.Increment(ref _replays);
+        lock (_log)
+        {
+            var events = _log.Where(stored => stored.Id > after).Take(limit).ToList();
+            var head = _log.Count == 0 ? 0 : _log[^1].Id;
+            return new Replay(events, Reset: false, More: events.Count > 0 && events[^1].Id < head, head);
+        }
     }
 
     private static byte[] Event(long id) =>
