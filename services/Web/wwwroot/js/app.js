@@ -4,7 +4,7 @@ import { $, el, showError } from './dom.js';
 import { Store } from './store.js';
 import { Connection, CHANNEL_NAMES } from './transports/transport.js';
 import * as view from './view.js';
-import { bindSignIn } from './session.js';
+import { bindSignIn, sessionEnded } from './session.js';
 import { bindRoomControls } from './rooms.js';
 
 const store = new Store();
@@ -64,6 +64,7 @@ function connect(channel) {
       reset: head => { debug('reset', head); onReset(); },
     },
     onStatus: status => { debug('status', JSON.stringify(status)); view.renderStatus(status); },
+    onSessionEnded: code => { debug('session ended', code); sessionEnded(code); },
   }).start();
 }
 
@@ -305,4 +306,5 @@ window.chatmesh = {
   drop: () => connection?.drop(),
   get lastId() { return store.lastId; },
   get channel() { return connection?.transport?.name; },
+  get stopped() { return connection?.stopped ?? true; },
 };

@@ -127,5 +127,5 @@ export function renderStatus(status) {
     : status.state === 'connecting' ? `Connecting · ${channel}…`
       : status.state === 'reconnecting' ? (status.retryInMs !== undefined
         ? `Reconnecting in ${(status.retryInMs / 1000).toFixed(1)} s · ${channel}` : `Disconnected · ${channel}`)
-        : 'Not connected';
+        : status.state === 'signed-out' ? 'Signed out' : 'Not connected';
 }

@@ -6,6 +6,7 @@
 //   closed             a promise that resolves (with a reason) when an open connection ends.
 //   write(frame)       the ack of a write frame, or null when the channel has no write path (the caller uses REST).
 //   close()            ends it on purpose;  drop()  ends it as a network failure would (diagnostics, tests).
+//   sessionEnded       (optional) the code when the server ended the session itself (WebSocket close 4001 / 4002).
 // sink: { event(e) for logged events, signal(s) for typing/presence, reset(head) when the resume point is gone }.
 import { WebSocketTransport } from './websocket.js';
 import { SseTransport } from './sse.js';
@@ -32,24 +33,45 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 30000 } = {}) {
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
+// A refusal that no reconnect can cure: the session (its cookie token) expired or was revoked; sign in again.
+const SESSION_ERRORS = new Set(['token_expired', 'token_revoked', 'token_invalid', 'token_missing']);
+
+/** The code when `error` (or the transport's own close) says the session is over, else null. */
+function sessionEnd(transport, error) {
+  if (transport.sessionEnded) return transport.sessionEnded;
+  return error?.status === 401 && SESSION_ERRORS.has(error.code) ? error.code : null;
+}
+
 /**
  * Keeps one live connection up. "auto" tries WebSocket, then SSE, then long-poll (SignalR's order), moving on
  * when a channel fails to connect; a channel that has worked once is kept and reconnected with backoff. Every
  * (re)connect resumes from the sink's last event id, so nothing is missed and the store drops what it already has.
+ * When the server ends the session (token expired or revoked) it stops for good and calls onSessionEnded(code):
+ * a reconnect would only be refused again.
  */
 export class Connection {
   #transport = null;
   #stopped = false;
   #pollState = {};
 
-  constructor(channel, { lastId, sink, onStatus }) {
+  constructor(channel, { lastId, sink, onStatus, onSessionEnded = () => {} }) {
     this.channel = channel;
     this.lastId = lastId;
     this.sink = sink;
     this.onStatus = onStatus;
+    this.onSessionEnded = onSessionEnded;
   }
 
   get transport() { return this.#transport; }
+
+  /** True once stopped, by stop() or because the session ended: nothing reconnects any more. */
+  get stopped() { return this.#stopped; }
+
+  #endSession(kind, code) {
+    this.#stopped = true;
+    this.onStatus({ state: 'signed-out', channel: kind, reason: code });
+    this.onSessionEnded(code);
+  }
 
   start() { this.#run(); return this; }
 
@@ -89,10 +111,14 @@ export class Connection {
         this.onStatus({ state: 'connected', channel: kind });
         const reason = await transport.closed;
         if (this.#stopped) return;
+        const ended = sessionEnd(transport, null);
+        if (ended) { this.#endSession(kind, ended); return; }
         this.onStatus({ state: 'reconnecting', channel: kind, reason });
       } catch (e) {
         transport.close();
         if (this.#stopped) return;
+        const ended = sessionEnd(transport, e);
+        if (ended) { this.#endSession(kind, ended); return; }
         // "auto": a channel that never connected hands over to the next one; after the last, start over (with backoff).
         if (!worked.has(kind)) {
           index = (index + 1) % order.length;

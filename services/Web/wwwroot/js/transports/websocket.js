@@ -2,6 +2,9 @@
 import { ApiError } from '../api.js';
 import { deferred } from './transport.js';
 
+// Close codes that end the session, not the connection (docs/protocol.md): reconnecting with the same cookie is refused.
+const SESSION_CLOSES = { 4001: 'token_expired', 4002: 'token_revoked' };
+
 export class WebSocketTransport {
   name = 'ws';
   #socket = null;
@@ -9,6 +12,8 @@ export class WebSocketTransport {
   #ref = 0;
   #closed = deferred();
   closed = this.#closed.promise;
+  /** Set when the server ended the session (4001 token_expired, 4002 token_revoked): the code, for the sign-in form. */
+  sessionEnded = null;
 
   open(after, sink) {
     const ready = deferred();
@@ -37,7 +42,9 @@ export class WebSocketTransport {
       }
     };
     socket.onclose = event => {
-      const reason = new ApiError(0, 'disconnected', `connection closed (${event.code}${event.reason ? ' ' + event.reason : ''})`);
+      this.sessionEnded = SESSION_CLOSES[event.code] ?? null;
+      const reason = new ApiError(this.sessionEnded ? 401 : 0, this.sessionEnded ?? 'disconnected',
+        `connection closed (${event.code}${event.reason ? ' ' + event.reason : ''})`);
       for (const p of this.#pending.values()) p.reject(reason);
       this.#pending.clear();
       if (!live) ready.reject(reason);
