@@ -15,7 +15,7 @@ namespace ChatMesh.Chat.LiveEvents;
 /// instead (drops live events, which the log holds, and keeps its memory bound), and <see cref="CatchUpAsync"/> brings
 /// it up to date from the log at the client's own pace, with the resume's hold, replay and release.
 /// </summary>
-public sealed class ResumableFeed : ILiveSubscriber, IDisposable
+public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
 {
     private readonly Channel<FeedItem> _queue;
     // The reader waits on this, not on the channel: see FeedSignal for why (where the wake-up is queued).
@@ -69,14 +69,8 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
 
     public string UserId { get; }
 
-    /// <summary>Control items a feed made with onBehind can queue beyond its capacity of events.</summary>
-    public static int ControlReserve(int capacity) => Math.Max(4, capacity / 4);
-
     /// <summary>True once an item did not fit: the feed is complete and the client must resume later.</summary>
     public bool Overflowed => Volatile.Read(ref _overflowed) != 0;
-
-    /// <summary>True while the feed has dropped logged events that a <see cref="CatchUpAsync"/> must replay from the log.</summary>
-    public bool IsBehind => Interlocked.Read(ref _behindAfter) >= 0;
 
     /// <summary>The newest logged event id handed to the channel by <see cref="ReadAllAsync(CancellationToken)"/>.</summary>
     public long LastSentId { get; private set; }
@@ -167,20 +161,16 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
             return false;
         }
 
-        if (item.Id > 0)
-        {
-            // Logged ids are queued in id order (one dispatcher; a replay and its release under the hold).
-            Interlocked.Exchange(ref _lastQueuedId, Math.Max(item.Id, Interlocked.Read(ref _lastQueuedId)));
-        }
-
+        NoteQueued(item.Id);
         return true;
     }
 
-    private void NotifyBehind()
+    private void NoteQueued(long id)
     {
-        if (Volatile.Read(ref _completed) == 0)
+        // Logged ids are queued in id order (one dispatcher; a replay and its release under the hold): no race to lose.
+        if (id > 0)
         {
-            _onBehind!.Invoke();
+            Interlocked.Exchange(ref _lastQueuedId, Math.Max(id, Interlocked.Read(ref _lastQueuedId)));
         }
     }
 
@@ -284,68 +274,6 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         }
     }
 
-    private async ValueTask ReplayWriteAsync(FeedItem item, CancellationToken cancellationToken)
-    {
-        // A feed made with onBehind replays up to its capacity of events only, leaving its reserve to control items:
-        // the replay waits until the reader has taken one (the channel's own wait would fill the reserve).
-        while (_onBehind is not null && _queue.Reader.Count >= _capacity)
-        {
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _roomWaiter, waiter);
-            if (_queue.Reader.Count < _capacity || Volatile.Read(ref _completed) != 0 || Overflowed)
-            {
-                break;
-            }
-
-            await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await _queue.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-        if (item.Id > 0)
-        {
-            Interlocked.Exchange(ref _lastQueuedId, Math.Max(item.Id, Interlocked.Read(ref _lastQueuedId)));
-        }
-    }
-
-    /// <summary>
-    /// Brings a feed that fell behind up to date: holds live events, replays from the log what followed the last
-    /// event it queued (waiting for the reader as a resume does), then releases the held events the replay did not
-    /// cover. The reader skips ids already sent, so the client sees every event once, in id order. If the hold filled
-    /// again meanwhile the feed is behind again (<see cref="IsBehind"/>) and the caller runs this once more. If the
-    /// client fell beyond retention, the feed overflows: the client resumes and gets its <c>reset</c>.
-    /// </summary>
-    public async Task CatchUpAsync(IChatService chat, int batchSize, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(chat);
-        var after = Interlocked.Read(ref _behindAfter);
-        if (after < 0)
-        {
-            return;
-        }
-
-        BeginHold();
-        ResumeResult result;
-        try
-        {
-            result = await ReplayAsync(chat, after, batchSize, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Still behind: nothing the replay did not queue is lost from view (the channel ends the connection).
-            AbandonHold(after);
-            throw;
-        }
-
-        if (result.Reset)
-        {
-            AbandonHold(after);
-            Overflow();
-            return;
-        }
-
-        EndHold(result.LastReplayedId, result.LastReplayedId);
-    }
-
     private async Task SubscribeLiveAsync(IChatService chat, ILiveEventHub hub, CancellationToken cancellationToken)
     {
         var rooms = await RoomsAsync(chat, cancellationToken).ConfigureAwait(false);
@@ -374,17 +302,6 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
             _heldDropped = false;
             Volatile.Write(ref _held, _held ?? []);
         }
-    }
-
-    /// <summary>Ends a catch-up's hold without releasing it: the feed stays behind from <paramref name="after"/>.</summary>
-    private void AbandonHold(long after)
-    {
-        lock (_gate)
-        {
-            _heldDropped = true;
-        }
-
-        EndHold(long.MaxValue, after);
     }
 
     /// <summary>
@@ -486,6 +403,13 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
         var reader = _queue.Reader;
         while (!_discarded && reader.TryRead(out item))
         {
+            // A catch-up's replay waiting for room goes on (also when this item is skipped: the queue shrank).
+            if (Volatile.Read(ref _roomWaiter) is { } waiter)
+            {
+                Volatile.Write(ref _roomWaiter, null);
+                waiter.TrySetResult();
+            }
+
             if (item.Id > 0)
             {
                 if (item.Id <= LastSentId)
@@ -494,12 +418,6 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
                 }
 
                 LastSentId = item.Id;
-            }
-
-            if (Volatile.Read(ref _roomWaiter) is { } waiter)
-            {
-                Volatile.Write(ref _roomWaiter, null);
-                waiter.TrySetResult();
             }
 
             return true;
