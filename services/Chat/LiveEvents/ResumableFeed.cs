@@ -170,7 +170,7 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
         // Logged ids are queued in id order (one dispatcher; a replay and its release under the hold): no race to lose.
         if (id > 0)
         {
-            Interlocked.Exchange(ref _lastQueuedId, Math.Max(id, Interlocked.Read(ref _lastQueuedId)));
+            Volatile.Write(ref _lastQueuedId, Math.Max(id, Volatile.Read(ref _lastQueuedId)));
         }
     }
 

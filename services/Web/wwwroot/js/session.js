@@ -17,6 +17,7 @@ export function sessionEnded(code) {
   ended = true;
   $('app').hidden = true;
   for (const id of ['sign-out', 'webhooks-link', 'notifications-button']) $(id).hidden = true;
+  $('whoami').textContent = '';
   $('sign-in-notice').textContent = ENDED[code] ?? 'Your session ended. Sign in again to continue.';
   $('sign-in').hidden = false;
   $('sign-in-user').focus();
