@@ -127,7 +127,15 @@ public sealed class FaultDriver : IAsyncDisposable
         await WaitAsync(() => _receivers.All(receiver => receiver.Log.Connects > 0), TimeSpan.FromSeconds(30), "every follower connected", cancel);
         _running.AddRange(_senders.Select(sender => Task.Run(() => sender.RunAsync(_stopSending.Token, _abort.Token), CancellationToken.None)));
         // Healthy before the fault: every channel has delivered traffic.
-        await WaitAsync(() => Logs.All(log => log.Count > 0), TimeSpan.FromSeconds(30), "every channel delivering", cancel);
+        try
+        {
+            await WaitAsync(() => Logs.All(log => log.Count > 0), TimeSpan.FromSeconds(30), "every channel delivering", cancel);
+        }
+        catch (TimeoutException ex)
+        {
+            // Which client never got the first messages, and how its WebSocket (if any) ended: the set-up failure's cause.
+            throw new TimeoutException($"{ex.Message} Silent: {string.Join(", ", Logs.Where(log => log.Count == 0).Select(log => $"{log.Client} (connects {log.Connects})"))}; WebSocket ends: {_context.Trace.Ends}; sender errors: {Errors()}", ex);
+        }
     }
 
     private DeliveryLog Log(string channel, int index) => new(channel, $"{channel}-{index}", _context.Clock);
