@@ -132,7 +132,7 @@ internal sealed partial class Subscription(ConnectionContext context, Connection
 
     public void Dispose() => sender.Feed.Unsubscribe();
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "WebSocket {ConnectionId} fell {MaxQueuedFrames} events behind; catching up from the log")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "WebSocket {ConnectionId} fell {MaxQueuedFrames} events behind; catching up from the log")]
     private static partial void LogBehind(ILogger logger, string connectionId, int maxQueuedFrames);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WebSocket {ConnectionId} could not catch up from the log; closing it so the client resumes")]

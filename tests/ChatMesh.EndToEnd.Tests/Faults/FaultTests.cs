@@ -87,6 +87,9 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
         FaultReport.Add(row);
         TestContext.Current.TestOutputHelper?.WriteLine(driver.Describe(row));
         WriteServiceWarnings();
+        // How often a burst left a WebSocket behind and it caught up from the log instead of being closed.
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"WebSocket catch-ups from the log: {fixture.Telemetry.Logs.Count(log => log.Time >= driver.WallClock(TimeSpan.Zero) && log.Body.Contains("events behind; catching up from the log", StringComparison.Ordinal))}");
         WriteLogsAround(driver);
 
         Assert.True(row.Acked > 0, "nothing was acknowledged: the case measured nothing");
