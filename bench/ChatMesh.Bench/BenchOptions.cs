@@ -35,6 +35,9 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     /// <summary>Weights of WebSocket, SSE and long-poll receivers in the mixed scenario (<c>--split 1,1,1</c>).</summary>
     public int[] Split { get; init; } = [1, 1, 1];
 
+    /// <summary>Closed-loop sender sockets of each step of the commits scenario (<c>--concurrency 1,4,16</c>; at most 16: one user's connection cap is 20).</summary>
+    public int[] Concurrency { get; init; } = [1, 4, 16];
+
     /// <summary>How long the idle CPU of the server process is sampled with everything open and no traffic (<c>--idle-seconds</c>).</summary>
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -55,7 +58,7 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     /// <summary>The servers of the held-connection scenarios (sse, longpoll): the raw Kestrel floor and ChatMesh.</summary>
     public static readonly string[] HeldServers = ["raw", "chatmesh"];
 
-    public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed"];
+    public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed", "commits"];
 
     /// <summary><c>all</c>: every scenario in <see cref="Scenarios"/> order; else the comma-separated list given.</summary>
     public IEnumerable<string> SelectedScenarios => Scenario == "all" ? Scenarios : Scenario.Split(',');
@@ -110,6 +113,7 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
                 "--members" => options with { Members = Positive(args[i], value) },
                 "--senders" => options with { Senders = Positive(args[i], value) is var senders and <= 16 ? senders : throw new ArgumentException("--senders must be at most 16 (one user may hold 20 WebSockets).") },
                 "--split" => options with { Split = ParseSplit(value) },
+                "--concurrency" => options with { Concurrency = [.. value.Split(',').Select(level => Positive(args[i], level) is var n and <= 16 ? n : throw new ArgumentException("--concurrency levels must be 1 to 16 (one user may hold 20 WebSockets)."))] },
                 "--servers" => options with { Servers = ParseServers(value) },
                 "--warmup" => options with { Warmup = double.Parse(value, CultureInfo.InvariantCulture) is var warmup and >= 0 ? TimeSpan.FromSeconds(warmup) : throw new ArgumentException("--warmup takes seconds, 0 or more.") },
                 "--idle-seconds" => options with { IdleWindow = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },

@@ -39,7 +39,7 @@ internal static class BenchRunner
 
                 if (target == chatMesh)
                 {
-                    notes = $"ChatMesh: {await chatMesh.DescribeAsync(cancel.Token)}.";
+                    notes = $"ChatMesh: {await chatMesh.DescribeAsync(cancel.Token)}.{CpuNotes(chatMesh.CpuWatch(), steps)}";
                 }
             }
         }
@@ -73,6 +73,10 @@ internal static class BenchRunner
         return 0;
     }
 
+    /// <summary>Per step: each process's CPU, and the gateway's CPU µs per delivery (for the capacity model).</summary>
+    private static string CpuNotes(CpuWatch watch, List<FanOut.Step> steps) => string.Concat(steps.Where(step => step.Cpu is not null).Select(step =>
+        string.Create(CultureInfo.InvariantCulture, $" CPU at {step.Rate} msg/s (% of one core, first send to drain): {watch.Describe(step.Cpu!)}; gateway {step.Cpu![0] * 10_000 / step.Achieved:0.0} µs per delivery.")));
+
     private static async Task<(List<FanOut.Step> Steps, string Memory)> MeasureAsync(IChatTarget target, BenchOptions options, int[] rates, CancellationToken cancellationToken)
     {
         var recorder = new LatencyRecorder();
@@ -91,7 +95,7 @@ internal static class BenchRunner
             Console.WriteLine($"   {options.Receivers} idle connections: {memory} each (server RSS delta)");
 
             var send = await target.ConnectSenderAsync(cancellationToken);
-            return (await FanOut.MeasureAsync(send, recorder, options.Receivers, rates, options, cancellationToken), memory);
+            return (await FanOut.MeasureAsync(send, recorder, options.Receivers, rates, options, cancellationToken, cpu: (target as ChatMeshTarget)?.CpuWatch()), memory);
         }
         finally
         {

@@ -35,7 +35,7 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
 
     /// <summary>The benchmark room every signed-in user is a member of (the first room when there are several).</summary>
-    public string Room => _room;
+    public string Room => _rooms.Length == 0 ? _room : _rooms[0];
 
     /// <summary>The benchmark rooms: receiver <c>i</c> is a member of <c>Rooms[i % Rooms.Count]</c>; the owner (the sender) of all.</summary>
     public IReadOnlyList<string> Rooms => _rooms;
@@ -148,10 +148,27 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     /// <summary>A connection of the owner (a member of every room) that posts <c>send</c> frames into the room given.</summary>
     public async Task<Func<string, string, CancellationToken, Task>> ConnectRoomSenderAsync(CancellationToken cancellationToken)
     {
-        var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[0], cancellationToken);
+        var socket = await ConnectOwnerSocketAsync(cancellationToken);
         socket.StartReceiving(static _ => { });
         return (room, text, token) => socket.SendAsync(JsonSerializer.Serialize(new { type = "send", room, text }), token);
     }
+
+    /// <summary>The run's processes whose CPU a step reports: gateway, Redis, RabbitMQ, the other services, the load generator.</summary>
+    public CpuWatch CpuWatch() => new(
+    [
+        ("gateway", ServerProcessId),
+        ("redis-server", ProcessMemory.FindUnder("redis-server", _state)),
+        ("rabbitmq", ProcessMemory.Find("beam.smp", RunMarker)),
+        ("notification", ProcessMemory.Find("ChatMesh.Notifi", RunMarker)),
+        ("legacy", ProcessMemory.Find("ChatMesh.Legacy", RunMarker)),
+        ("integration", ProcessMemory.Find("ChatMesh.Integr", RunMarker)),
+        ("web", ProcessMemory.Find("ChatMesh.Web", RunMarker)),
+        ("bench", Environment.ProcessId),
+    ]);
+
+    /// <summary>A chatmesh.v1 connection of the owner (a member of every room), not yet receiving.</summary>
+    public Task<RawSocket> ConnectOwnerSocketAsync(CancellationToken cancellationToken) =>
+        RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[0], cancellationToken);
 
     private async Task<string> SignInAsync(string user, CancellationToken cancellationToken)
     {

@@ -128,38 +128,25 @@ public sealed class FaultDriver : IAsyncDisposable
 
     private DeliveryLog Log(string channel, int index) => new(channel, $"{channel}-{index}", _context.Clock);
 
-    /// <summary>Runs the fault (and its repair) while traffic flows; the recovery clock starts here.</summary>
-    /// <summary>
-    /// A gateway replica that accepts connections: a replica the previous case restarted can be healthy in Aspire's
-    /// snapshot while the process the /proc scan found is not listening yet.
-    /// </summary>
+    /// <summary>A gateway replica that accepts connections (<see cref="Topology.ReadyAddresses"/> lists only those).</summary>
     private async Task<Uri> ListeningGatewayAsync(CancellationToken cancel)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        for (var attempt = 0; ; attempt++)
+        Uri? gateway;
+        while ((gateway = _context.Topology.Pick("gateway", 0)) is null)
         {
-            if (_context.Topology.Pick("gateway", attempt) is { } candidate)
+            if (DateTime.UtcNow > deadline)
             {
-                try
-                {
-                    using var probe = new System.Net.Sockets.TcpClient();
-                    await probe.ConnectAsync(candidate.Host, candidate.Port, cancel);
-                    return candidate;
-                }
-                catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
-                {
-                    // Not listening (yet): try the next replica.
-                }
-            }
-            else if (DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException("no gateway replica ready");
+                throw new InvalidOperationException("no gateway replica accepted a connection within 60 s");
             }
 
             await Task.Delay(200, cancel);
         }
+
+        return gateway;
     }
 
+    /// <summary>Runs the fault (and its repair) while traffic flows; the recovery clock starts here.</summary>
     public async Task InjectAsync(Func<Task> fault)
     {
         _faultAt = _context.Clock.Elapsed;

@@ -62,6 +62,16 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
     public Task Redis_holding_every_write_for_5_s_delays_acks_but_loses_and_doubles_nothing() =>
         RunAsync("redis slow: CLIENT PAUSE 5 s WRITE", (_, faults) => faults.PauseRedisWritesAsync(TimeSpan.FromSeconds(5), Cancel));
 
+    /// <summary>Slow RabbitMQ: the node frozen (SIGSTOP) for 5 s; commits need only Redis, so senders are still answered within their bound.</summary>
+    [Fact]
+    public Task RabbitMQ_frozen_for_5_s_delays_live_delivery_but_loses_and_doubles_nothing() =>
+        RunAsync("rabbitmq slow: node SIGSTOP 5 s, SIGCONT", (_, faults) => faults.PauseRabbitMQAsync(TimeSpan.FromSeconds(5), Cancel));
+
+    /// <summary>The broker refusing connections for 5 s (<c>rabbitmqctl stop_app</c>, then <c>start_app</c>); commits need only Redis.</summary>
+    [Fact]
+    public Task RabbitMQ_refusing_connections_for_5_s_loses_and_doubles_nothing() =>
+        RunAsync("rabbitmq refusing connections: stop_app 5 s, start_app", (_, faults) => faults.RefuseRabbitMQConnectionsAsync(TimeSpan.FromSeconds(5), Cancel));
+
     private async Task RunAsync(string name, Func<FaultDriver, FaultInjector, Task> fault)
     {
         await using var topology = await Topology.StartAsync(fixture.App, Cancel);
