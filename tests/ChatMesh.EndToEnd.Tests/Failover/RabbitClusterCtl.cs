@@ -6,14 +6,18 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMesh.EndToEnd.Tests.Failover;
 
-/// <summary>One queue as <c>rabbitmqctl list_queues</c> shows it; <see cref="Node"/> is the node of its process (a quorum queue's leader).</summary>
-public sealed record ClusterQueue(string Name, string Type, bool Durable, bool Exclusive, IReadOnlyList<string> Members, IReadOnlyList<string> Online, string Node);
+/// <summary>One queue as <c>rabbitmqctl list_queues</c> shows it; <see cref="Node"/> is the node it lives on (a quorum queue's leader).</summary>
+public sealed record ClusterQueue(string Name, string Type, bool Durable, bool Exclusive, IReadOnlyList<string> Members, IReadOnlyList<string> Online, string Node)
+{
+    public override string ToString() =>
+        $"{Name} {Type}{(Durable ? " durable" : "")}{(Exclusive ? " exclusive" : "")} on {Node} members [{string.Join(", ", Members)}] online [{string.Join(", ", Online)}]";
+}
 
 /// <summary>
 /// Asks the local RabbitMQ cluster of a running AppHost what it is: <c>rabbitmqctl</c> against a node that is up, with
 /// that node's own environment (epmd port, HOME with the Erlang cookie), found through /proc by its node name.
 /// </summary>
-public sealed partial class RabbitClusterCtl(DistributedApplication app)
+public sealed class RabbitClusterCtl(DistributedApplication app)
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
@@ -23,45 +27,65 @@ public sealed partial class RabbitClusterCtl(DistributedApplication app)
     /// <summary>The cluster's running members, as the first node that answers sees them.</summary>
     public async Task<IReadOnlyList<string>> RunningNodesAsync(CancellationToken cancel)
     {
-        using var status = JsonDocument.Parse(await RunAsync(["cluster_status", "--formatter", "json"], cancel));
+        using var status = Json(await RunAsync(null, ["cluster_status", "--formatter", "json"], cancel));
         return [.. status.RootElement.GetProperty("running_nodes").EnumerateArray().Select(node => node.GetString()!).Order(StringComparer.Ordinal)];
     }
 
     public async Task<IReadOnlyList<ClusterQueue>> QueuesAsync(CancellationToken cancel)
     {
-        var output = await RunAsync(["list_queues", "name", "type", "durable", "exclusive", "members", "online", "pid", "--formatter", "json"], cancel);
-        using var queues = JsonDocument.Parse(output.Length > 0 ? output : "[]");
+        using var queues = Json(await RunAsync(null, ["list_queues", "name", "type", "durable", "exclusive", "members", "online", "leader", "--formatter", "json"], cancel));
+        // A classic queue lives on one node: the node that lists it among its --local queues.
+        var home = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in Nodes.Where(node => NodeEnvironment(node.NodeName) is not null))
+        {
+            try
+            {
+                using var local = Json(await RunAsync(node, ["list_queues", "--local", "name", "--formatter", "json"], cancel));
+                foreach (var queue in local.RootElement.EnumerateArray())
+                {
+                    home.TryAdd(queue.GetProperty("name").GetString()!, node.NodeName);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // The node went down between the two calls: its queues have no home now.
+            }
+        }
+
         static IReadOnlyList<string> Names(JsonElement element) => element.ValueKind == JsonValueKind.Array
             ? [.. element.EnumerateArray().Select(item => item.GetString()!).Order(StringComparer.Ordinal)]
             : [];
-        return [.. queues.RootElement.EnumerateArray().Select(queue => new ClusterQueue(
-            queue.GetProperty("name").GetString()!,
-            queue.GetProperty("type").GetString()!,
-            queue.GetProperty("durable").GetBoolean(),
-            queue.GetProperty("exclusive").ValueKind == JsonValueKind.True,
-            Names(queue.GetProperty("members")),
-            Names(queue.GetProperty("online")),
-            NodeOf(queue.GetProperty("pid").GetRawText())))];
+        return [.. queues.RootElement.EnumerateArray().Select(queue =>
+        {
+            var name = queue.GetProperty("name").GetString()!;
+            var type = queue.GetProperty("type").GetString()!;
+            var leader = queue.TryGetProperty("leader", out var element) && element.ValueKind == JsonValueKind.String ? element.GetString()! : "";
+            return new ClusterQueue(
+                name,
+                type,
+                queue.GetProperty("durable").ValueKind == JsonValueKind.True,
+                queue.GetProperty("exclusive").ValueKind == JsonValueKind.True,
+                Names(queue.GetProperty("members")),
+                Names(queue.GetProperty("online")),
+                type == "quorum" ? leader : home.GetValueOrDefault(name, ""));
+        })];
     }
 
     /// <summary>How many client connections each node holds (a connection's server port is its node's AMQP port).</summary>
     public async Task<IReadOnlyDictionary<RabbitMQClusterNode, int>> ConnectionsPerNodeAsync(CancellationToken cancel)
     {
-        using var connections = JsonDocument.Parse(await RunAsync(["list_connections", "port", "--formatter", "json"], cancel));
+        using var connections = Json(await RunAsync(null, ["list_connections", "port", "--formatter", "json"], cancel));
         var ports = connections.RootElement.EnumerateArray().Select(connection => connection.GetProperty("port").GetInt32()).ToList();
         return Nodes.ToDictionary(node => node, node => ports.Count(port => port == node.AmqpPort));
     }
 
-    // A classic queue's "<chatmesh-0-1@localhost.1701.614.0>", a quorum queue's leader: the first node name in it.
-    private static string NodeOf(string pid) => NodeName().Match(pid).Value;
+    private static JsonDocument Json(string output) => JsonDocument.Parse(output.Length > 0 ? output : "[]");
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"[\w-]+@[\w-]+")]
-    private static partial System.Text.RegularExpressions.Regex NodeName();
-
-    private async Task<string> RunAsync(string[] arguments, CancellationToken cancel)
+    /// <summary>Runs rabbitmqctl against <paramref name="target"/>, or against the first node that answers.</summary>
+    private async Task<string> RunAsync(RabbitMQClusterNode? target, string[] arguments, CancellationToken cancel)
     {
         var errors = new List<string>();
-        foreach (var node in Nodes)
+        foreach (var node in target is null ? Nodes : [target])
         {
             var environment = NodeEnvironment(node.NodeName);
             if (environment is null)
