@@ -15,11 +15,11 @@ public sealed record MessagingConnection(Uri Primary, IReadOnlyList<Uri> Nodes, 
         var nodes = new List<Uri>();
         foreach (var part in connectionString.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps") || string.IsNullOrEmpty(uri.Host))
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq" or "rabbitmqs") || string.IsNullOrEmpty(uri.Host))
             {
                 throw new InvalidOperationException(
                     $"ConnectionStrings:{ChatInfrastructureExtensions.MessagingConnectionName} must be an AMQP URI (amqp://user:password@host:5672/vhost) " +
-                    "or a comma-separated AMQP URI per cluster node; one entry is not an absolute amqp:// or amqps:// URI.");
+                    "or a comma-separated AMQP URI per cluster node; one entry is not an absolute amqp://, amqps://, rabbitmq:// or rabbitmqs:// URI.");
             }
 
             nodes.Add(uri);
