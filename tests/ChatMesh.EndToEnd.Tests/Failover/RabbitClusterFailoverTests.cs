@@ -61,6 +61,7 @@ public sealed class RabbitClusterFailoverTests(RabbitClusterAppFixture fixture) 
         await Task.Delay(TrafficBeforeFault, Cancel);
         var faults = new FaultInjector(fixture.App, topology);
         TimeSpan failover = default, redeclared = default, whole = default;
+        var pauses = "";
         IReadOnlyList<ClusterQueue> liveAfter = [];
         await driver.InjectAsync(async () =>
         {
@@ -79,6 +80,7 @@ public sealed class RabbitClusterFailoverTests(RabbitClusterAppFixture fixture) 
             // Every client's longest wait for a delivery while the node was down: the failover's recovery time.
             var restartAt = driver.Now;
             failover = driver.Logs.Max(log => log.LongestPause(killedAt, restartAt));
+            pauses = string.Join(", ", driver.Logs.Select(log => string.Create(CultureInfo.InvariantCulture, $"{log.Client} {log.LongestPause(killedAt, restartAt).TotalSeconds:0.0} s")));
             await faults.StartAgainAsync(topology.Of(victim.ResourceName).Single().ResourceId, Cancel);
             await topology.WaitAllReadyAsync(ChatMeshAppFixture.MessagingResource, RecoveryBound);
             whole = driver.Now - killedAt;
@@ -89,7 +91,7 @@ public sealed class RabbitClusterFailoverTests(RabbitClusterAppFixture fixture) 
         var lost = Total("chatmesh.live.lost");
         Write("live queues after the failover", liveAfter);
         TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"killed {victim.NodeName} ({connections[victim]} of {connections.Values.Sum()} connections, {liveOnVictim.Count} live queues); live queues declared again on surviving nodes after {redeclared.TotalSeconds:0.0} s; longest delivery pause while it was down {failover.TotalSeconds:0.0} s; cluster of three running members again {whole.TotalSeconds:0.0} s after the kill; events repaired from the outbox by the hubs {repaired}, unrepairable {lost}\n{driver.Describe(row)}"));
+            $"killed {victim.NodeName} ({connections[victim]} of {connections.Values.Sum()} connections, {liveOnVictim.Count} live queues); live queues declared again on surviving nodes after {redeclared.TotalSeconds:0.0} s; longest delivery pause while it was down {failover.TotalSeconds:0.0} s ({pauses}); cluster of three running members again {whole.TotalSeconds:0.0} s after the kill; events repaired from the outbox by the hubs {repaired}, unrepairable {lost}\n{driver.Describe(row)}"));
 
         FaultTests.AssertNothingLostOrDoubled(driver, row, RecoveryBound);
         // Delivery came back on every channel while the node was still down: the cluster, not the restart, recovered it.
