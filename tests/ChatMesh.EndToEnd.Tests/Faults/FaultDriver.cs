@@ -172,6 +172,9 @@ public sealed class FaultDriver : IAsyncDisposable
     /// <summary>WebSockets of the case (followers or senders) the gateway closed 4000 slow_consumer.</summary>
     public int SlowConsumerCloses => _context.Trace.EndedWith(4000);
 
+    /// <summary>Now, on the case clock (the one <see cref="DeliveryLog"/> times deliveries with).</summary>
+    public TimeSpan Now => _context.Clock.Elapsed;
+
     /// <summary>The wall-clock time of a point on the case clock.</summary>
     public DateTimeOffset WallClock(TimeSpan at) => _context.StartedAt + at;
 
