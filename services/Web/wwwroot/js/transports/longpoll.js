@@ -9,6 +9,7 @@ export class LongPollTransport {
   #abort = new AbortController();
   #closed = deferred();
   closed = this.#closed.promise;
+  sessionEnded = null;
 
   /** @param state {queueId, cursor} shared by the poll transports of one client, so a resume keeps its queue. */
   constructor(state) { this.state = state; }
@@ -59,6 +60,8 @@ export class LongPollTransport {
     try {
       while (!this.#abort.signal.aborted) await this.#poll(sink, false);
     } catch (e) {
+      // A 401 (token expired or revoked) ends the session, not just this poll: the connection stops (transport.js).
+      if (e instanceof ApiError && e.status === 401) this.sessionEnded = e.code;
       this.#closed.resolve(e.message);
     }
   }
