@@ -12,6 +12,9 @@ internal static class InfrastructureExtensions
     public const string RedisName = "redis";
     public const string MessagingName = "messaging";
 
+    /// <summary>How long the Sentinels wait before they call an unanswering primary down and fail over.</summary>
+    public const int SentinelDownAfterMs = 2000;
+
     public static (IResourceBuilder<IResourceWithConnectionString> Redis, IResourceBuilder<IResourceWithConnectionString> Messaging)
         AddChatMeshInfrastructure(this IDistributedApplicationBuilder builder)
     {
@@ -29,6 +32,7 @@ internal static class InfrastructureExtensions
         var redisDecision = InfrastructureModeSelector.Select(RedisName, requested, configuration.GetConnectionString(RedisName), () => probe.Value);
         var messagingDecision = InfrastructureModeSelector.Select(MessagingName, requested, configuration.GetConnectionString(MessagingName), () => probe.Value);
 
+        var redisTopology = RedisTopologies.Select(configuration[RedisTopologies.ConfigurationKey], redisDecision.Mode);
         var local = redisDecision.Mode == InfrastructureMode.Local || messagingDecision.Mode == InfrastructureMode.Local
             ? new LocalInfrastructure(builder)
             : null;
@@ -37,6 +41,7 @@ internal static class InfrastructureExtensions
         {
             InfrastructureMode.External => builder.AddConnectionString(RedisName),
             InfrastructureMode.Container => builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRedis(RedisName).Resource),
+            _ when redisTopology == RedisTopology.Sentinel => local!.AddRedisWithSentinels(RedisName),
             _ => local!.AddRedis(RedisName),
         };
         var messaging = messagingDecision.Mode switch
@@ -47,12 +52,13 @@ internal static class InfrastructureExtensions
         };
 
         builder.Services.AddHostedService(services => new InfrastructureDecisionLogger(
-            services.GetRequiredService<ILogger<InfrastructureDecisionLogger>>(), [redisDecision, messagingDecision], local?.State.Path));
+            services.GetRequiredService<ILogger<InfrastructureDecisionLogger>>(), [redisDecision, messagingDecision], redisTopology, local?.State.Path));
         return (redis, messaging);
     }
 
     /// <summary>Logs the chosen modes once the AppHost starts, where the dashboard and console show them.</summary>
-    private sealed class InfrastructureDecisionLogger(ILogger<InfrastructureDecisionLogger> logger, InfrastructureDecision[] decisions, string? statePath)
+    private sealed class InfrastructureDecisionLogger(
+        ILogger<InfrastructureDecisionLogger> logger, InfrastructureDecision[] decisions, RedisTopology redisTopology, string? statePath)
         : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
@@ -60,6 +66,11 @@ internal static class InfrastructureExtensions
             foreach (var decision in decisions)
             {
                 logger.LogInformation("Infrastructure {Resource}: {Mode} mode ({Reason})", decision.Resource, decision.Mode, decision.Reason);
+            }
+
+            if (redisTopology == RedisTopology.Sentinel)
+            {
+                logger.LogInformation("Redis runs with a replica and three Sentinels; writes are acknowledged once the replica has them");
             }
 
             if (statePath is not null)
@@ -93,20 +104,7 @@ internal static class InfrastructureExtensions
             var command = LocalBinaries.ResolveRedisServer(_builder.Configuration["ChatMesh:Infrastructure:RedisServer"]);
             var port = FreePorts.Take(1)[0];
             var secret = State.Secret("redis");
-            var dataDirectory = State.Sub("redis");
-            var configFile = Path.Combine(State.Path, "redis.conf");
-            // The password lives in a 0600 file, not on the command line where ps would show it.
-            State.WritePrivateFile(configFile, string.Join('\n',
-                $"port {port}",
-                "bind 127.0.0.1",
-                "protected-mode yes",
-                "daemonize no",
-                $"dir {dataDirectory}",
-                "appendonly yes",
-                "appendfsync everysec",
-                $"requirepass {secret}",
-                ""));
-
+            var configFile = WriteRedisConfig("redis", port, secret);
             var password = _builder.AddParameter($"{name}-password", secret, secret: true);
             var resource = new LocalRedisResource(name, command, State.Path, port, password.Resource);
             AddProbe(name, port, TcpProbeHealthCheck.RedisPing, "Redis");
@@ -117,6 +115,85 @@ internal static class InfrastructureExtensions
                     .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
                     .WithHealthCheck($"{name}-probe")
                     .Resource);
+        }
+
+        /// <summary>
+        /// A primary (the <paramref name="name"/> resource), one replica and three Sentinels (quorum 2), each its own
+        /// resource on free loopback ports, all with the same password. The primary's health waits until the Sentinels
+        /// agree on a quorum and know the replica in sync, so services start only once a failover could happen.
+        /// </summary>
+        public IResourceBuilder<IResourceWithConnectionString> AddRedisWithSentinels(string name)
+        {
+            var command = LocalBinaries.ResolveRedisServer(_builder.Configuration["ChatMesh:Infrastructure:RedisServer"]);
+            var sentinelCommand = LocalBinaries.ResolveRedisSentinel(_builder.Configuration["ChatMesh:Infrastructure:RedisSentinel"]);
+            var ports = FreePorts.Take(5);
+            var (primaryPort, replicaPort, sentinelPorts) = (ports[0], ports[1], ports[2..]);
+            var secret = State.Secret("redis");
+            var primaryConfig = WriteRedisConfig("redis", primaryPort, secret);
+            var replicaConfig = WriteRedisConfig("redis-replica", replicaPort, secret,
+                $"replicaof 127.0.0.1 {primaryPort}", $"masterauth {secret}");
+
+            var password = _builder.AddParameter($"{name}-password", secret, secret: true);
+            var resource = new LocalRedisSentinelResource(name, command, State.Path, primaryPort, sentinelPorts, password.Resource);
+            AddProbe(name, primaryPort, TcpProbeHealthCheck.RedisPing, "Redis");
+            _builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+                $"{name}-sentinels", _ => new SentinelHealthCheck(sentinelPorts, LocalRedisSentinelResource.ServiceName, secret), failureStatus: null, tags: null));
+
+            AddProbe($"{name}-replica", replicaPort, TcpProbeHealthCheck.RedisPing, "Redis replica");
+            _builder.AddExecutable($"{name}-replica", command, State.Path, replicaConfig)
+                .WithRunMarker()
+                .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
+                .WithHealthCheck($"{name}-replica-probe");
+            for (var i = 0; i < sentinelPorts.Length; i++)
+            {
+                var sentinel = $"{name}-sentinel-{i + 1}";
+                // Sentinel rewrites its own file (what it learns about replicas and peers): one file each, kept private.
+                var sentinelConfig = Path.Combine(State.Path, sentinel + ".conf");
+                State.WritePrivateFile(sentinelConfig, string.Join('\n',
+                    $"port {sentinelPorts[i]}",
+                    "bind 127.0.0.1",
+                    "daemonize no",
+                    $"dir {State.Sub(sentinel)}",
+                    $"requirepass {secret}",
+                    $"sentinel monitor {LocalRedisSentinelResource.ServiceName} 127.0.0.1 {primaryPort} 2",
+                    $"sentinel auth-pass {LocalRedisSentinelResource.ServiceName} {secret}",
+                    $"sentinel down-after-milliseconds {LocalRedisSentinelResource.ServiceName} {SentinelDownAfterMs}",
+                    $"sentinel failover-timeout {LocalRedisSentinelResource.ServiceName} 10000",
+                    $"sentinel parallel-syncs {LocalRedisSentinelResource.ServiceName} 1",
+                    ""));
+                AddProbe(sentinel, sentinelPorts[i], TcpProbeHealthCheck.RedisPing, "Redis Sentinel");
+                _builder.AddExecutable(sentinel, sentinelCommand, State.Path, sentinelConfig)
+                    .WithRunMarker()
+                    .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
+                    .WithHealthCheck($"{sentinel}-probe");
+            }
+
+            return _builder.CreateResourceBuilder<IResourceWithConnectionString>(
+                _builder.AddResource(resource)
+                    .WithArgs(primaryConfig)
+                    .WithRunMarker()
+                    .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
+                    .WithHealthCheck($"{name}-probe")
+                    .WithHealthCheck($"{name}-sentinels")
+                    .Resource);
+        }
+
+        /// <summary>A server's config (port, loopback only, AOF every second, password), kept in a 0600 file so ps does not show the password.</summary>
+        private string WriteRedisConfig(string server, int port, string secret, params string[] extra)
+        {
+            var configFile = Path.Combine(State.Path, server + ".conf");
+            State.WritePrivateFile(configFile, string.Join('\n', new[]
+            {
+                $"port {port}",
+                "bind 127.0.0.1",
+                "protected-mode yes",
+                "daemonize no",
+                $"dir {State.Sub(server)}",
+                "appendonly yes",
+                "appendfsync everysec",
+                $"requirepass {secret}",
+            }.Concat(extra).Append("")));
+            return configFile;
         }
 
         public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name)

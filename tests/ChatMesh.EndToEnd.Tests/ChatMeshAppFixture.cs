@@ -27,27 +27,50 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
+        await Telemetry.StartAsync();
+        _app = await StartAppAsync(_stateDirectory, Telemetry,
         [
-            "--ChatMesh:Infrastructure:Mode=Local",
-            $"--ChatMesh:Infrastructure:StateDirectory={_stateDirectory}",
             "--ChatMesh:Gateway:Replicas=2",
             "--ChatMesh:Notification:Replicas=2",
             "--ChatMesh:Legacy:Replicas=2",
+        ]);
+    }
+
+    /// <summary>
+    /// Builds and starts an AppHost in local mode with the fixed signing key, the test suites' overrides and telemetry
+    /// to <paramref name="telemetry"/>, plus <paramref name="arguments"/>; returns once every service is healthy.
+    /// </summary>
+    internal static async Task<DistributedApplication> StartAppAsync(string stateDirectory, OtlpCollector telemetry, string[] arguments)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
+        [
+            "--ChatMesh:Infrastructure:Mode=Local",
+            $"--ChatMesh:Infrastructure:StateDirectory={stateDirectory}",
             $"--Parameters:jwt-signing-key={SigningKey}",
+            .. arguments,
         ]);
         ApplyOverrides(builder);
-        await Telemetry.StartAsync();
-        ExportTelemetryTo(builder, Telemetry.Endpoint);
+        ExportTelemetryTo(builder, telemetry.Endpoint);
 
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
-        _app = await builder.BuildAsync();
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        await _app.StartAsync(timeout.Token);
-        foreach (var resource in Services)
+        var app = await builder.BuildAsync();
+        try
         {
-            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            await app.StartAsync(timeout.Token);
+            foreach (var resource in Services)
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            }
+
+            return app;
+        }
+        catch
+        {
+            // Stop what did start, so no server outlives a failed start.
+            await app.DisposeAsync();
+            throw;
         }
     }
 

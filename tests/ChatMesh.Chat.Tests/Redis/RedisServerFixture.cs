@@ -17,8 +17,17 @@ public sealed class RedisServerFixture : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
     private readonly string directory = Directory.CreateTempSubdirectory("chatmesh-redis-").FullName;
+    private readonly string[] extraArguments;
     private Process? process;
     private ConnectionMultiplexer? connection;
+
+    public RedisServerFixture()
+        : this([])
+    {
+    }
+
+    /// <summary>A server started with <paramref name="extraArguments"/> too (e.g. <c>--replicaof 127.0.0.1 port</c>).</summary>
+    internal RedisServerFixture(string[] extraArguments) => this.extraArguments = extraArguments;
 
     public int Port { get; private set; }
 
@@ -33,8 +42,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                     "--save", "", "--appendonly", "no", "--dir", directory })
+        foreach (var arg in (string[])["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+                     "--save", "", "--appendonly", "no", "--dir", directory, .. extraArguments])
         {
             start.ArgumentList.Add(arg);
         }
