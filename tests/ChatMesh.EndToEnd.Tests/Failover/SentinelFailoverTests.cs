@@ -52,6 +52,12 @@ public sealed class SentinelFailoverTests(SentinelAppFixture fixture) : IClassFi
             }
 
             promotedAfter = DateTime.UtcNow - killedAt;
+
+            // With one replica, the promoted primary has none until the old one returns: writes are refused (WAIT 1 fails,
+            // not acknowledged) meanwhile. Start the killed server again; the Sentinels make it a replica of the new primary.
+            var instance = topology.Of("redis").Single();
+            var started = await fixture.App.ResourceCommands.ExecuteCommandAsync(instance.ResourceId, KnownResourceCommands.StartCommand, Cancel);
+            Assert.True(started.Success, $"resource-start {instance.ResourceId} failed: {started.Message}");
         });
         var row = await driver.FinishAsync(TrafficAfterRepair, Cancel);
         FaultReport.Add(row);
