@@ -35,6 +35,9 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     /// <summary>Weights of WebSocket, SSE and long-poll receivers in the mixed scenario (<c>--split 1,1,1</c>).</summary>
     public int[] Split { get; init; } = [1, 1, 1];
 
+    /// <summary>Closed-loop sender sockets of each step of the commits scenario (<c>--concurrency 1,4,16</c>; at most 16: one user's connection cap is 20).</summary>
+    public int[] Concurrency { get; init; } = [1, 4, 16];
+
     /// <summary>How long the idle CPU of the server process is sampled with everything open and no traffic (<c>--idle-seconds</c>).</summary>
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -45,14 +48,17 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The servers the websocket scenario measures, in order (<c>--servers</c>, default all three). The ratio table
-    /// needs all three; with fewer it is left out.
+    /// The servers given with <c>--servers</c>, in order, or null (each scenario then measures all of its own). See
+    /// <see cref="ServersFor"/>.
     /// </summary>
-    public string[] Servers { get; init; } = [.. WebSocketServers];
+    public string[]? Servers { get; init; }
 
     public static readonly string[] WebSocketServers = ["signalr", "raw", "chatmesh"];
 
-    public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed"];
+    /// <summary>The servers of the held-connection scenarios (sse, longpoll): the raw Kestrel floor and ChatMesh.</summary>
+    public static readonly string[] HeldServers = ["raw", "chatmesh"];
+
+    public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed", "commits"];
 
     /// <summary><c>all</c>: every scenario in <see cref="Scenarios"/> order; else the comma-separated list given.</summary>
     public IEnumerable<string> SelectedScenarios => Scenario == "all" ? Scenarios : Scenario.Split(',');
@@ -67,6 +73,22 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
         "mixed" => [1, 5, 10],
         _ => [10, 50, 100],
     };
+
+    /// <summary>
+    /// The servers <paramref name="scenario"/> measures, in order: those of <c>--servers</c> that the scenario has
+    /// (websocket: signalr, raw, chatmesh; sse and longpoll: raw, chatmesh), or all of its own when none was given.
+    /// Empty for the scenarios that compare no servers.
+    /// </summary>
+    public string[] ServersFor(string scenario)
+    {
+        var own = scenario switch
+        {
+            "websocket" => WebSocketServers,
+            "sse" or "longpoll" => HeldServers,
+            _ => [],
+        };
+        return Servers is null ? own : [.. Servers.Where(own.Contains)];
+    }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -91,6 +113,7 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
                 "--members" => options with { Members = Positive(args[i], value) },
                 "--senders" => options with { Senders = Positive(args[i], value) is var senders and <= 16 ? senders : throw new ArgumentException("--senders must be at most 16 (one user may hold 20 WebSockets).") },
                 "--split" => options with { Split = ParseSplit(value) },
+                "--concurrency" => options with { Concurrency = [.. value.Split(',').Select(level => Positive(args[i], level) is var n and <= 16 ? n : throw new ArgumentException("--concurrency levels must be 1 to 16 (one user may hold 20 WebSockets)."))] },
                 "--servers" => options with { Servers = ParseServers(value) },
                 "--warmup" => options with { Warmup = double.Parse(value, CultureInfo.InvariantCulture) is var warmup and >= 0 ? TimeSpan.FromSeconds(warmup) : throw new ArgumentException("--warmup takes seconds, 0 or more.") },
                 "--idle-seconds" => options with { IdleWindow = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
@@ -101,6 +124,14 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
                 "--output" => options with { Output = value },
                 _ => throw new ArgumentException($"Unknown option {args[i]}"),
             };
+        }
+
+        foreach (var scenario in options.SelectedScenarios.Where(scenario => scenario is "websocket" or "sse" or "longpoll"))
+        {
+            if (options.ServersFor(scenario).Length == 0)
+            {
+                throw new ArgumentException($"--servers {string.Join(',', options.Servers!)} names no server of the {scenario} scenario ({string.Join(", ", scenario == "websocket" ? WebSocketServers : HeldServers)}).");
+            }
         }
 
         return options;
@@ -132,7 +163,7 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
         var servers = value.Split(',').Select(server => server.Trim().ToLowerInvariant()).Distinct().ToArray();
         return servers.Length > 0 && servers.All(WebSocketServers.Contains)
             ? servers
-            : throw new ArgumentException($"--servers takes a comma-separated list of {string.Join(", ", WebSocketServers)}.");
+            : throw new ArgumentException($"--servers takes a comma-separated list of {string.Join(", ", WebSocketServers)} (sse and longpoll: {string.Join(", ", HeldServers)}).");
     }
 
     private static int Positive(string option, string value)

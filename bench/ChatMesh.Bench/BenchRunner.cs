@@ -18,12 +18,13 @@ internal static class BenchRunner
         var raw = new RawKestrelTarget();
         var chatMesh = new ChatMeshTarget();
         var results = new Dictionary<IChatTarget, List<FanOut.Step>>();
+        var notes = "";
         report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Receivers} WebSocket receivers in one room, {options.MessageLength}-character messages, {options.StepDuration.TotalSeconds:0} s per step, load generator in the same machine.");
         report.Body.AppendLine();
         report.Body.AppendLine("| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | memory per idle WebSocket |");
         report.Body.AppendLine("|---|---|---|---|---|---|---|---|---|");
         var targets = new Dictionary<string, IChatTarget> { ["signalr"] = signalR, ["raw"] = raw, ["chatmesh"] = chatMesh };
-        foreach (var target in options.Servers.Select(server => targets[server]))
+        foreach (var target in options.ServersFor("websocket").Select(server => targets[server]))
         {
             await using (target)
             {
@@ -35,7 +36,18 @@ internal static class BenchRunner
                 {
                     report.Body.AppendLine(CultureInfo.InvariantCulture, $"| {target.Name} | {step.Cells} | {memory} |");
                 }
+
+                if (target == chatMesh)
+                {
+                    notes = $"ChatMesh: {await chatMesh.DescribeAsync(cancel.Token)}.{CpuNotes(chatMesh.CpuWatch(), steps)}";
+                }
             }
+        }
+
+        if (notes.Length > 0)
+        {
+            report.Body.AppendLine();
+            report.Body.AppendLine(notes);
         }
 
         if (results.Count < targets.Count)
@@ -61,6 +73,10 @@ internal static class BenchRunner
         return 0;
     }
 
+    /// <summary>Per step: each process's CPU, and the gateway's CPU µs per delivery (for the capacity model).</summary>
+    private static string CpuNotes(CpuWatch watch, List<FanOut.Step> steps) => string.Concat(steps.Where(step => step.Cpu is not null).Select(step =>
+        string.Create(CultureInfo.InvariantCulture, $" CPU at {step.Rate} msg/s (% of one core, first send to drain): {watch.Describe(step.Cpu!)}; gateway {step.Cpu![0] * 10_000 / step.Achieved:0.0} µs per delivery.")));
+
     private static async Task<(List<FanOut.Step> Steps, string Memory)> MeasureAsync(IChatTarget target, BenchOptions options, int[] rates, CancellationToken cancellationToken)
     {
         var recorder = new LatencyRecorder();
@@ -79,7 +95,7 @@ internal static class BenchRunner
             Console.WriteLine($"   {options.Receivers} idle connections: {memory} each (server RSS delta)");
 
             var send = await target.ConnectSenderAsync(cancellationToken);
-            return (await FanOut.MeasureAsync(send, recorder, options.Receivers, rates, options, cancellationToken), memory);
+            return (await FanOut.MeasureAsync(send, recorder, options.Receivers, rates, options, cancellationToken, cpu: (target as ChatMeshTarget)?.CpuWatch()), memory);
         }
         finally
         {

@@ -8,6 +8,9 @@ internal static class FanOut
 {
     public sealed record Step(int Rate, long Offered, double Achieved, double P50, double P99, double P999, long Lost, double SubsetP99)
     {
+        /// <summary>Each watched process's CPU from the step's first send to its drain, % of one core (null without a watch).</summary>
+        public double?[]? Cpu { get; init; }
+
         public string Cells => string.Create(CultureInfo.InvariantCulture,
             $"{Rate} | {Offered:N0} | {Achieved:N0} | {P50:0.0} | {P99:0.0} | {P999:0.0} | {Lost:N0}");
     }
@@ -23,10 +26,10 @@ internal static class FanOut
     /// expected <paramref name="recipients"/> times in <paramref name="recorder"/>. <paramref name="subset"/>, when given,
     /// records part of the same deliveries (its p99 is reported next to the whole's).
     /// </summary>
-    public static async Task<List<Step>> MeasureAsync(Func<string, CancellationToken, Task> send, LatencyRecorder recorder, int recipients, int[] rates, BenchOptions options, CancellationToken cancellationToken, LatencyRecorder? subset = null)
+    public static async Task<List<Step>> MeasureAsync(Func<string, CancellationToken, Task> send, LatencyRecorder recorder, int recipients, int[] rates, BenchOptions options, CancellationToken cancellationToken, LatencyRecorder? subset = null, CpuWatch? cpu = null)
     {
         Audience[] audiences = subset is null ? [new(recorder, recipients)] : [new(recorder, recipients), new(subset, 0)];
-        var steps = await MeasureAsync(send, audiences, rates, options, cancellationToken);
+        var steps = await MeasureAsync(send, audiences, rates, options, cancellationToken, cpu);
         return [.. steps.Select(step => subset is null ? step[0] : step[0] with { SubsetP99 = step[1].P99 })];
     }
 
@@ -34,7 +37,7 @@ internal static class FanOut
     /// Posts at each rate for the step duration (open loop) and waits until every audience has drained; one
     /// <see cref="Step"/> per audience per rate, each audience's deliveries/s over the step and its own drain.
     /// </summary>
-    public static async Task<List<Step[]>> MeasureAsync(Func<string, CancellationToken, Task> send, IReadOnlyList<Audience> audiences, int[] rates, BenchOptions options, CancellationToken cancellationToken)
+    public static async Task<List<Step[]>> MeasureAsync(Func<string, CancellationToken, Task> send, IReadOnlyList<Audience> audiences, int[] rates, BenchOptions options, CancellationToken cancellationToken, CpuWatch? cpu = null)
     {
         Reset(audiences);
         var (warmup, _) = await BenchRunner.RunStepAsync(send, rates[0], options.Warmup, options, cancellationToken);
@@ -47,6 +50,7 @@ internal static class FanOut
         foreach (var rate in rates)
         {
             Reset(audiences);
+            cpu?.Start();
             var (sent, sending) = await BenchRunner.RunStepAsync(send, rate, options.StepDuration, options, cancellationToken);
             var sendingEnded = Stopwatch.GetTimestamp();
             var step = new Step[audiences.Count];
@@ -64,6 +68,13 @@ internal static class FanOut
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"      first delivery of each message p50 {recorder.FirstDeliveryPercentile(0.5):0.0} ms, p99 {recorder.FirstDeliveryPercentile(0.99):0.0} ms; worst ms per second sent: {recorder.Timeline((int)Math.Ceiling(sending.TotalSeconds))}"));
                 }
+            }
+
+            if (cpu is not null)
+            {
+                var used = cpu.Stop();
+                step = [.. step.Select(audienceStep => audienceStep with { Cpu = used })];
+                Console.WriteLine($"      CPU from the first send to the drain (% of one core): {cpu.Describe(used)}");
             }
 
             steps.Add(step);

@@ -7,7 +7,11 @@ namespace ChatMesh.Bench;
 internal sealed class LatencyRecorder
 {
     private const long BucketMicroseconds = 10;
-    private readonly long[] _buckets = new long[200_001];
+
+    /// <summary>The latency from which samples fall into the overflow bucket (reported as this, meaning at least this).</summary>
+    public const double CeilingMilliseconds = 2_000;
+
+    private readonly long[] _buckets = new long[(int)(CeilingMilliseconds * 1000 / BucketMicroseconds) + 1];
     private readonly long[] _worstPerSecond = new long[3_600];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, long> _firstDelivery = new();
     private long _count;

@@ -67,6 +67,7 @@ internal static class MixedScenario
 
             report.Body.AppendLine();
             report.Body.AppendLine(CultureInfo.InvariantCulture, $"SSE streams that ended early: {SseStream.Ended}; `error` events: {SseStream.Errors}; failed polls: {LongPoller.Failures}.");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"ChatMesh: {await target.DescribeAsync(cancel.Token)}.");
             await report.WriteAsync(options, cancel.Token);
             return 0;
         }

@@ -17,7 +17,18 @@ internal static class ProcessMemory
     }
 
     /// <summary>The pid of the process whose name starts with <paramref name="commPrefix"/> and whose environment has the marker.</summary>
-    public static int? Find(string commPrefix, string marker)
+    public static int? Find(string commPrefix, string marker) =>
+        Find(commPrefix, directory => File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Contains(marker));
+
+    /// <summary>
+    /// The pid of the process whose name starts with <paramref name="commPrefix"/> and whose working directory is under
+    /// <paramref name="directory"/>: for redis-server, which overwrites its environment block with its process title.
+    /// </summary>
+    public static int? FindUnder(string commPrefix, string directory) =>
+        Find(commPrefix, proc => new DirectoryInfo(Path.Combine(proc, "cwd")).ResolveLinkTarget(returnFinalTarget: true)?.FullName is { } cwd
+            && (cwd + "/").StartsWith(directory.TrimEnd('/') + "/", StringComparison.Ordinal));
+
+    private static int? Find(string commPrefix, Func<string, bool> matches)
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
@@ -29,8 +40,7 @@ internal static class ProcessMemory
             try
             {
                 var comm = File.ReadAllText(Path.Combine(directory, "comm")).Trim();
-                if (comm.StartsWith(commPrefix, StringComparison.Ordinal)
-                    && File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Contains(marker))
+                if (comm.StartsWith(commPrefix, StringComparison.Ordinal) && matches(directory))
                 {
                     return pid;
                 }

@@ -57,6 +57,8 @@ internal static class RoomsScenario
                 report.Body.AppendLine(CultureInfo.InvariantCulture, $"| ChatMesh ({options.Rooms} rooms × {options.Members}) | {step.Cells} | {memory} |");
             }
 
+            report.Body.AppendLine();
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"ChatMesh: {await target.DescribeAsync(cancel.Token)}.");
             await report.WriteAsync(options, cancel.Token);
             return 0;
         }

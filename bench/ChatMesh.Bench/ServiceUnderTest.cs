@@ -7,17 +7,20 @@ namespace ChatMesh.Bench;
 
 /// <summary>
 /// The set-up shared by the held-connection scenarios (SSE, long-poll): ChatMesh started with one service's overrides,
-/// that service healthy, its process found (memory, CPU) and an HttpClient straight to it; then the connections
-/// opened with the service's memory growth and idle CPU measured around them.
+/// that service healthy, its process found (memory, CPU) and an HttpClient straight to it (<see cref="HeldScenario"/>
+/// opens the connections and measures around them).
 /// </summary>
-internal sealed class ServiceUnderTest : IAsyncDisposable
+internal sealed class ServiceUnderTest : IHeldServer
 {
-    private ServiceUnderTest(ChatMeshTarget target, int processId, HttpClient http)
+    private ServiceUnderTest(string name, ChatMeshTarget target, int processId, HttpClient http)
     {
+        Name = name;
         Target = target;
         ProcessId = processId;
         Http = http;
     }
+
+    public string Name { get; }
 
     public ChatMeshTarget Target { get; }
 
@@ -26,13 +29,20 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
     /// <summary>A client for thousands of long-lived requests to the service's own address (<see cref="StreamingHttp"/>).</summary>
     public HttpClient Http { get; }
 
+    public string? ReceiverToken(int user) => Target.ReceiverToken(user);
+
+    public Task<string> DescribeAsync(CancellationToken cancellationToken) => Target.DescribeAsync(cancellationToken);
+
+    public Task<Func<string, CancellationToken, Task>> ConnectSenderAsync(CancellationToken cancellationToken) => Target.ConnectSenderAsync(cancellationToken);
+
     /// <summary>
     /// Starts ChatMesh with <paramref name="users"/> members of one room; <paramref name="configure"/> gets the
     /// <paramref name="resource"/> builder (its logging already lifted to warnings); <paramref name="processName"/> is
     /// the start of its process name (<c>/proc/&lt;pid&gt;/comm</c>, 15 characters at most).
     /// </summary>
-    public static async Task<ServiceUnderTest> StartAsync(string resource, string processName, int users, Action<IResourceBuilder<ProjectResource>> configure, CancellationToken cancellationToken)
+    public static async Task<ServiceUnderTest> StartAsync(string name, string resource, string processName, int users, Action<IResourceBuilder<ProjectResource>> configure, CancellationToken cancellationToken)
     {
+        Console.WriteLine($"== {name}: starting ChatMesh, signing in {users} members of the room");
         var target = new ChatMeshTarget(builder => configure(ChatMeshTarget.Service(builder, resource)));
         try
         {
@@ -40,29 +50,13 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
             await target.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellationToken);
             var pid = ProcessMemory.Find(processName, target.RunMarker)
                 ?? throw new InvalidOperationException($"The {resource} process was not found.");
-            return new ServiceUnderTest(target, pid, StreamingHttp.Create(await target.DirectAddressAsync(resource, cancellationToken)));
+            return new ServiceUnderTest(name, target, pid, StreamingHttp.Create(await target.DirectAddressAsync(resource, cancellationToken)));
         }
         catch
         {
             await target.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>
-    /// Opens every connection into <paramref name="into"/>, then reads the service's RSS growth per connection (from
-    /// before the first to 5 s after the last) and its CPU over <paramref name="idleWindow"/> with all of them idle.
-    /// </summary>
-    public async Task<(double MemoryPerConnection, double IdleCpuPercent)> OpenIdleAsync<T>(T[] into, Func<int, CancellationToken, Task<T>> open, TimeSpan idleWindow, CancellationToken cancellationToken)
-    {
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-        var before = ProcessMemory.ResidentBytes(ProcessId);
-        await Connections.OpenAsync(into, open, cancellationToken);
-
-        // Presence signals of every user coming online are on the wire now: let them pass before measuring.
-        await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
-        var memory = (ProcessMemory.ResidentBytes(ProcessId) - before) / (double)into.Length;
-        return (memory, await ProcessCpu.IdlePercentAsync(ProcessId, idleWindow, cancellationToken));
     }
 
     public async ValueTask DisposeAsync()

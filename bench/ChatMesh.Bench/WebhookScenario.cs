@@ -84,6 +84,8 @@ internal static class WebhookScenario
             report.Body.AppendLine(CultureInfo.InvariantCulture, $"| endpoint 0 hangs (figures: endpoints 1–{options.Endpoints - 1}) | {step.Cells} | {step.P99:0.0} |");
         }
 
+        report.Body.AppendLine();
+        report.Body.AppendLine(CultureInfo.InvariantCulture, $"ChatMesh: {await target.DescribeAsync(cancel.Token)}.");
         await report.WriteAsync(options, cancel.Token);
         return 0;
     }

@@ -23,6 +23,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseChatSourceLimits();
+app.UseChatWebSocketWrites();
 app.UseWebSockets();
 app.MapDefaultEndpoints();
 app.MapDevSignIn();

@@ -22,6 +22,8 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     private string[] _rooms = [];
     private string[] _tokens = [];
     private DistributedApplication? _app;
+    private OtlpSink? _telemetry;
+    private string _leaderAtStart = "outbox leader: unknown";
     private HttpClient? _http;
     private Uri? _ws;
 
@@ -33,7 +35,7 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
 
     /// <summary>The benchmark room every signed-in user is a member of (the first room when there are several).</summary>
-    public string Room => _room;
+    public string Room => _rooms.Length == 0 ? _room : _rooms[0];
 
     /// <summary>The benchmark rooms: receiver <c>i</c> is a member of <c>Rooms[i % Rooms.Count]</c>; the owner (the sender) of all.</summary>
     public IReadOnlyList<string> Rooms => _rooms;
@@ -55,8 +57,12 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     public async Task StartAsync(int receivers, int rooms, CancellationToken cancellationToken)
     {
         Environment.SetEnvironmentVariable("CHATMESH_RUN_ID", _runId);
+        // Aspire.Hosting.Testing points every service's OTLP exporter at http://localhost:4317 (its default for the
+        // dashboard's OTLP endpoint, the dashboard being off in tests), where nothing listens: the bench receives it.
+        _telemetry = await OtlpSink.StartAsync(cancellationToken);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
-            ["--ChatMesh:Infrastructure:Mode=Local", $"--ChatMesh:Infrastructure:StateDirectory={_state}"], cancellationToken);
+            ["--ChatMesh:Infrastructure:Mode=Local", $"--ChatMesh:Infrastructure:StateDirectory={_state}",
+             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL={_telemetry.Endpoint.GetLeftPart(UriPartial.Authority)}"], cancellationToken);
         // Start-up health probes fail until each service is up; only real problems should reach the console.
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Critical)
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical).AddFilter("ChatMesh.AppHost.Resources", LogLevel.Warning)
@@ -67,6 +73,7 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
             .WithEnvironment("Gateway__WebSocket__FrameBurst", "1000000")
             .WithEnvironment("Logging__LogLevel__Default", "Warning");
         configure?.Invoke(builder);
+        OutboxLeader.GatewayFirst(builder);
         _app = await builder.BuildAsync(cancellationToken);
         await _app.StartAsync(cancellationToken);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancellationToken);
@@ -75,6 +82,8 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         _ws = new UriBuilder(gatewayAddress) { Scheme = "ws", Path = "/ws" }.Uri;
         ServerProcessId = ProcessMemory.Find("ChatMesh.Gatewa", $"CHATMESH_RUN_ID={_runId}")
             ?? throw new InvalidOperationException("The gateway process was not found.");
+        _leaderAtStart = await OutboxLeader.DescribeAsync(_app, RunMarker, cancellationToken);
+        Console.WriteLine($"   {_leaderAtStart}");
 
         var owner = await SignInAsync("bench-owner", cancellationToken);
         _rooms = rooms == 1 ? [_room] : [.. Enumerable.Range(0, rooms).Select(k => $"{_room}-{k}")];
@@ -117,6 +126,10 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         throw new InvalidOperationException($"No running instance of {resource} was found.");
     }
 
+    /// <summary>For the report: the outbox leader at the start and now, and what the OTLP sink received so far.</summary>
+    public async Task<string> DescribeAsync(CancellationToken cancellationToken) =>
+        $"{_leaderAtStart} at the start, {await OutboxLeader.DescribeAsync(App, RunMarker, cancellationToken)} at the end; {_telemetry?.Summary()}";
+
     public async Task<RawSocket> ConnectReceiverAsync(int index, LatencyRecorder? recorder, CancellationToken cancellationToken)
     {
         var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", ReceiverToken(index), cancellationToken);
@@ -135,10 +148,27 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     /// <summary>A connection of the owner (a member of every room) that posts <c>send</c> frames into the room given.</summary>
     public async Task<Func<string, string, CancellationToken, Task>> ConnectRoomSenderAsync(CancellationToken cancellationToken)
     {
-        var socket = await RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[0], cancellationToken);
+        var socket = await ConnectOwnerSocketAsync(cancellationToken);
         socket.StartReceiving(static _ => { });
         return (room, text, token) => socket.SendAsync(JsonSerializer.Serialize(new { type = "send", room, text }), token);
     }
+
+    /// <summary>The run's processes whose CPU a step reports: gateway, Redis, RabbitMQ, the other services, the load generator.</summary>
+    public CpuWatch CpuWatch() => new(
+    [
+        ("gateway", ServerProcessId),
+        ("redis-server", ProcessMemory.FindUnder("redis-server", _state)),
+        ("rabbitmq", ProcessMemory.Find("beam.smp", RunMarker)),
+        ("notification", ProcessMemory.Find("ChatMesh.Notifi", RunMarker)),
+        ("legacy", ProcessMemory.Find("ChatMesh.Legacy", RunMarker)),
+        ("integration", ProcessMemory.Find("ChatMesh.Integr", RunMarker)),
+        ("web", ProcessMemory.Find("ChatMesh.Web", RunMarker)),
+        ("bench", Environment.ProcessId),
+    ]);
+
+    /// <summary>A chatmesh.v1 connection of the owner (a member of every room), not yet receiving.</summary>
+    public Task<RawSocket> ConnectOwnerSocketAsync(CancellationToken cancellationToken) =>
+        RawSocket.ConnectAsync(_ws!, "chatmesh.v1", _tokens[0], cancellationToken);
 
     private async Task<string> SignInAsync(string user, CancellationToken cancellationToken)
     {
@@ -155,6 +185,12 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+
+        if (_telemetry is not null)
+        {
+            Console.WriteLine($"   {_telemetry.Summary()} (every service of the run, start to stop)");
+            await _telemetry.DisposeAsync();
         }
 
         try

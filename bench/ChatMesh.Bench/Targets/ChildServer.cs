@@ -20,14 +20,20 @@ internal sealed class ChildServer : IDisposable
 
     public int ProcessId => _process.Id;
 
-    /// <summary>Starts <c>this-executable <paramref name="flag"/> &lt;port&gt;</c> and waits until the port accepts connections.</summary>
-    public static async Task<ChildServer> StartAsync(string flag, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts <c>this-executable <paramref name="flag"/> &lt;port&gt;</c> (with <paramref name="environment"/> added to
+    /// the bench's own) and waits until the port accepts connections.
+    /// </summary>
+    public static async Task<ChildServer> StartAsync(string flag, CancellationToken cancellationToken, params (string Name, string Value)[] environment)
     {
         var port = FreePort();
-        var process = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [flag, port.ToString(CultureInfo.InvariantCulture)])
+        var start = new ProcessStartInfo(Environment.ProcessPath!, [flag, port.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false };
+        foreach (var (name, value) in environment)
         {
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException($"The {flag} baseline server did not start.");
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"The {flag} baseline server did not start.");
         var server = new ChildServer(process, port);
         for (var attempt = 0; ; attempt++)
         {

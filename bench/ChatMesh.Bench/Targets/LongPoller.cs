@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -7,6 +8,7 @@ namespace ChatMesh.Bench.Targets;
 /// <summary>
 /// One event queue polled in a loop, as a legacy client does: <c>GET /poll/queues/{id}/events?lastEventId=…&amp;timeout=30</c>,
 /// then again at once with the answer's <c>lastEventId</c>. Every event's timestamp is recorded when its answer arrives.
+/// On the raw Kestrel floor (<see cref="StartRaw"/>) the same loop polls <c>GET /poll?after=…&amp;timeout=30</c>, no token.
 /// </summary>
 internal sealed class LongPoller : IAsyncDisposable
 {
@@ -15,18 +17,18 @@ internal sealed class LongPoller : IAsyncDisposable
     private static long s_failuresLogged;
 
     private readonly HttpClient _http;
-    private readonly string _token;
-    private readonly string _queue;
+    private readonly string? _token;
+    private readonly string _path;
     private readonly LatencyRecorder _recorder;
     private readonly CancellationTokenSource _stop = new();
     private long _cursor;
     private Task _polling = Task.CompletedTask;
 
-    private LongPoller(HttpClient http, string token, string queue, long cursor, LatencyRecorder recorder)
+    private LongPoller(HttpClient http, string? token, string path, long cursor, LatencyRecorder recorder)
     {
         _http = http;
         _token = token;
-        _queue = queue;
+        _path = path;
         _cursor = cursor;
         _recorder = recorder;
     }
@@ -49,9 +51,26 @@ internal sealed class LongPoller : IAsyncDisposable
         }
 
         using var json = JsonDocument.Parse(body);
-        var poller = new LongPoller(http, token, json.RootElement.GetProperty("queueId").GetString()!, json.RootElement.GetProperty("lastEventId").GetInt64(), recorder);
-        poller._polling = poller.PollAsync();
-        return poller;
+        var path = $"/poll/queues/{json.RootElement.GetProperty("queueId").GetString()}/events?timeout=30&lastEventId=";
+        return new LongPoller(http, token, path, json.RootElement.GetProperty("lastEventId").GetInt64(), recorder).Start();
+    }
+
+    /// <summary>Polls the raw Kestrel floor's <c>GET /poll</c> from event 0 (the bench opens every poll before the first message).</summary>
+    public static LongPoller StartRaw(HttpClient http, LatencyRecorder recorder) =>
+        new LongPoller(http, token: null, "/poll?timeout=30&after=", cursor: 0, recorder).Start();
+
+    /// <summary>Zeroes <see cref="Held"/>'s and <see cref="Failures"/>' counts (each server of a run counts its own).</summary>
+    public static void ResetCounters()
+    {
+        Interlocked.Exchange(ref s_held, 0);
+        Interlocked.Exchange(ref s_failures, 0);
+        Interlocked.Exchange(ref s_failuresLogged, 0);
+    }
+
+    private LongPoller Start()
+    {
+        _polling = PollAsync();
+        return this;
     }
 
     private async Task PollAsync()
@@ -62,8 +81,12 @@ internal sealed class LongPoller : IAsyncDisposable
             Interlocked.Increment(ref s_held);
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"/poll/queues/{_queue}/events?lastEventId={_cursor}&timeout=30");
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+                using var request = new HttpRequestMessage(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{_path}{_cursor}"));
+                if (_token is not null)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+                }
+
                 using var response = await _http.SendAsync(request, _stop.Token);
                 var body = await response.Content.ReadAsByteArrayAsync(_stop.Token);
                 var now = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -36,10 +36,22 @@ internal sealed class SseStream : IAsyncDisposable
     /// <summary><c>event: error</c> items received (e.g. <c>slow_consumer</c>).</summary>
     public static long Errors => Interlocked.Read(ref s_errors);
 
-    public static async Task<SseStream> OpenAsync(HttpClient http, string token, LatencyRecorder recorder, CancellationToken cancellationToken)
+    /// <summary>Zeroes <see cref="Ended"/> and <see cref="Errors"/> (each server of a run counts its own).</summary>
+    public static void ResetCounters()
+    {
+        Interlocked.Exchange(ref s_ended, 0);
+        Interlocked.Exchange(ref s_errors, 0);
+    }
+
+    /// <summary>Opens <c>GET /sse</c> with <paramref name="token"/> as bearer (none when null) and waits for <c>subscribed</c>.</summary>
+    public static async Task<SseStream> OpenAsync(HttpClient http, string? token, LatencyRecorder recorder, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/sse");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ChatMesh.Chat.Events;
 
 namespace ChatMesh.Chat.LiveEvents;
 
@@ -44,6 +45,13 @@ public interface ILiveEventHub
     /// while this stays at or below <c>P</c>. A hub that cannot tell reports <see cref="long.MaxValue"/>.
     /// </summary>
     long SkippedThrough => long.MaxValue;
+
+    /// <summary>
+    /// Offers an event this instance has just committed for dispatch at once, ahead of its bus copy. A hub that can
+    /// prove it keeps id order (it has dispatched exactly the id before, and no bus dispatch is in progress) dispatches
+    /// it and drops the bus copy later; otherwise nothing happens and the bus delivers it. Returns whether it dispatched.
+    /// </summary>
+    bool TryDispatchCommitted(StoredEvent committed) => false;
 }
 
 /// <summary>Sends typing and presence signals to every instance; they are never logged.</summary>

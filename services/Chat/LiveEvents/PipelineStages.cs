@@ -21,6 +21,13 @@ internal sealed class PipelineStages(Meter meter, string name, string descriptio
     /// <summary>The tag of one stage, bound once.</summary>
     public static KeyValuePair<string, object?> Stage(string stage) => new("chatmesh.stage", stage);
 
+    /// <summary>True when someone listens (an exporter or a counters tool); recording costs nothing otherwise.</summary>
+    public bool Enabled => _sinceCommit.Enabled;
+
+    /// <summary>Records a stage of an event whose commit time is already known.</summary>
+    public void Record(DateTimeOffset committed, in KeyValuePair<string, object?> stage, DateTimeOffset now) =>
+        _sinceCommit.Record(Math.Max((now - committed).TotalSeconds, 0), stage);
+
     public void Record(ChatEventPublished published, in KeyValuePair<string, object?> stage, DateTimeOffset now)
     {
         if (_sinceCommit.Enabled && CommitTimestamps.Of(published.Id, published.Json) is { } committed)

@@ -9,7 +9,7 @@ namespace ChatMesh.Chat.LiveEvents;
 /// One connection's outbound feed, whatever the channel (WebSocket, SSE, NDJSON): a bounded queue of items and the
 /// resume protocol in front of it. <see cref="SubscribeAsync"/> subscribes live first and holds live events back,
 /// replays what the client missed from the log in batches, then releases the held events the replay did not cover;
-/// <see cref="ReadAllAsync"/> skips logged ids already sent. The client sees every event once, in id order. A queue
+/// <see cref="ReadAllAsync(CancellationToken)"/> skips logged ids already sent. The client sees every event once, in id order. A queue
 /// that overflows marks the feed <see cref="Overflowed"/> and completes it: the channel tells the client why and ends.
 /// </summary>
 public sealed class ResumableFeed : ILiveSubscriber, IDisposable
@@ -52,7 +52,7 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     /// <summary>True once an item did not fit: the feed is complete and the client must resume later.</summary>
     public bool Overflowed => Volatile.Read(ref _overflowed) != 0;
 
-    /// <summary>The newest logged event id handed to the channel by <see cref="ReadAllAsync"/>.</summary>
+    /// <summary>The newest logged event id handed to the channel by <see cref="ReadAllAsync(CancellationToken)"/>.</summary>
     public long LastSentId { get; private set; }
 
     public void OnEvent(in LiveEvent liveEvent)
@@ -100,6 +100,9 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
             Overflow();
         }
     }
+
+    /// <summary>True while items are queued that the reader has not taken yet.</summary>
+    public bool HasQueued => _queue.Reader.Count > 0;
 
     /// <summary>Queues a channel's own item (hello, ack, heartbeat…) without waiting; a full queue overflows the feed.</summary>
     public bool TrySendControl(string type, ReadOnlyMemory<byte> json)
@@ -252,47 +255,78 @@ public sealed class ResumableFeed : ILiveSubscriber, IDisposable
     }
 
     /// <summary>The single reader: every queued item in order, logged ids already handed out skipped, until the feed completes.</summary>
-    public async IAsyncEnumerable<FeedItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<FeedItem> ReadAllAsync(CancellationToken cancellationToken) => ReadAllAsync(whenDrained: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAllAsync(CancellationToken)"/>; <paramref name="whenDrained"/> runs each time the queue is
+    /// empty, before the reader waits or ends, so a channel can write out what it collected from a run of items.
+    /// </summary>
+    public async IAsyncEnumerable<FeedItem> ReadAllAsync(Func<ValueTask>? whenDrained, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // The wait (on the feed's signal, set after every write and on completion) is uncancellable and allocates
         // nothing; cancellation completes the feed instead: what is queued is still read, then the enumeration throws.
         using var cancelled = cancellationToken.UnsafeRegister(static feed => ((ResumableFeed)feed!).Complete(), this);
-        var reader = _queue.Reader;
         while (true)
         {
-            while (reader.TryRead(out var item))
+            while (TryRead(out var item))
             {
-                if (_discarded)
-                {
-                    yield break;
-                }
-
-                if (item.Id > 0)
-                {
-                    if (item.Id <= LastSentId)
-                    {
-                        continue;
-                    }
-
-                    LastSentId = item.Id;
-                }
-
                 yield return item;
             }
 
+            if (whenDrained is not null)
+            {
+                await whenDrained().ConfigureAwait(false);
+            }
+
             // Complete once the writer is done and the queue is drained (set synchronously by the last read).
-            if (reader.Completion.IsCompleted)
+            if (IsDrained)
             {
                 break;
             }
 
-            await _signal.WaitAsync().ConfigureAwait(false);
+            await WaitAsync().ConfigureAwait(false);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Ends the feed normally: items already queued are still read, then <see cref="ReadAllAsync"/> ends.</summary>
+    /// <summary>
+    /// The single reader's next item without an enumerator (what <see cref="ReadAllAsync(CancellationToken)"/> yields next: logged ids
+    /// already handed out are skipped); false when nothing is queued or the feed was discarded. With
+    /// <see cref="IsDrained"/> and <see cref="WaitAsync"/> a channel can run its writer loop without an async iterator.
+    /// </summary>
+    public bool TryRead(out FeedItem item)
+    {
+        var reader = _queue.Reader;
+        while (!_discarded && reader.TryRead(out item))
+        {
+            if (item.Id > 0)
+            {
+                if (item.Id <= LastSentId)
+                {
+                    continue;
+                }
+
+                LastSentId = item.Id;
+            }
+
+            return true;
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>True once the feed is complete and every queued item was read (or the feed was discarded).</summary>
+    public bool IsDrained => _discarded || _queue.Reader.Completion.IsCompleted;
+
+    /// <summary>
+    /// Waits, without allocating and without cancellation, until an item was queued or the feed completed since the last
+    /// wait (returns at once if so); one waiter at a time (the single reader). To stop waiting, complete the feed.
+    /// </summary>
+    public ValueTask WaitAsync() => _signal.WaitAsync();
+
+    /// <summary>Ends the feed normally: items already queued are still read, then <see cref="ReadAllAsync(CancellationToken)"/> ends.</summary>
     public void Complete()
     {
         // Set first: an item refused because the feed is complete is no overflow.

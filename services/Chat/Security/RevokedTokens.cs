@@ -31,8 +31,7 @@ public sealed class RevokedTokens(TimeProvider time)
         {
             if (string.Equals(watch.TokenId, tokenId, StringComparison.Ordinal))
             {
-                // Abort rather than a protocol close: the same cut for every channel; the reconnect is refused with 401 token_revoked.
-                watch.Context.Abort();
+                watch.Cut();
             }
         }
     }
@@ -54,12 +53,25 @@ public sealed class RevokedTokens(TimeProvider time)
     public void WatchUntilCompleted(string tokenId, HttpContext context)
     {
         var watch = new Watch(tokenId, context, this);
+        context.Features.Set(watch);
         _watched.TryAdd(watch, 0);
         context.Response.RegisterForDispose(watch);
         // A revocation that landed between the check and the registration.
         if (IsRevoked(tokenId))
         {
             context.Abort();
+        }
+    }
+
+    /// <summary>
+    /// Replaces the abort of <paramref name="context"/> (watched by <see cref="WatchUntilCompleted"/>) by the channel's
+    /// own way to end when its token is revoked, such as a WebSocket close code that tells the client to sign in again.
+    /// </summary>
+    public static void OnRevoked(HttpContext context, Action cut)
+    {
+        if (context.Features.Get<Watch>() is { } watch)
+        {
+            watch.OnRevoked = cut;
         }
     }
 
@@ -71,6 +83,11 @@ public sealed class RevokedTokens(TimeProvider time)
         public string TokenId { get; } = tokenId;
 
         public HttpContext Context { get; } = context;
+
+        public Action? OnRevoked { get; set; }
+
+        // By default an abort: the same cut for every channel (no final answer); the reconnect is refused with 401 token_revoked.
+        public void Cut() => (OnRevoked ?? Context.Abort)();
 
         public void Dispose() => owner._watched.TryRemove(this, out _);
     }

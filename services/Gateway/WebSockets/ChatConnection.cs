@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
 using ChatMesh.Chat.EventLog;
@@ -37,13 +38,19 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     private int _violations;
 
     public ChatConnection(WebSocket socket, ConnectionContext context, CancellationToken aborted)
+        : this(socket, coalescing: null, context, aborted)
+    {
+    }
+
+    /// <param name="coalescing">The stream under <paramref name="socket"/> when queued frames may share a transport write.</param>
+    public ChatConnection(WebSocket socket, CoalescingStream? coalescing, ConnectionContext context, CancellationToken aborted)
     {
         _socket = socket;
         _context = context;
         _options = context.Options;
         _logger = context.Logger;
         _aborted = aborted;
-        _sender = new ConnectionSender(socket, context.UserId, _options.MaxQueuedFrames, context.Metrics, () =>
+        _sender = new ConnectionSender(socket, coalescing, context.UserId, _options.MaxQueuedFrames, context.Metrics, context.Stages, () =>
         {
             context.Metrics.SlowConsumer(DeliveryChannels.WebSocket);
             Close(CloseCodes.SlowConsumer, "slow_consumer", drain: false);
@@ -166,6 +173,7 @@ internal sealed partial class ChatConnection : IAsyncDisposable
             }
 
             ClientFrame? frame;
+            long readAt;
             var buffer = ArrayPool<byte>.Shared.Rent(small);
             try
             {
@@ -197,6 +205,7 @@ internal sealed partial class ChatConnection : IAsyncDisposable
                     return;
                 }
 
+                readAt = Stopwatch.GetTimestamp();
                 frame = Admit(result.MessageType, buffer.AsSpan(0, count));
             }
             finally
@@ -206,7 +215,7 @@ internal sealed partial class ChatConnection : IAsyncDisposable
 
             if (frame is not null)
             {
-                await _handler.HandleAsync(frame, cancellationToken);
+                await _handler.HandleAsync(frame, readAt, cancellationToken);
             }
         }
     }

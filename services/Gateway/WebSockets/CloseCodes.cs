@@ -22,4 +22,7 @@ internal static class CloseCodes
 
     /// <summary>4001: the access token expired and was not refreshed with an <c>auth</c> frame.</summary>
     public const WebSocketCloseStatus TokenExpired = (WebSocketCloseStatus)4001;
+
+    /// <summary>4002: the token the connection opened with was revoked (signed out); a reconnect with it is refused.</summary>
+    public const WebSocketCloseStatus TokenRevoked = (WebSocketCloseStatus)4002;
 }

@@ -17,4 +17,6 @@ internal sealed record ConnectionContext(
     TokenRefresher Tokens,
     TimeProvider Time,
     ILogger Logger,
-    DeliveryMetrics Metrics);
+    DeliveryMetrics Metrics,
+    LiveEventMetrics? Stages = null,
+    FrameMetrics? Frames = null);

@@ -9,7 +9,14 @@ namespace ChatMesh.Gateway.WebSockets;
 /// reach the feed without blocking (the same bytes for every recipient); a full feed cuts the connection as a slow
 /// consumer. The hold / replay / release of a resume lives in the feed, shared with the SSE and NDJSON channels.
 /// </summary>
-internal sealed class ConnectionSender(WebSocket socket, string userId, int capacity, DeliveryMetrics metrics, Action onSlowConsumer)
+internal sealed class ConnectionSender(
+    WebSocket socket,
+    CoalescingStream? coalescing,
+    string userId,
+    int capacity,
+    DeliveryMetrics metrics,
+    LiveEventMetrics? stages,
+    Action onSlowConsumer)
 {
     private const string ControlType = "control";
 
@@ -18,11 +25,21 @@ internal sealed class ConnectionSender(WebSocket socket, string userId, int capa
     /// <summary>Queues a control frame (hello, ack, error…); a queue too full to take it means a slow consumer.</summary>
     public void SendControl(byte[] frame) => Feed.TrySendControl(ControlType, frame);
 
-    /// <summary>Writes queued frames until the feed completes or the connection ends; each live event's write is a <c>ws push</c> span.</summary>
+    /// <summary>
+    /// Writes queued frames until the feed completes or the connection ends; each live event's write is a <c>ws push</c>
+    /// span. When more frames are queued behind the one being written, they are collected and written out together
+    /// (one transport write, one flush) once the queue is empty or the collected bytes reach the bound.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await foreach (var item in Feed.ReadAllAsync(cancellationToken))
+        var whenDrained = coalescing is null ? null : new Func<ValueTask>(FlushCollectedAsync);
+        await foreach (var item in Feed.ReadAllAsync(whenDrained, cancellationToken))
         {
+            if (coalescing is not null && !coalescing.IsDeferring && Feed.HasQueued)
+            {
+                coalescing.Defer();
+            }
+
             using (FeedDelivery.StartWrite(DeliveryChannels.WebSocket, item))
             {
                 // No token: a cancellable send takes ManagedWebSocket's slow path (an async state machine and a
@@ -32,8 +49,15 @@ internal sealed class ConnectionSender(WebSocket socket, string userId, int capa
             }
 
             metrics.Written(DeliveryChannels.WebSocket, item);
+            stages?.Written(item);
+            if (coalescing is { IsFull: true })
+            {
+                await coalescing.FlushDeferredAsync(CancellationToken.None);
+            }
         }
     }
+
+    private ValueTask FlushCollectedAsync() => coalescing!.IsDeferring ? coalescing.FlushDeferredAsync(CancellationToken.None) : ValueTask.CompletedTask;
 
     public void Complete() => Feed.Complete();
 

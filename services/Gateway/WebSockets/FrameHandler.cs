@@ -20,7 +20,8 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
         ScheduleExpiry(context.TokenExpiresAt);
     }
 
-    public async Task HandleAsync(ClientFrame frame, CancellationToken cancellationToken)
+    /// <summary>Carries out <paramref name="frame"/>, read at <paramref name="readAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public async Task HandleAsync(ClientFrame frame, long readAt, CancellationToken cancellationToken)
     {
         var reference = frame.Ref;
         if (reference is { Length: > MaxRefLength })
@@ -36,7 +37,7 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
         activity?.SetTag("chatmesh.room", frame.Room);
         try
         {
-            await DispatchAsync(frame, reference, cancellationToken);
+            await DispatchAsync(frame, reference, readAt, cancellationToken);
         }
         catch (ChatException ex)
         {
@@ -54,7 +55,7 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
         }
     }
 
-    private async Task DispatchAsync(ClientFrame frame, string? reference, CancellationToken cancellationToken)
+    private async Task DispatchAsync(ClientFrame frame, string? reference, long readAt, CancellationToken cancellationToken)
     {
         var chat = context.Chat;
         var user = context.UserId;
@@ -64,28 +65,28 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
                 _subscription.Start(frame.After, reference, cancellationToken);
                 return;
             case ClientFrameTypes.Send:
-                Ack(reference, await chat.PostMessageAsync(user, Require(frame.Room, "room"), Require(frame.Text, "text"), frame.ReplyTo, frame.Key, cancellationToken));
+                Ack(reference, readAt, await chat.PostMessageAsync(user, Require(frame.Room, "room"), Require(frame.Text, "text"), frame.ReplyTo, frame.Key, cancellationToken));
                 return;
             case ClientFrameTypes.Edit:
-                Ack(reference, await chat.EditMessageAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Text, "text"), cancellationToken));
+                Ack(reference, readAt, await chat.EditMessageAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Text, "text"), cancellationToken));
                 return;
             case ClientFrameTypes.Delete:
-                Ack(reference, await chat.DeleteMessageAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), cancellationToken));
+                Ack(reference, readAt, await chat.DeleteMessageAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), cancellationToken));
                 return;
             case ClientFrameTypes.React:
-                Ack(reference, await chat.AddReactionAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Emoji, "emoji"), cancellationToken));
+                Ack(reference, readAt, await chat.AddReactionAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Emoji, "emoji"), cancellationToken));
                 return;
             case ClientFrameTypes.Unreact:
-                Ack(reference, await chat.RemoveReactionAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Emoji, "emoji"), cancellationToken));
+                Ack(reference, readAt, await chat.RemoveReactionAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Emoji, "emoji"), cancellationToken));
                 return;
             case ClientFrameTypes.Read:
-                Ack(reference, await chat.MarkReadAsync(user, Require(frame.Room, "room"), Require(frame.EventId, "eventId"), cancellationToken));
+                Ack(reference, readAt, await chat.MarkReadAsync(user, Require(frame.Room, "room"), Require(frame.EventId, "eventId"), cancellationToken));
                 return;
             case ClientFrameTypes.Join:
-                Ack(reference, await chat.JoinRoomAsync(user, Require(frame.Room, "room"), cancellationToken));
+                Ack(reference, readAt, await chat.JoinRoomAsync(user, Require(frame.Room, "room"), cancellationToken));
                 return;
             case ClientFrameTypes.Leave:
-                Ack(reference, await chat.LeaveRoomAsync(user, Require(frame.Room, "room"), cancellationToken));
+                Ack(reference, readAt, await chat.LeaveRoomAsync(user, Require(frame.Room, "room"), cancellationToken));
                 return;
             case ClientFrameTypes.Typing:
                 // Within TypingThrottle the frame is dropped silently, as before: typing frames have no answer.
@@ -106,10 +107,16 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
         }
     }
 
-    private void Ack(string? reference, CommitResult result)
+    private void Ack(string? reference, long readAt, CommitResult result)
     {
+        context.Frames?.Committed(readAt);
         Activity.Current?.SetTag("chatmesh.event_id", result.EventId);
         sender.SendControl(ServerFrames.Ack(reference, result.EventId, result.Duplicate));
+        // After the ack is queued, so the sender's own connection hears the ack before the event.
+        if (!result.Duplicate && result.Event is { } committed)
+        {
+            context.Hub.TryDispatchCommitted(committed);
+        }
     }
 
     private void ScheduleExpiry(DateTimeOffset? expiresAt)

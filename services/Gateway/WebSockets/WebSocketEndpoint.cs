@@ -3,8 +3,10 @@ using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
+using ChatMesh.Chat.Security;
 using ChatMesh.Chat.Telemetry;
 using ChatMesh.Gateway.Typing;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +29,9 @@ internal static class WebSocketEndpoint
         TimeProvider time,
         IHostApplicationLifetime lifetime,
         ILogger<ChatConnection> logger,
-        DeliveryMetrics metrics)
+        DeliveryMetrics metrics,
+        LiveEventMetrics stages,
+        FrameMetrics frames)
     {
         var settings = options.Value;
         if (!httpContext.WebSockets.IsWebSocketRequest)
@@ -62,8 +66,11 @@ internal static class WebSocketEndpoint
             KeepAliveTimeout = settings.KeepAliveTimeout,
         });
         var context = new ConnectionContext(user, connectionId, TokenExpiry(httpContext.User), settings, chat, hub, typing, tokens, time,
-            logger, metrics);
-        await using var connection = new ChatConnection(socket, context, httpContext.RequestAborted);
+            logger, metrics, stages, frames);
+        var coalescing = httpContext.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgrade;
+        await using var connection = new ChatConnection(socket, coalescing?.Stream, context, httpContext.RequestAborted);
+        // A sign-out elsewhere ends the socket with a close code the client can act on, not a bare abort (1006).
+        RevokedTokens.OnRevoked(httpContext, () => connection.Close(CloseCodes.TokenRevoked, "token_revoked", drain: false));
         await connection.RunAsync(lifetime.ApplicationStopping);
         return TypedResults.Empty;
     }

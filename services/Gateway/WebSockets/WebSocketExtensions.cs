@@ -14,9 +14,16 @@ internal static class WebSocketExtensions
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatWebSocketOptions>, ChatWebSocketOptionsValidator>());
         builder.Services.TryAddSingleton<TokenRefresher>();
+        builder.Services.TryAddSingleton<FrameMetrics>();
         builder.Services.TryAddSingleton<TypingRelay>();
         return builder;
     }
+
+    /// <summary>
+    /// Lets each connection's writer coalesce queued frames into one transport write (<see cref="CoalescingUpgrade"/>);
+    /// call it just before <c>UseWebSockets</c>.
+    /// </summary>
+    public static IApplicationBuilder UseChatWebSocketWrites(this IApplicationBuilder app) => CoalescingUpgrade.UseFor(app);
 
     public static IEndpointRouteBuilder MapChatWebSockets(this IEndpointRouteBuilder endpoints)
     {

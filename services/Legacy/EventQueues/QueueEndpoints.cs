@@ -46,7 +46,7 @@ internal static class QueueEndpoints
                 $"You already hold {options.Value.MaxQueuesPerUser} event queues; delete one (DELETE /poll/queues/{{id}}) or let one expire.");
         }
 
-        await presence.SeenAsync(userId, queueId, cancellationToken);
+        await presence.SeenAsync(userId, queueId, TimeSpan.Zero, cancellationToken);
         return TypedResults.Ok(new RegisterQueueResponse(queueId, head, state));
     }
 

@@ -30,9 +30,10 @@ public sealed class LegacyOptions
     public TimeSpan HeldPollLeaseGrace { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// A user with an event queue counts as online (presence) until this long passes without a poll or register on it;
-    /// deleting the queue ends it at once. At least <see cref="MaxPollTimeout"/> + 5 s, so a client that keeps polling
-    /// never flickers offline between polls.
+    /// A user with an event queue counts as online (presence) until this long passes after a register or the end of a
+    /// poll's hold on it without another; deleting the queue ends it at once. At least <see cref="MaxPollTimeout"/> + 5 s.
+    /// A registry write is made only when the last one would run out less than a third of this after the poll's hold, so
+    /// a client that keeps polling never flickers offline between polls.
     /// </summary>
     public TimeSpan PresenceTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -49,9 +50,12 @@ public sealed class LegacyOptions
     /// How long after answering a held poll this instance keeps the queue's state and live subscription for the client's
     /// next poll. A re-poll within it that sends the answer's <c>lastEventId</c> runs no queue script and reads nothing:
     /// its held-poll lease (against the cap) and acknowledgement are written in a batch with other polls', and its lease
-    /// goes back in a batch too. Zero turns it off: every held poll starts with the queue script.
+    /// goes back in a batch too. Zero turns it off: every held poll starts with the queue script. Long enough for a client
+    /// that is slow to come back under load (a busy instance answers thousands of polls before the last one re-polls): a
+    /// queue forgotten too early makes its re-poll the expensive kind (the script, a new subscription, a log read) exactly
+    /// when the instance is busiest.
     /// </summary>
-    public TimeSpan RepollWindow { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RepollWindow { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Most rooms a queue's <c>rooms</c> filter may name.</summary>
     public int MaxRoomsPerQueue { get; set; } = 256;

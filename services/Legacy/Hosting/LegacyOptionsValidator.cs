@@ -31,8 +31,9 @@ public sealed class LegacyOptionsValidator : IValidateOptions<LegacyOptions>
         // A replay page is at most Chat:MaxReplayPage (default 1000).
         Range(nameof(options.MaxEventsPerResponse), options.MaxEventsPerResponse, 1, 1000);
         Range(nameof(options.CoalesceDelay), options.CoalesceDelay, TimeSpan.Zero, TimeSpan.FromSeconds(1));
-        // Short: a queue's state is kept only for the client's immediate re-poll.
-        Range(nameof(options.RepollWindow), options.RepollWindow, TimeSpan.Zero, options.HeldPollLeaseGrace / 2);
+        // Kept state outliving its queue in Redis is harmless (the re-poll's batched write finds the queue gone, and the
+        // queue script answers queue_expired), but it is memory for nothing.
+        Range(nameof(options.RepollWindow), options.RepollWindow, TimeSpan.Zero, TimeSpan.FromMinutes(5));
         Range(nameof(options.MaxRoomsPerQueue), options.MaxRoomsPerQueue, 1, 10_000);
         Range(nameof(options.PresenceTimeout), options.PresenceTimeout, options.MaxPollTimeout + TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
         Range(nameof(options.ValidatedTokenCacheSize), options.ValidatedTokenCacheSize, 0, 1_000_000);

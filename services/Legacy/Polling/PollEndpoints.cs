@@ -61,8 +61,8 @@ internal static class PollEndpoints
             return Refusal(id, query.Cursor, lookup, settings);
         }
 
-        // A queue being polled keeps its user online (cheap: at most one registry write per queue per third of the timeout).
-        await presence.SeenAsync(userId, id, cancellationToken);
+        // A queue being polled keeps its user online (cheap: a registry write only when the last one runs out soon).
+        await presence.SeenAsync(userId, id, TimeSpan.Zero, cancellationToken);
         if (await store.CountShortPollAsync(userId) is { } retryAfter)
         {
             http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
@@ -140,8 +140,8 @@ internal static class PollEndpoints
             local.Started(queue.Cursor, lease, lookup.LeaseUntil, lookup.ExpiresAt);
         }
 
-        // A queue being polled keeps its user online (cheap: at most one registry write per queue per third of the timeout).
-        await presence.SeenAsync(userId, id, cancellationToken);
+        // Online until the presence timeout after this hold ends (a registry write only when the last one runs out soon).
+        await presence.SeenAsync(userId, id, hold, cancellationToken);
         PollBatch batch;
         try
         {

@@ -8,9 +8,11 @@ namespace ChatMesh.Legacy.Polling;
 
 /// <summary>
 /// Makes long-poll users present like everyone else: an event queue is one of its user's connections in the shared
-/// presence registry, kept alive by the client's polls (<see cref="LegacyOptions.PresenceTimeout"/>) and ended by
-/// DELETE. Each instance touches a queue's entry at most every third of the timeout, so steady polling costs Redis
-/// almost nothing; a failure here is logged and never fails the poll.
+/// presence registry, kept alive by the client's polls (<see cref="LegacyOptions.PresenceTimeout"/> past the end of the
+/// poll's hold) and ended by DELETE. An instance touches a queue's entry only when what it last wrote would run out less
+/// than a third of the timeout after this poll's hold ends, so a client re-polling after each 30 s heartbeat costs one
+/// registry write every other poll, and a busy one (a poll a second) one every ~40 s; a failure here is logged and never
+/// fails the poll.
 /// </summary>
 public sealed partial class PollPresence(
     ConnectionRegistry registry, IOptions<LegacyOptions> options, TimeProvider time, ILogger<PollPresence> logger)
@@ -18,21 +20,25 @@ public sealed partial class PollPresence(
     private readonly ConcurrentDictionary<string, long> _touched = new(StringComparer.Ordinal);
     private long _lastPrune;
 
-    /// <summary>The queue was registered or polled: its user is online for another <see cref="LegacyOptions.PresenceTimeout"/>.</summary>
-    public async Task SeenAsync(string user, string queueId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The queue was registered or polled (held up to <paramref name="hold"/>): its user is online until
+    /// <see cref="LegacyOptions.PresenceTimeout"/> after that hold ends (at least a third of it, as what was written last runs out).
+    /// </summary>
+    public async Task SeenAsync(string user, string queueId, TimeSpan hold, CancellationToken cancellationToken)
     {
         var timeout = options.Value.PresenceTimeout;
         var now = time.GetTimestamp();
-        if (_touched.TryGetValue(queueId, out var last) && time.GetElapsedTime(last, now) < timeout / 3)
+        if (_touched.TryGetValue(queueId, out var until) && !IsDue(until, now, hold, timeout, time.TimestampFrequency))
         {
             return;
         }
 
         try
         {
-            await registry.TouchAsync(user, ConnectionId(queueId), timeout, cancellationToken);
-            _touched[queueId] = now;
-            Prune(now, timeout);
+            await registry.TouchAsync(user, ConnectionId(queueId), hold + timeout, cancellationToken);
+            // What was written, in this instance's timestamps: the entry lasts until then.
+            _touched[queueId] = now + Ticks(hold + timeout, time.TimestampFrequency);
+            Prune(now);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
@@ -56,18 +62,28 @@ public sealed partial class PollPresence(
 
     private static string ConnectionId(string queueId) => "poll:" + queueId;
 
-    // Forget queues not seen for a whole timeout (expired or polled elsewhere), at most once per timeout.
-    private void Prune(long now, TimeSpan timeout)
+    /// <summary>
+    /// Whether an entry written to last until <paramref name="until"/> (a timestamp) must be rewritten for a poll at
+    /// <paramref name="now"/> held up to <paramref name="hold"/>: it would run out less than a third of the timeout after
+    /// the hold ends.
+    /// </summary>
+    internal static bool IsDue(long until, long now, TimeSpan hold, TimeSpan timeout, long frequency) =>
+        until < now + Ticks(hold + (timeout / 3), frequency);
+
+    private static long Ticks(TimeSpan span, long frequency) => (long)(span.TotalSeconds * frequency);
+
+    // Forget entries that ran out (queues expired or polled elsewhere), at most once per timeout.
+    private void Prune(long now)
     {
         var last = Interlocked.Read(ref _lastPrune);
-        if (time.GetElapsedTime(last, now) < timeout || Interlocked.CompareExchange(ref _lastPrune, now, last) != last)
+        if (time.GetElapsedTime(last, now) < options.Value.PresenceTimeout || Interlocked.CompareExchange(ref _lastPrune, now, last) != last)
         {
             return;
         }
 
-        foreach (var (queueId, touched) in _touched)
+        foreach (var (queueId, until) in _touched)
         {
-            if (time.GetElapsedTime(touched, now) >= timeout)
+            if (until <= now)
             {
                 _touched.TryRemove(queueId, out _);
             }

@@ -10,7 +10,8 @@ public sealed record PollResponse(IReadOnlyList<JsonElement> Events, long LastEv
 /// <summary>
 /// Writes <c>{"events":[…],"lastEventId":N,"heartbeat":bool}</c> (+ <c>"reset":true,"head":H</c>), copying each event's
 /// stored wire JSON into the array byte for byte, as every other channel sends it: never parsed or re-serialized. A
-/// one-event answer is the same body for every poll it wakes (<see cref="SharedAnswer"/>).
+/// one-event answer is the same body for every poll it wakes, a heartbeat the same for every poll at its cursor
+/// (<see cref="SharedAnswer"/>).
 /// </summary>
 internal sealed class PollResult(PollBatch batch) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
 {
@@ -28,7 +29,7 @@ internal sealed class PollResult(PollBatch batch) : IResult, IEndpointMetadataPr
 
         if (SharedAnswer.For(batch) is { } shared)
         {
-            // One event woke many polls: the same bytes for each, with a length instead of chunks.
+            // One event woke many polls, or many timed out at one cursor: the same bytes for each, with a length instead of chunks.
             response.ContentLength = shared.Length;
             await response.BodyWriter.WriteAsync(shared, httpContext.RequestAborted);
             return;

@@ -1,6 +1,7 @@
 using ChatMesh.Notification.Notifications;
 using ChatMesh.Notification.Sse;
 using ChatMesh.Notification.Stream;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,8 @@ internal static class FeedExtensions
             .Bind(builder.Configuration.GetSection(NotificationOptions.SectionName))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>());
+        builder.Services.AddOptions<SocketTransportOptions>()
+            .Configure<IOptions<NotificationOptions>>((socket, notification) => socket.UnsafePreferInlineScheduling = notification.Value.InlineSocketScheduling);
         builder.Services.TryAddSingleton<FeedContext>();
         builder.Services.TryAddSingleton<HeartbeatTicker>();
         builder.Services.TryAddSingleton<SseFormat>();

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
@@ -10,7 +9,7 @@ namespace ChatMesh.Notification.Feeds;
 /// <summary>
 /// One open stream (SSE or NDJSON) of one user, whatever its format: the registered connection, the
 /// <see cref="ResumableFeed"/> with the client's filter, the subscription (resumed when asked), its place in the
-/// instance's <see cref="HeartbeatTicker"/> and the shutdown hook. <see cref="FeedWriter"/> reads <see cref="ReadAllAsync"/>.
+/// instance's <see cref="HeartbeatTicker"/> and the shutdown hook. <see cref="FeedWriter"/> reads it with <see cref="TryRead"/> and <see cref="WaitAsync"/>.
 /// </summary>
 internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
 {
@@ -85,20 +84,32 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
         }
     }
 
-    /// <summary>Every item to write, in order; after an overflow, a last <c>slow_consumer</c> error item.</summary>
-    public async IAsyncEnumerable<FeedItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The next item to write, in order (logged ids already sent skipped); false when none is queued.</summary>
+    public bool TryRead(out FeedItem item) => _feed.TryRead(out item);
+
+    /// <summary>True once the feed has ended and every item was read: after <see cref="TryTakeLast"/>, the stream ends.</summary>
+    public bool IsDrained => _feed.IsDrained;
+
+    /// <summary>Waits until an item is queued or the feed ends (the writer's only wait; it allocates nothing).</summary>
+    public ValueTask WaitAsync() => _feed.WaitAsync();
+
+    /// <summary>Completes the feed when <paramref name="cancellationToken"/> is cancelled (the client went away).</summary>
+    public CancellationTokenRegistration CompleteWhenCancelled(CancellationToken cancellationToken) =>
+        cancellationToken.UnsafeRegister(static feed => ((ResumableFeed)feed!).Complete(), _feed);
+
+    /// <summary>The item that ends a drained feed, if any: after an overflow, the <c>slow_consumer</c> error.</summary>
+    public bool TryTakeLast(out FeedItem item)
     {
-        await foreach (var item in _feed.ReadAllAsync(cancellationToken))
+        if (!_feed.Overflowed)
         {
-            yield return item;
+            item = default;
+            return false;
         }
 
-        if (_feed.Overflowed)
-        {
-            _context.Metrics.SlowConsumer(_channel);
-            yield return new FeedItem(0, FeedControl.Error, null, FeedControl.ErrorJson(_typed, FeedControl.SlowConsumer,
-                $"More than {_context.Options.MaxQueuedEvents} events were waiting; resume from the last event id."), IsControl: true);
-        }
+        _context.Metrics.SlowConsumer(_channel);
+        item = new FeedItem(0, FeedControl.Error, null, FeedControl.ErrorJson(_typed, FeedControl.SlowConsumer,
+            $"More than {_context.Options.MaxQueuedEvents} events were waiting; resume from the last event id."), IsControl: true);
+        return true;
     }
 
     /// <summary>The write span of <paramref name="item"/> (null unless it is a traced live event).</summary>

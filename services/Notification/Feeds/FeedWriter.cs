@@ -18,33 +18,39 @@ internal static class FeedWriter
     {
         var ambient = Activity.Current;
         var batch = new WriteBatch();
-        var items = session.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var next = default(ValueTask<bool>);
-        var reading = false;
         var unflushed = 0;
+        // The client going away completes the feed, which wakes the wait below; the loop then ends without writing more.
+        using var cancelled = session.CompleteWhenCancelled(cancellationToken);
         try
         {
             while (true)
             {
-                next = items.MoveNextAsync();
-                reading = true;
-                // Nothing else queued: send what is written, then wait for the next item.
-                if (!next.IsCompleted && batch.Count > 0)
+                if (!session.TryRead(out var item))
                 {
-                    unflushed = 0;
-                    if (!await FlushAsync(session, body, batch, ambient, cancellationToken))
+                    // Nothing else queued: send what is written, then wait for the next item.
+                    if (batch.Count > 0)
                     {
-                        return;
+                        unflushed = 0;
+                        if (!await FlushAsync(session, body, batch, ambient, cancellationToken))
+                        {
+                            return;
+                        }
                     }
+
+                    if (session.IsDrained)
+                    {
+                        break;
+                    }
+
+                    await session.WaitAsync();
+                    continue;
                 }
 
-                reading = false;
-                if (!await next)
+                if (cancellationToken.IsCancellationRequested)
                 {
-                    break;
+                    return;
                 }
 
-                var item = items.Current;
                 var span = session.StartWrite(item);
                 if (span is not null)
                 {
@@ -64,8 +70,11 @@ internal static class FeedWriter
                 }
             }
 
-            if (batch.Count > 0)
+            // The feed ended: after an overflow the client is told why (slow_consumer) before the stream ends.
+            if (!cancellationToken.IsCancellationRequested && session.TryTakeLast(out var last))
             {
+                batch.Add(last, null);
+                format.Write(body, last);
                 await FlushAsync(session, body, batch, ambient, cancellationToken);
             }
         }
@@ -76,21 +85,6 @@ internal static class FeedWriter
         finally
         {
             batch.Dispose();
-            if (reading)
-            {
-                // A read is pending on the feed: end the feed so that it completes, then let the enumerator go.
-                session.Abort();
-                try
-                {
-                    await next;
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or System.Threading.Channels.ChannelClosedException)
-                {
-                    // Expected: the feed ended.
-                }
-            }
-
-            await items.DisposeAsync();
             Activity.Current = ambient;
         }
     }
@@ -102,6 +96,8 @@ internal static class FeedWriter
         var flushed = await body.FlushAsync(cancellationToken);
         if (flushed.IsCanceled || flushed.IsCompleted)
         {
+            // The client is gone: what is still queued is dropped (it resumes later).
+            session.Abort();
             return false;
         }
 

@@ -28,6 +28,14 @@ public sealed class NotificationOptions
     /// </summary>
     public int MaxFlushBytes { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// Kestrel's socket transport runs its send (and receive) continuations on the thread that completed them instead of
+    /// queueing them (<c>SocketTransportOptions.UnsafePreferInlineScheduling</c>): a stream's flush writes to the socket
+    /// on its own writer's thread-pool item, without a second scheduled hop per delivery (the profile's Kestrel I/O-queue
+    /// hop, ~12 % of the service's CPU per delivery). Off by default until a benchmark shows it pays (docs/operations.md).
+    /// </summary>
+    public bool InlineSocketScheduling { get; set; }
+
     public SseOptions Sse { get; set; } = new();
 }
 

@@ -9,6 +9,7 @@ internal static class EdgeExtensions
     {
         builder.Services.AddReverseProxy()
             .LoadFromMemory(EdgeRoutes.Routes(), EdgeRoutes.Clusters())
+            .AddTransforms(UpstreamRefusals.AddExpectContinue)
             .AddServiceDiscoveryDestinationResolver();
         return builder;
     }

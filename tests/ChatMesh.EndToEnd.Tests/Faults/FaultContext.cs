@@ -13,7 +13,12 @@ internal sealed class FaultContext(Topology topology, string room, TimeSpan send
 
     public SendLedger Ledger { get; } = new();
 
+    public SenderTrace Trace { get; } = new();
+
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+    /// <summary>The wall-clock time of <see cref="Clock"/>'s zero, to line the services' logs up with it.</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>A client of its own, not pooled with others: a cut or a dead replica affects only this client's connections.</summary>
     public static HttpClient NewHttpClient(TimeSpan? timeout = null) =>

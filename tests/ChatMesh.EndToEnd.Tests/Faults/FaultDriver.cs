@@ -25,6 +25,7 @@ public sealed class FaultDriver : IAsyncDisposable
     private WebhookSink? _sink;
     private string _gapsBeforeResume = "";
     private TimeSpan? _faultAt;
+    private TimeSpan? _repairedAt;
 
     private FaultDriver(string caseName, FaultContext context)
     {
@@ -45,7 +46,7 @@ public sealed class FaultDriver : IAsyncDisposable
     private async Task SetUpAsync(bool webhook, CancellationToken cancel)
     {
         using var http = FaultContext.NewHttpClient();
-        var gateway = _context.Topology.Pick("gateway", 0) ?? throw new InvalidOperationException("no gateway replica ready");
+        var gateway = await ListeningGatewayAsync(cancel);
         var tag = Guid.NewGuid().ToString("N")[..8];
         async Task<string> SignInAsync(string role)
         {
@@ -127,12 +128,37 @@ public sealed class FaultDriver : IAsyncDisposable
 
     private DeliveryLog Log(string channel, int index) => new(channel, $"{channel}-{index}", _context.Clock);
 
+    /// <summary>A gateway replica that accepts connections (<see cref="Topology.ReadyAddresses"/> lists only those).</summary>
+    private async Task<Uri> ListeningGatewayAsync(CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        Uri? gateway;
+        while ((gateway = _context.Topology.Pick("gateway", 0)) is null)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("no gateway replica accepted a connection within 60 s");
+            }
+
+            await Task.Delay(200, cancel);
+        }
+
+        return gateway;
+    }
+
     /// <summary>Runs the fault (and its repair) while traffic flows; the recovery clock starts here.</summary>
     public async Task InjectAsync(Func<Task> fault)
     {
         _faultAt = _context.Clock.Elapsed;
         await fault();
+        _repairedAt = _context.Clock.Elapsed;
     }
+
+    /// <summary>The attempts that got no answer within 10 s, each with what its sender's connection did around it.</summary>
+    public IReadOnlyCollection<StalledAttempt> Stalls => _context.Trace.Stalls;
+
+    /// <summary>The wall-clock time of a point on the case clock.</summary>
+    public DateTimeOffset WallClock(TimeSpan at) => _context.StartedAt + at;
 
     /// <summary>Drops every client's connection at once without a close (each channel's client then resumes).</summary>
     public void CutEveryClient()
@@ -195,7 +221,7 @@ public sealed class FaultDriver : IAsyncDisposable
     public string Describe(FaultRow row)
     {
         var acked = _context.Ledger.AckedIds;
-        return $"{row.ToMarkdown()}\ntopology: {string.Join(", ", _context.Topology.Of("gateway").Concat(_context.Topology.Of("legacy")).Concat(_context.Topology.Of("notification")))}\nper client: {string.Join(", ", Logs.Select(log => $"{log.Client} missing {log.Missing(acked)} dup {log.Duplicates} doubled {log.DoubledTexts} connects {log.Connects}"))}\nmissing per client when traffic had drained (before the forced resume): {_gapsBeforeResume}\nsender errors: {row.Errors}";
+        return $"{row.ToMarkdown()}\ntopology: {string.Join(", ", _context.Topology.Of("gateway").Concat(_context.Topology.Of("legacy")).Concat(_context.Topology.Of("notification")))}\nper client: {string.Join(", ", Logs.Select(log => $"{log.Client} missing {log.Missing(acked)} dup {log.Duplicates} doubled {log.DoubledTexts} connects {log.Connects}"))}\nmissing per client when traffic had drained (before the forced resume): {_gapsBeforeResume}\nsender errors: {row.Errors}\nfault at {_faultAt?.TotalSeconds:0.000} s, repaired at {_repairedAt?.TotalSeconds:0.000} s; WebSocket ends: {_context.Trace.Ends}\nunanswered attempts:\n{_context.Trace.Describe()}";
     }
 
     private string Errors() => string.Join(", ", _context.Ledger.Errors.Select(error => $"{error.Key} ×{error.Value}"));

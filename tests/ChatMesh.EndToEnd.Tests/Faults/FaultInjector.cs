@@ -62,9 +62,98 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
         Comm(pid) == "redis-server" && string.Join(' ', CommandLine(pid)).Contains($"127.0.0.1:{port}", StringComparison.Ordinal);
 
     /// <summary>SIGKILLs the RabbitMQ node (the Erlang VM and its helpers), then starts it on the same data.</summary>
-    public Task KillRabbitMQAsync(CancellationToken cancel) =>
-        KillServerAsync("messaging", (pid, directory) => Environ(pid).Contains($"CHATMESH_STATE_DIR={directory}", StringComparer.Ordinal)
-            && Environ(pid).Any(variable => variable.StartsWith("RABBITMQ_NODENAME=", StringComparison.Ordinal)), cancel);
+    public Task KillRabbitMQAsync(CancellationToken cancel) => KillServerAsync("messaging", IsRabbitMQ, cancel);
+
+    private static bool IsRabbitMQ(int pid, string directory) =>
+        Environ(pid).Contains($"CHATMESH_STATE_DIR={directory}", StringComparer.Ordinal)
+        && Environ(pid).Any(variable => variable.StartsWith("RABBITMQ_NODENAME=", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Slow RabbitMQ: freezes the node (the Erlang VM and its helpers) with SIGSTOP for <paramref name="pause"/>, then
+    /// SIGCONT. Its sockets stay open and accept nothing: every publish, confirm and delivery waits, as behind a broker
+    /// that has stopped answering. The node is resumed even if the case is cancelled.
+    /// </summary>
+    public async Task PauseRabbitMQAsync(TimeSpan pause, CancellationToken cancel)
+    {
+        var directory = WorkingDirectory("messaging");
+        var node = Processes(pid => IsRabbitMQ(pid, directory));
+        if (node.Count == 0)
+        {
+            throw new InvalidOperationException("No process of messaging was found to pause.");
+        }
+
+        await SignalAsync("-STOP", node);
+        try
+        {
+            await Task.Delay(pause, cancel);
+        }
+        finally
+        {
+            await SignalAsync("-CONT", node);
+        }
+    }
+
+    /// <summary>
+    /// The broker refusing connections: <c>rabbitmqctl stop_app</c> (the node stays up, its AMQP listener closes, every
+    /// connection is closed and new ones are refused) for <paramref name="outage"/>, then <c>start_app</c>, even if
+    /// the case is cancelled. rabbitmqctl runs with the node's own environment (node name, ports) and its HOME (the Erlang cookie).
+    /// </summary>
+    public async Task RefuseRabbitMQConnectionsAsync(TimeSpan outage, CancellationToken cancel)
+    {
+        var directory = WorkingDirectory("messaging");
+        var node = Processes(pid => Comm(pid) == "beam.smp" && IsRabbitMQ(pid, directory)).FirstOrDefault();
+        if (node == 0)
+        {
+            throw new InvalidOperationException("No RabbitMQ node of messaging was found.");
+        }
+
+        var environment = Environ(node)
+            .Where(variable => variable.StartsWith("RABBITMQ_", StringComparison.Ordinal) || variable.StartsWith("ERL_", StringComparison.Ordinal))
+            .Select(variable => variable.Split('=', 2))
+            .ToList();
+        // The node's Erlang cookie is in the HOME the AppHost gave it (its state directory's rabbitmq-home).
+        environment.Add(["HOME", Path.Combine(directory, "rabbitmq-home")]);
+        // The sbin wrapper switches to the system rabbitmq user and its cookie; the CLI itself runs as this user.
+        async Task RabbitMQCtlAsync(string command)
+        {
+            var start = new ProcessStartInfo("/usr/lib/rabbitmq/bin/rabbitmqctl", [command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var variable in environment)
+            {
+                start.Environment[variable[0]] = variable[1];
+            }
+
+            using var ctl = Process.Start(start) ?? throw new InvalidOperationException("rabbitmqctl did not start");
+            var output = ctl.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            var errors = ctl.StandardError.ReadToEndAsync(CancellationToken.None);
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await ctl.WaitForExitAsync(bound.Token);
+            if (ctl.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"rabbitmqctl {command} exited with {ctl.ExitCode}: {await output} {await errors}");
+            }
+        }
+
+        await RabbitMQCtlAsync("stop_app");
+        try
+        {
+            await Task.Delay(outage, cancel);
+        }
+        finally
+        {
+            await RabbitMQCtlAsync("start_app");
+        }
+    }
+
+    private static async Task SignalAsync(string signal, IReadOnlyList<int> pids)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, .. pids.Select(pid => pid.ToString(System.Globalization.CultureInfo.InvariantCulture))]))
+            ?? throw new InvalidOperationException("kill did not start");
+        await kill.WaitForExitAsync(CancellationToken.None);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {string.Join(' ', pids)} exited with {kill.ExitCode}");
+        }
+    }
 
     /// <summary>Stops <paramref name="resource"/> with Aspire's <c>resource-stop</c> (a graceful stop), then starts it again.</summary>
     public async Task RestartCleanlyAsync(string resource, CancellationToken cancel)
@@ -92,8 +181,7 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     /// <summary>Redis changes its working directory to its data folder, so servers are matched on their arguments or environment.</summary>
     private async Task KillServerAsync(string resource, Func<int, string, bool> isServer, CancellationToken cancel)
     {
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        var directory = model.Resources.OfType<ExecutableResource>().Single(candidate => candidate.Name == resource).WorkingDirectory;
+        var directory = WorkingDirectory(resource);
         var instance = topology.Of(resource).Single();
         var killed = Kill(pid => isServer(pid, directory));
         await RestartAsync(instance.ResourceId, killed, cancel);
@@ -121,14 +209,22 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
         await topology.WaitAsync(resourceId, instance => instance.Ready, RestartTimeout, "running and healthy again");
     }
 
+    private string WorkingDirectory(string resource) => app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+        .OfType<ExecutableResource>().Single(candidate => candidate.Name == resource).WorkingDirectory;
+
+    /// <summary>The processes (other than this one) that match.</summary>
+    private static List<int> Processes(Func<int, bool> match)
+    {
+        var self = Environment.ProcessId;
+        return [.. Directory.EnumerateDirectories("/proc")
+            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
+            .Where(pid => pid > 1 && pid != self && match(pid))];
+    }
+
     /// <summary>SIGKILLs every process of this user that matches; returns their ids.</summary>
     private static List<int> Kill(Func<int, bool> match)
     {
-        var self = Environment.ProcessId;
-        var victims = Directory.EnumerateDirectories("/proc")
-            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
-            .Where(pid => pid > 1 && pid != self && match(pid))
-            .ToList();
+        var victims = Processes(match);
         foreach (var pid in victims)
         {
             try

@@ -62,6 +62,16 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
     public Task Redis_holding_every_write_for_5_s_delays_acks_but_loses_and_doubles_nothing() =>
         RunAsync("redis slow: CLIENT PAUSE 5 s WRITE", (_, faults) => faults.PauseRedisWritesAsync(TimeSpan.FromSeconds(5), Cancel));
 
+    /// <summary>Slow RabbitMQ: the node frozen (SIGSTOP) for 5 s; commits need only Redis, so senders are still answered within their bound.</summary>
+    [Fact]
+    public Task RabbitMQ_frozen_for_5_s_delays_live_delivery_but_loses_and_doubles_nothing() =>
+        RunAsync("rabbitmq slow: node SIGSTOP 5 s, SIGCONT", (_, faults) => faults.PauseRabbitMQAsync(TimeSpan.FromSeconds(5), Cancel));
+
+    /// <summary>The broker refusing connections for 5 s (<c>rabbitmqctl stop_app</c>, then <c>start_app</c>); commits need only Redis.</summary>
+    [Fact]
+    public Task RabbitMQ_refusing_connections_for_5_s_loses_and_doubles_nothing() =>
+        RunAsync("rabbitmq refusing connections: stop_app 5 s, start_app", (_, faults) => faults.RefuseRabbitMQConnectionsAsync(TimeSpan.FromSeconds(5), Cancel));
+
     private async Task RunAsync(string name, Func<FaultDriver, FaultInjector, Task> fault)
     {
         await using var topology = await Topology.StartAsync(fixture.App, Cancel);
@@ -77,6 +87,7 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
         FaultReport.Add(row);
         TestContext.Current.TestOutputHelper?.WriteLine(driver.Describe(row));
         WriteServiceWarnings();
+        WriteLogsAround(driver);
 
         Assert.True(row.Acked > 0, "nothing was acknowledged: the case measured nothing");
         Assert.True(row.Lost == 0, $"acknowledged messages lost: {driver.Describe(row)}");
@@ -88,6 +99,22 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
         // of integration is an open item in docs/reliability.md.
         Assert.True(row.Acked == row.Sent, $"{row.Sent - row.Acked} messages never acknowledged: {driver.Describe(row)}");
         Assert.True(row.LongestPause < RecoveryBound, $"delivery did not come back on every channel within {RecoveryBound}: {driver.Describe(row)}");
+    }
+
+    // Diagnostics: every service log line from 1 s before each unanswered attempt to 11 s after it, in time order.
+    private void WriteLogsAround(FaultDriver driver)
+    {
+        foreach (var stall in driver.Stalls)
+        {
+            var from = driver.WallClock(stall.StartedAt - TimeSpan.FromSeconds(1));
+            var to = driver.WallClock(stall.StartedAt + TimeSpan.FromSeconds(11));
+            var lines = fixture.Telemetry.Logs
+                .Where(log => log.Time >= from && log.Time <= to)
+                .OrderBy(log => log.Time)
+                .Select(log => $"{(log.Time - driver.WallClock(TimeSpan.Zero)).TotalSeconds:0.000} s {log.Resource.Service}/{log.Resource.Instance} [{log.Severity}] {log.Body[..Math.Min(log.Body.Length, 200)]} {string.Join(' ', log.Attributes.Where(a => !a.Key.StartsWith("exception.stacktrace", StringComparison.Ordinal)).Select(a => $"{a.Key}={a.Value[..Math.Min(a.Value.Length, 120)]}"))}")
+                .Take(400);
+            TestContext.Current.TestOutputHelper?.WriteLine($"service logs around {stall.Sender} {stall.Key}:\n" + string.Join('\n', lines));
+        }
     }
 
     // Diagnostics: what the services warned about during the case (deduplicated), so a failure shows its cause.

@@ -78,8 +78,15 @@ internal sealed class WsReceiver(FaultContext context, DeliveryLog log, string t
         await using var connection = await WsConnection.ConnectAsync(address, Token, OnFrame, cancel);
         _connection = connection;
         Log.Connected();
-        await connection.SendAsync(new { type = "subscribe", after = Log.LastId }, cancel);
-        await connection.Ended.WaitAsync(cancel);
+        try
+        {
+            await connection.SendAsync(new { type = "subscribe", after = Log.LastId }, cancel);
+            await connection.Ended.WaitAsync(cancel);
+        }
+        finally
+        {
+            Context.Trace.Ended(Log.Client, connection.Ended.IsCompleted ? connection.EndedBy ?? "ended" : "cut by the driver");
+        }
     }
 
     private void OnFrame(JsonElement frame)

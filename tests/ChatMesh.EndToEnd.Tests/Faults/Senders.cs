@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -25,6 +26,7 @@ internal abstract class Sender(FaultContext context, string name) : IDisposable
         {
             var key = $"{Name}-{n}";
             Context.Ledger.Started();
+            List<StalledAttempt> stalls = [];
             for (var attempts = 1; ; attempts++)
             {
                 var started = Stopwatch.GetTimestamp();
@@ -37,7 +39,16 @@ internal abstract class Sender(FaultContext context, string name) : IDisposable
                 }
                 catch (Exception ex) when (!abort.IsCancellationRequested)
                 {
-                    Context.Ledger.Error(ex is OperationCanceledException && timeout.IsCancellationRequested ? SendLedger.Unanswered : ex.GetType().Name);
+                    var unanswered = ex is OperationCanceledException && timeout.IsCancellationRequested;
+                    Context.Ledger.Error(unanswered ? SendLedger.Unanswered : ex.GetType().Name);
+                    if (unanswered)
+                    {
+                        var stall = new StalledAttempt(Name, key, attempts, Context.Clock.Elapsed - Stopwatch.GetElapsedTime(started), State());
+                        stalls.Add(stall);
+                        Context.Trace.Stalled(stall);
+                    }
+
+                    Note($"attempt {attempts} of {key} failed: {(unanswered ? SendLedger.Unanswered : ex.GetType().Name + " " + ex.Message)}");
                     await DropAsync();
                 }
 
@@ -45,6 +56,12 @@ internal abstract class Sender(FaultContext context, string name) : IDisposable
                 if (ack is { } answered)
                 {
                     Context.Ledger.Acknowledged(key, answered.Id, answered.Duplicate, attempts);
+                    foreach (var stall in stalls)
+                    {
+                        stall.Outcome = string.Create(CultureInfo.InvariantCulture,
+                            $"acknowledged at {Context.Clock.Elapsed.TotalSeconds:0.000} s on attempt {attempts}: id {answered.Id}{(answered.Duplicate ? " duplicate (the stalled attempt had committed)" : " (the stalled attempt had not committed)")}");
+                    }
+
                     break;
                 }
 
@@ -57,6 +74,12 @@ internal abstract class Sender(FaultContext context, string name) : IDisposable
 
         await DropAsync();
     }
+
+    /// <summary>Records what this sender's connection did, on the case clock (see <see cref="SenderTrace"/>).</summary>
+    protected void Note(string what) => Context.Trace.Note(Name, Context.Clock.Elapsed, what);
+
+    /// <summary>What the attempt in flight is doing now: connecting, sending, or waiting for the answer, and on which connection.</summary>
+    protected abstract string State();
 
     /// <summary>One attempt: the ack's id, or null after a refusal (recorded) that the sender retries.</summary>
     protected abstract Task<(long Id, bool Duplicate)?> SendOnceAsync(string key, CancellationToken cancel);
@@ -76,6 +99,16 @@ internal sealed class WsSender(FaultContext context, string name, string token, 
     private WsConnection? _connection;
     private TaskCompletionSource<JsonElement>? _answer;
     private string? _pending;
+    private string _phase = "idle";
+    private Uri? _gateway;
+
+    protected override string State()
+    {
+        var connection = _connection;
+        var frames = connection is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $", {connection.Frames} frames received, the last {(Environment.TickCount64 - connection.LastFrameAt) / 1000.0:0.0} s ago, ended: {(connection.Ended.IsCompleted ? connection.EndedBy ?? "yes" : "no")}");
+        return $"{_phase} (gateway {_gateway}, connection {connection?.ConnectionId ?? "none"}{frames})";
+    }
 
     protected override async Task<(long Id, bool Duplicate)?> SendOnceAsync(string key, CancellationToken cancel)
     {
@@ -83,13 +116,26 @@ internal sealed class WsSender(FaultContext context, string name, string token, 
         {
             await DropAsync();
             var gateway = Context.Topology.Pick("gateway", replica + Attempt) ?? throw new InvalidOperationException("no gateway replica ready");
-            _connection = await WsConnection.ConnectAsync(gateway, token, OnFrame, cancel);
+            _gateway = gateway;
+            _phase = "connecting (upgrade not answered)";
+            Note($"connecting to {gateway}");
+            var connection = await WsConnection.ConnectAsync(gateway, token, OnFrame, cancel);
+            _connection = connection;
+            Note("upgraded");
+            _ = connection.Ended.ContinueWith(
+                _ =>
+                {
+                    Note($"connection {connection.ConnectionId} ended: {connection.EndedBy ?? "disposed by the sender"}");
+                    Context.Trace.Ended(Name, connection.EndedBy ?? "disposed by the sender");
+                }, TaskScheduler.Default);
         }
 
         var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _pending, key);
         Volatile.Write(ref _answer, answer);
+        _phase = "sending the frame";
         await _connection.SendAsync(new { type = "send", @ref = key, room = Context.Room, text = key, key }, cancel);
+        _phase = "frame sent, waiting for ack or error";
         if (await Task.WhenAny(answer.Task, _connection.Ended).WaitAsync(cancel) != answer.Task)
         {
             throw new IOException("the connection ended before the answer");
@@ -131,10 +177,14 @@ internal sealed class PollSender(FaultContext context, string name, string token
 {
     private readonly HttpClient _http = FaultContext.NewHttpClient();
     private CancellationTokenSource _cut = new();
+    private string _state = "idle";
+
+    protected override string State() => _state;
 
     protected override async Task<(long Id, bool Duplicate)?> SendOnceAsync(string key, CancellationToken cancel)
     {
         var legacy = Context.Topology.Pick("legacy", Attempt) ?? throw new InvalidOperationException("no legacy replica ready");
+        _state = $"POST to {legacy}, no response";
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, _cut.Token);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(legacy, $"/poll/rooms/{Context.Room}/messages"))
         {

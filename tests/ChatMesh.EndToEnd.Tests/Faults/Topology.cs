@@ -27,6 +27,7 @@ public sealed class Topology : IAsyncDisposable
     private readonly string _redis;
     private IReadOnlyList<(string Service, string Urls)> _processes = [];
     private long _scannedAt = long.MinValue / 2;
+    private readonly Lock _scanLock = new();
 
     private Topology(DistributedApplication app, string redis)
     {
@@ -50,17 +51,25 @@ public sealed class Topology : IAsyncDisposable
     public Instance? Get(string resourceId) => _instances.TryGetValue(resourceId, out var instance) ? instance : null;
 
     /// <summary>
-    /// The addresses the running processes of <paramref name="resource"/> of this AppHost listen on, read from the
-    /// processes themselves (/proc: <c>OTEL_SERVICE_NAME</c>, <c>ASPNETCORE_URLS</c>, and this AppHost's Redis
-    /// connection string): a replica started again may listen on a new port while its snapshot still shows the old one.
+    /// The addresses the processes of <paramref name="resource"/> of this AppHost accept TCP connections on. The
+    /// processes are read from /proc (<c>OTEL_SERVICE_NAME</c>, <c>ASPNETCORE_URLS</c>, and this AppHost's Redis
+    /// connection string), since a replica started again may listen on a new port while its snapshot still shows the
+    /// old one; a process is listed only once a connect to its address succeeded within <see cref="ProbeTimeout"/>,
+    /// so a replica that has started but does not listen yet is not offered. Refreshed at most every 300 ms.
     /// </summary>
     public IReadOnlyList<Uri> ReadyAddresses(string resource)
     {
         var now = Environment.TickCount64;
         if (now - Volatile.Read(ref _scannedAt) > 300)
         {
-            _processes = ScanProcesses();
-            Volatile.Write(ref _scannedAt, now);
+            lock (_scanLock)
+            {
+                if (now - Volatile.Read(ref _scannedAt) > 300)
+                {
+                    _processes = Listening(ScanProcesses());
+                    Volatile.Write(ref _scannedAt, Environment.TickCount64);
+                }
+            }
         }
 
         return [.. _processes.Where(process => process.Service == resource).Select(process => new Uri(process.Urls.Split(';')[0])).Distinct().OrderBy(uri => uri.ToString(), StringComparer.Ordinal)];
@@ -68,6 +77,33 @@ public sealed class Topology : IAsyncDisposable
 
     /// <summary>The full <c>ASPNETCORE_URLS</c> of the process listening on <paramref name="address"/>.</summary>
     public string UrlsOf(Uri address) => _processes.First(process => new Uri(process.Urls.Split(';')[0]) == address).Urls;
+
+    /// <summary>How long one probe waits for a replica to accept a TCP connection before it counts as not listening.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The processes whose first address accepts a TCP connection within <see cref="ProbeTimeout"/> (probed in parallel).</summary>
+    private static IReadOnlyList<(string Service, string Urls)> Listening(IReadOnlyList<(string Service, string Urls)> processes)
+    {
+        async Task<bool> AcceptsAsync(string urls)
+        {
+            var address = new Uri(urls.Split(';')[0]);
+            using var timeout = new CancellationTokenSource(ProbeTimeout);
+            using var probe = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await probe.ConnectAsync(address.Host, address.Port, timeout.Token);
+                return true;
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        // Called from synchronous pickers; the probes are bounded, so this blocks for at most ProbeTimeout.
+        var accepts = Task.WhenAll(processes.Select(process => Task.Run(() => AcceptsAsync(process.Urls)))).GetAwaiter().GetResult();
+        return [.. processes.Where((_, index) => accepts[index])];
+    }
 
     private IReadOnlyList<(string Service, string Urls)> ScanProcesses()
     {

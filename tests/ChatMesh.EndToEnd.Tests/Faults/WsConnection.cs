@@ -19,6 +19,17 @@ internal sealed class WsConnection : IAsyncDisposable
     /// <summary>Completes when the connection has ended, however it ended.</summary>
     public Task Ended => _receiving;
 
+    /// <summary>The server's id for this connection (its <c>hello</c> frame), for matching the gateway's logs.</summary>
+    public string? ConnectionId { get; private set; }
+
+    /// <summary>How the connection ended so far: the close code and reason the server sent, or the transport error.</summary>
+    public string? EndedBy { get; private set; }
+
+    /// <summary>Frames received, and when the last one arrived (<see cref="Environment.TickCount64"/>).</summary>
+    public int Frames { get; private set; }
+
+    public long LastFrameAt { get; private set; }
+
     public static async Task<WsConnection> ConnectAsync(Uri gateway, string token, Action<JsonElement> onFrame, CancellationToken cancel)
     {
         var socket = new ClientWebSocket();
@@ -56,6 +67,7 @@ internal sealed class WsConnection : IAsyncDisposable
                 var result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    EndedBy = $"close {(int?)result.CloseStatus} {result.CloseStatusDescription}";
                     return;
                 }
 
@@ -67,6 +79,14 @@ internal sealed class WsConnection : IAsyncDisposable
 
                 using (var document = JsonDocument.Parse(message.ToArray()))
                 {
+                    Frames++;
+                    LastFrameAt = Environment.TickCount64;
+                    if (ConnectionId is null && document.RootElement.TryGetProperty("type", out var type) && type.GetString() == "hello"
+                        && document.RootElement.TryGetProperty("connectionId", out var id))
+                    {
+                        ConnectionId = id.GetString();
+                    }
+
                     onFrame(document.RootElement);
                 }
 
@@ -76,6 +96,7 @@ internal sealed class WsConnection : IAsyncDisposable
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
         {
             // Cut: the caller reconnects.
+            EndedBy = $"{ex.GetType().Name} {(ex as WebSocketException)?.WebSocketErrorCode}";
         }
     }
 

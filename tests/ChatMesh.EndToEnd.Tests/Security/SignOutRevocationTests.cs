@@ -1,12 +1,13 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using System.Text.Json;
 using ChatMesh.EndToEnd.Tests.Sse;
 using ChatMesh.EndToEnd.Tests.Support;
 
 namespace ChatMesh.EndToEnd.Tests.Security;
 
-/// <summary>Sign-out revokes the token on every service (REST, WebSocket, SSE, long-poll incl. its token cache, integration).</summary>
+/// <summary>Sign-out revokes the token on every service (REST, WebSocket — closed 4002 — SSE, long-poll incl. its token cache, integration).</summary>
 public sealed class SignOutRevocationTests(ChatMeshAppFixture fixture)
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
@@ -67,8 +68,9 @@ public sealed class SignOutRevocationTests(ChatMeshAppFixture fixture)
 
         await sse.WaitForEndAsync(TimeSpan.FromSeconds(15));
         Assert.True(sse.Ended);
-        await ws.WaitForCloseAsync(TimeSpan.FromSeconds(15));
-        Assert.True(ws.Closed);
+        // What the user's client sees: a close code that says "sign in again", not a bare drop (1006).
+        Assert.Equal((WebSocketCloseStatus)4002, await ws.WaitForCloseAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal("token_revoked", ws.CloseDescription);
 
         await AssertRevoked(await EventuallyUnauthorizedAsync(() => alice.Http.GetAsync("/api/auth/me", Cancel)));
         for (var i = 0; i < 4; i++)

@@ -38,13 +38,15 @@ public sealed class TracingTests(ChatMeshAppFixture fixture)
             () => $"No 'ws send' span for event {eventId}. Spans seen: {string.Join(", ", fixture.Telemetry.Spans.Select(span => $"{span.Service}:{span.Name}").Distinct().Take(40))}");
 
         // Every write to Bob is in the send's trace, under the dispatch that queued it. (A write may end, and be
-        // exported, before its dispatch span does: wait for both.)
+        // exported, before its dispatch span does: wait for both. Likewise the outbox publish, which ends only at the
+        // broker's confirm: a gateway that dispatches its own commit at once writes to Bob before it even starts.)
         string[] writes = ["ws push", "sse write", "ndjson write"];
         string[] services = ["gateway", "notification", "legacy", "integration"];
         await Eventually.TrueAsync(
             () => writes.All(name => Trace(send.TraceId).Any(span => span.Name == name
                     && Trace(send.TraceId).Any(parent => parent.SpanId == span.ParentSpanId && parent.Name == "live dispatch")))
-                && services.All(service => Trace(send.TraceId).Any(span => span.Service.StartsWith(service, StringComparison.Ordinal))),
+                && services.All(service => Trace(send.TraceId).Any(span => span.Service.StartsWith(service, StringComparison.Ordinal)))
+                && Trace(send.TraceId).Any(span => span.Name == "outbox publish"),
             () => $"The trace holds only: {string.Join(", ", Trace(send.TraceId).Select(span => $"{span.Service}:{span.Name}:{span.SpanId}<{span.ParentSpanId}"))}");
 
         var trace = Trace(send.TraceId);

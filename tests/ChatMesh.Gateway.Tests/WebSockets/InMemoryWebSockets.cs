@@ -1,25 +1,37 @@
 using System.IO.Pipelines;
 using System.Net.WebSockets;
+using ChatMesh.Gateway.WebSockets;
 
 namespace ChatMesh.Gateway.Tests.WebSockets;
 
 /// <summary>
 /// A server and a client WebSocket joined by in-memory pipes. Server-to-client bytes are bounded, so a client
-/// that does not read makes the server's sends wait — a slow consumer without a network.
+/// that does not read makes the server's sends wait — a slow consumer without a network. With
+/// <c>coalescedBytes</c> above 0 the server's socket writes through a <see cref="CoalescingStream"/>, as the gateway's
+/// does with <c>Gateway:WebSocket:MaxCoalescedBytes</c>.
 /// </summary>
 internal sealed class InMemoryWebSockets : IDisposable
 {
-    public InMemoryWebSockets(int serverToClientBytes)
+    public InMemoryWebSockets(int serverToClientBytes, int coalescedBytes = 0)
     {
         var toClient = new Pipe(new PipeOptions(pauseWriterThreshold: serverToClientBytes, resumeWriterThreshold: serverToClientBytes / 2));
         var toServer = new Pipe();
-        Server = WebSocket.CreateFromStream(new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream()),
+        Stream serverStream = new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream());
+        if (coalescedBytes > 0)
+        {
+            serverStream = Coalescing = new CoalescingStream(serverStream, coalescedBytes);
+        }
+
+        Server = WebSocket.CreateFromStream(serverStream,
             new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
         Client = WebSocket.CreateFromStream(new DuplexStream(toClient.Reader.AsStream(), toServer.Writer.AsStream()),
             new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = Timeout.InfiniteTimeSpan });
     }
 
     public WebSocket Server { get; }
+
+    /// <summary>The stream under <see cref="Server"/> when its writes are coalesced; null otherwise.</summary>
+    public CoalescingStream? Coalescing { get; }
 
     public WebSocket Client { get; }
 

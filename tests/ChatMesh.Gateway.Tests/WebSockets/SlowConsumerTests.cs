@@ -20,13 +20,15 @@ public sealed class SlowConsumerTests : IDisposable
 {
     private readonly MetricRecorder _metrics = new();
 
-    [Fact]
-    public async Task A_client_that_stops_reading_gets_its_buffered_frames_then_close_4000()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16 * 1024)]
+    public async Task A_client_that_stops_reading_gets_its_buffered_frames_then_close_4000(int coalescedBytes)
     {
-        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024);
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes);
         var hub = new CapturingHub();
-        var options = new ChatWebSocketOptions { MaxQueuedFrames = 16, CloseTimeout = TimeSpan.FromSeconds(30) };
-        await using var connection = new ChatConnection(sockets.Server, Context(options, hub), CancellationToken.None);
+        var options = new ChatWebSocketOptions { MaxQueuedFrames = 16, CloseTimeout = TimeSpan.FromSeconds(30), MaxCoalescedBytes = coalescedBytes };
+        await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub), CancellationToken.None);
         var running = connection.RunAsync(CancellationToken.None);
 
         await Send(sockets.Client, """{"type":"subscribe"}""");
@@ -59,12 +61,15 @@ public sealed class SlowConsumerTests : IDisposable
         Assert.InRange(_metrics.Values("chatmesh.events.delivered", "websocket").Count, received.Count - 1, received.Count);
     }
 
-    [Fact]
-    public async Task A_reading_client_gets_every_event_in_order()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16 * 1024)]
+    public async Task A_reading_client_gets_every_event_in_order(int coalescedBytes)
     {
-        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024);
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes);
         var hub = new CapturingHub();
-        await using var connection = new ChatConnection(sockets.Server, Context(new ChatWebSocketOptions { MaxQueuedFrames = 256 }, hub), CancellationToken.None);
+        var options = new ChatWebSocketOptions { MaxQueuedFrames = 256, MaxCoalescedBytes = coalescedBytes };
+        await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub), CancellationToken.None);
         var running = connection.RunAsync(CancellationToken.None);
         await Send(sockets.Client, """{"type":"subscribe"}""");
         await ReadUntil(sockets.Client, frame => Type(frame) == "subscribed");
@@ -86,6 +91,46 @@ public sealed class SlowConsumerTests : IDisposable
         Assert.Equal(100, latencies.Count);
         Assert.All(latencies, seconds => Assert.InRange(seconds, 0, 60));
         Assert.Empty(_metrics.Values("chatmesh.slow_consumer.disconnects", "websocket"));
+    }
+
+    /// <summary>
+    /// A stopping gateway (graceful shutdown, resource restart) drains what each connection has queued, then says why
+    /// it closes (1001 server_shutdown), and the connection ends at once when the client answers the close: with
+    /// coalesced writes too, where the queued frames sit in the collected run when the stop comes.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16 * 1024)]
+    public async Task A_stopping_server_writes_what_is_queued_then_closes_1001(int coalescedBytes)
+    {
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 1024 * 1024, coalescedBytes);
+        var hub = new CapturingHub();
+        // A CloseTimeout far longer than the test's bound: a close that waits for it would fail the test.
+        var options = new ChatWebSocketOptions { MaxQueuedFrames = 256, CloseTimeout = TimeSpan.FromMinutes(5), MaxCoalescedBytes = coalescedBytes };
+        using var stopping = new CancellationTokenSource();
+        await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub), CancellationToken.None);
+        var running = connection.RunAsync(stopping.Token);
+        await Send(sockets.Client, """{"type":"subscribe"}""");
+        await ReadUntil(sockets.Client, frame => Type(frame) == "subscribed");
+        var subscriber = await hub.Subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        for (var id = 1; id <= 100; id++)
+        {
+            subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, Event(id)));
+        }
+
+        await stopping.CancelAsync();
+        List<long> received = [];
+        while (await Receive(sockets.Client) is { } frame)
+        {
+            received.Add(frame.GetProperty("id").GetInt64());
+        }
+
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, sockets.Client.CloseStatus);
+        Assert.Equal("server_shutdown", sockets.Client.CloseStatusDescription);
+        Assert.Equal(Enumerable.Range(1, 100).Select(id => (long)id), received);
+        await sockets.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", TestContext.Current.CancellationToken);
+        await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
     }
 
     private ConnectionContext Context(ChatWebSocketOptions options, ILiveEventHub hub)

@@ -23,8 +23,7 @@ public sealed class LegacyOptionsValidatorTests
         { "Legacy:CoalesceDelay", o => o.CoalesceDelay = TimeSpan.FromSeconds(5) },
         { "Legacy:MaxRoomsPerQueue", o => o.MaxRoomsPerQueue = 0 },
         { "Legacy:RepollWindow", o => o.RepollWindow = TimeSpan.FromSeconds(-1) },
-        // A kept lease must outlive the window by enough for its renewal to land.
-        { "Legacy:RepollWindow", o => o.RepollWindow = o.HeldPollLeaseGrace },
+        { "Legacy:RepollWindow", o => o.RepollWindow = TimeSpan.FromMinutes(6) },
         // A client polling without pause must not flicker offline between polls.
         { "Legacy:PresenceTimeout", o => o.PresenceTimeout = o.MaxPollTimeout },
         { "Legacy:PresenceTimeout", o => o.PresenceTimeout = TimeSpan.FromHours(2) },

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text;
+using ChatMesh.Bench.Targets;
+
+namespace ChatMesh.Bench;
+
+/// <summary>
+/// The held-connection scenarios' run (SSE, long-poll), the same for every server of <see cref="BenchOptions.ServersFor"/>:
+/// open N connections, read the server's memory growth per connection and its idle CPU, then the fan-out steps; and
+/// the report's tables, with the ratios of ChatMesh to the raw Kestrel floor when both ran.
+/// </summary>
+internal static class HeldScenario
+{
+    public sealed record Result(string Server, string Name, List<FanOut.Step> Steps, double MemoryPerConnection, double IdleCpuPercent, string Notes);
+
+    /// <summary>
+    /// For each server: <paramref name="start"/> it, <paramref name="open"/> <paramref name="count"/> connections and
+    /// measure. <paramref name="idleNote"/> and <paramref name="endNote"/> give the scenario's counters at the end of
+    /// the idle window and of the steps (printed, and kept as the server's notes).
+    /// </summary>
+    public static async Task<List<Result>> RunAsync<T>(BenchOptions options, string scenario, int count,
+        Func<string, CancellationToken, Task<IHeldServer>> start, Func<IHeldServer, int, LatencyRecorder, CancellationToken, Task<T>> open,
+        Func<string> idleNote, Func<string> endNote, CancellationToken cancellationToken)
+        where T : class, IAsyncDisposable
+    {
+        var results = new List<Result>();
+        foreach (var key in options.ServersFor(scenario))
+        {
+            await using var server = await start(key, cancellationToken);
+            var recorder = new LatencyRecorder();
+            var connections = new T[count];
+            try
+            {
+                Console.WriteLine($"   opening {count} connections");
+                var (memory, idle) = await OpenIdleAsync(server.ProcessId, connections, (i, token) => open(server, i, recorder, token), options.IdleWindow, cancellationToken);
+                var idleNotes = idleNote();
+                Console.WriteLine($"   {count} open: {FanOut.Kilobytes(memory)} each (RSS delta), idle CPU {FanOut.Percent(idle)} of one core over {options.IdleWindow.TotalSeconds:0} s; {idleNotes}");
+                var send = await server.ConnectSenderAsync(cancellationToken);
+                var steps = await FanOut.MeasureAsync(send, recorder, count, options.RatesFor(scenario), options, cancellationToken);
+                var described = await server.DescribeAsync(cancellationToken);
+                results.Add(new Result(key, server.Name, steps, memory, idle, described.Length == 0 ? $"{idleNotes}; {endNote()}" : $"{idleNotes}; {endNote()}; {described}"));
+            }
+            finally
+            {
+                await Connections.DisposeAllAsync(connections);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Opens every connection into <paramref name="into"/>, then reads the process's RSS growth per connection (from
+    /// before the first to 5 s after the last) and its CPU over <paramref name="idleWindow"/> with all of them idle.
+    /// </summary>
+    private static async Task<(double MemoryPerConnection, double IdleCpuPercent)> OpenIdleAsync<T>(int processId, T[] into, Func<int, CancellationToken, Task<T>> open, TimeSpan idleWindow, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        var before = ProcessMemory.ResidentBytes(processId);
+        await Connections.OpenAsync(into, open, cancellationToken);
+
+        // Presence signals of every user coming online are on the wire now: let them pass before measuring.
+        await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+        var memory = (ProcessMemory.ResidentBytes(processId) - before) / (double)into.Length;
+        return (memory, await ProcessCpu.IdlePercentAsync(processId, idleWindow, cancellationToken));
+    }
+
+    /// <summary>The servers' rows, each server's notes, and (when ChatMesh and raw both ran) the ratio tables.</summary>
+    public static void AppendTables(StringBuilder body, IReadOnlyList<Result> results, string perConnection)
+    {
+        body.AppendLine(CultureInfo.InvariantCulture, $"| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | {perConnection} | idle CPU (one core) |");
+        body.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var result in results)
+        {
+            foreach (var step in result.Steps)
+            {
+                body.AppendLine(CultureInfo.InvariantCulture, $"| {result.Name} | {step.Cells} | {FanOut.Kilobytes(result.MemoryPerConnection)} | {FanOut.Percent(result.IdleCpuPercent)} |");
+            }
+        }
+
+        body.AppendLine();
+        foreach (var result in results)
+        {
+            body.AppendLine(CultureInfo.InvariantCulture, $"{result.Name}: {result.Notes}.");
+        }
+
+        if (results.FirstOrDefault(result => result.Server == "chatmesh") is not { } chatMesh || results.FirstOrDefault(result => result.Server == "raw") is not { } raw)
+        {
+            return;
+        }
+
+        body.AppendLine();
+        body.AppendLine("Ratios, same run (ChatMesh ÷ raw Kestrel; p99, memory and idle CPU: lower is better; deliveries/s achieved: higher is better):");
+        body.AppendLine();
+        body.AppendLine("| messages/s | p99 ms ChatMesh / raw | p99 ChatMesh ÷ raw | achieved ChatMesh / raw | achieved ChatMesh ÷ raw |");
+        body.AppendLine("|---|---|---|---|---|");
+        foreach (var (c, r) in chatMesh.Steps.Zip(raw.Steps))
+        {
+            body.AppendLine(CultureInfo.InvariantCulture, $"| {c.Rate} | {AtLeast(c.P99)}{c.P99:0.0} / {AtLeast(r.P99)}{r.P99:0.0} | {AtLeast(c.P99)}{Ratio(c.P99, r.P99)} | {c.Achieved:N0} / {r.Achieved:N0} | {Ratio(c.Achieved, r.Achieved)} |");
+        }
+
+        body.AppendLine();
+        body.AppendLine("| measure | ChatMesh | raw Kestrel | ChatMesh ÷ raw |");
+        body.AppendLine("|---|---|---|---|");
+        body.AppendLine(CultureInfo.InvariantCulture, $"| {perConnection} | {FanOut.Kilobytes(chatMesh.MemoryPerConnection)} | {FanOut.Kilobytes(raw.MemoryPerConnection)} | {Ratio(chatMesh.MemoryPerConnection, raw.MemoryPerConnection)} |");
+        body.AppendLine(CultureInfo.InvariantCulture, $"| idle CPU (one core) | {FanOut.Percent(chatMesh.IdleCpuPercent)} | {FanOut.Percent(raw.IdleCpuPercent)} | {Ratio(chatMesh.IdleCpuPercent, raw.IdleCpuPercent)} |");
+    }
+
+    /// <summary><paramref name="chatMesh"/> ÷ <paramref name="raw"/>, or a dash where the floor measured nothing (e.g. 0 % idle CPU).</summary>
+    private static string Ratio(double chatMesh, double raw) =>
+        raw > 0 && double.IsFinite(chatMesh) ? (chatMesh / raw).ToString("0.00", CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>"≥ " for a latency at the recorder's ceiling (above 2 s: the overflow bucket), whose ratio is a lower bound.</summary>
+    private static string AtLeast(double milliseconds) => milliseconds > LatencyRecorder.CeilingMilliseconds ? "≥ " : "";
+}
