@@ -7,13 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace ChatMesh.AppHost.Infrastructure;
 
 /// <summary>Adds <c>redis</c> and <c>messaging</c> in the mode design.md describes: configured, container, or local.</summary>
-internal static class InfrastructureExtensions
+internal static partial class InfrastructureExtensions
 {
     public const string RedisName = "redis";
     public const string MessagingName = "messaging";
-
-    /// <summary>How long the Sentinels wait before they call an unanswering primary down and fail over.</summary>
-    public const int SentinelDownAfterMs = 2000;
 
     public static (IResourceBuilder<IResourceWithConnectionString> Redis, IResourceBuilder<IResourceWithConnectionString> Messaging)
         AddChatMeshInfrastructure(this IDistributedApplicationBuilder builder)
@@ -70,7 +67,7 @@ internal static class InfrastructureExtensions
 
             if (redisTopology == RedisTopology.Sentinel)
             {
-                logger.LogInformation("Redis runs with a replica and three Sentinels; writes are acknowledged once the replica has them");
+                logger.LogInformation("Redis runs as a primary, two replicas and three Sentinels; a write is acknowledged once a replica has it");
             }
 
             if (statePath is not null)
@@ -85,7 +82,7 @@ internal static class InfrastructureExtensions
     }
 
     /// <summary>Local mode: machine binaries on free loopback ports, data under a locked state slot.</summary>
-    private sealed class LocalInfrastructure
+    private sealed partial class LocalInfrastructure
     {
         private readonly IDistributedApplicationBuilder _builder;
 
@@ -115,85 +112,6 @@ internal static class InfrastructureExtensions
                     .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
                     .WithHealthCheck($"{name}-probe")
                     .Resource);
-        }
-
-        /// <summary>
-        /// A primary (the <paramref name="name"/> resource), one replica and three Sentinels (quorum 2), each its own
-        /// resource on free loopback ports, all with the same password. The primary's health waits until the Sentinels
-        /// agree on a quorum and know the replica in sync, so services start only once a failover could happen.
-        /// </summary>
-        public IResourceBuilder<IResourceWithConnectionString> AddRedisWithSentinels(string name)
-        {
-            var command = LocalBinaries.ResolveRedisServer(_builder.Configuration["ChatMesh:Infrastructure:RedisServer"]);
-            var sentinelCommand = LocalBinaries.ResolveRedisSentinel(_builder.Configuration["ChatMesh:Infrastructure:RedisSentinel"]);
-            var ports = FreePorts.Take(5);
-            var (primaryPort, replicaPort, sentinelPorts) = (ports[0], ports[1], ports[2..]);
-            var secret = State.Secret("redis");
-            var primaryConfig = WriteRedisConfig("redis", primaryPort, secret);
-            var replicaConfig = WriteRedisConfig("redis-replica", replicaPort, secret,
-                $"replicaof 127.0.0.1 {primaryPort}", $"masterauth {secret}");
-
-            var password = _builder.AddParameter($"{name}-password", secret, secret: true);
-            var resource = new LocalRedisSentinelResource(name, command, State.Path, primaryPort, sentinelPorts, password.Resource);
-            AddProbe(name, primaryPort, TcpProbeHealthCheck.RedisPing, "Redis");
-            _builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
-                $"{name}-sentinels", _ => new SentinelHealthCheck(sentinelPorts, LocalRedisSentinelResource.ServiceName, secret), failureStatus: null, tags: null));
-
-            AddProbe($"{name}-replica", replicaPort, TcpProbeHealthCheck.RedisPing, "Redis replica");
-            _builder.AddExecutable($"{name}-replica", command, State.Path, replicaConfig)
-                .WithRunMarker()
-                .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
-                .WithHealthCheck($"{name}-replica-probe");
-            for (var i = 0; i < sentinelPorts.Length; i++)
-            {
-                var sentinel = $"{name}-sentinel-{i + 1}";
-                // Sentinel rewrites its own file (what it learns about replicas and peers): one file each, kept private.
-                var sentinelConfig = Path.Combine(State.Path, sentinel + ".conf");
-                State.WritePrivateFile(sentinelConfig, string.Join('\n',
-                    $"port {sentinelPorts[i]}",
-                    "bind 127.0.0.1",
-                    "daemonize no",
-                    $"dir {State.Sub(sentinel)}",
-                    $"requirepass {secret}",
-                    $"sentinel monitor {LocalRedisSentinelResource.ServiceName} 127.0.0.1 {primaryPort} 2",
-                    $"sentinel auth-pass {LocalRedisSentinelResource.ServiceName} {secret}",
-                    $"sentinel down-after-milliseconds {LocalRedisSentinelResource.ServiceName} {SentinelDownAfterMs}",
-                    $"sentinel failover-timeout {LocalRedisSentinelResource.ServiceName} 10000",
-                    $"sentinel parallel-syncs {LocalRedisSentinelResource.ServiceName} 1",
-                    ""));
-                AddProbe(sentinel, sentinelPorts[i], TcpProbeHealthCheck.RedisPing, "Redis Sentinel");
-                _builder.AddExecutable(sentinel, sentinelCommand, State.Path, sentinelConfig)
-                    .WithRunMarker()
-                    .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
-                    .WithHealthCheck($"{sentinel}-probe");
-            }
-
-            return _builder.CreateResourceBuilder<IResourceWithConnectionString>(
-                _builder.AddResource(resource)
-                    .WithArgs(primaryConfig)
-                    .WithRunMarker()
-                    .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
-                    .WithHealthCheck($"{name}-probe")
-                    .WithHealthCheck($"{name}-sentinels")
-                    .Resource);
-        }
-
-        /// <summary>A server's config (port, loopback only, AOF every second, password), kept in a 0600 file so ps does not show the password.</summary>
-        private string WriteRedisConfig(string server, int port, string secret, params string[] extra)
-        {
-            var configFile = Path.Combine(State.Path, server + ".conf");
-            State.WritePrivateFile(configFile, string.Join('\n', new[]
-            {
-                $"port {port}",
-                "bind 127.0.0.1",
-                "protected-mode yes",
-                "daemonize no",
-                $"dir {State.Sub(server)}",
-                "appendonly yes",
-                "appendfsync everysec",
-                $"requirepass {secret}",
-            }.Concat(extra).Append("")));
-            return configFile;
         }
 
         public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQ(string name)

@@ -25,13 +25,20 @@ public sealed class LocalRabbitMQResource(string name, string command, string wo
 /// primary; its connection string names the Sentinels (StackExchange.Redis asks them for the current primary and
 /// follows a failover), so services keep working when a replica is promoted.
 /// </summary>
-public sealed class LocalRedisSentinelResource(string name, string command, string workingDirectory, int port, IReadOnlyList<int> sentinelPorts, ParameterResource password)
+public sealed class LocalRedisSentinelResource(
+    string name, string command, string workingDirectory, int port, IReadOnlyList<int> replicaPorts, IReadOnlyList<int> sentinelPorts, ParameterResource password)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
     /// <summary>The Sentinels' name for the monitored primary.</summary>
     public const string ServiceName = "chatmesh";
 
+    /// <summary>Replicas started beside the primary: one more than <see cref="Replicas"/>, so one failover leaves a replica to confirm writes.</summary>
+    public const int ReplicaCount = 2;
+
+    /// <summary>The first primary's port (after a failover a replica's, per the Sentinels).</summary>
     public int Port { get; } = port;
+
+    public IReadOnlyList<int> ReplicaPorts { get; } = replicaPorts;
 
     public IReadOnlyList<int> SentinelPorts { get; } = sentinelPorts;
 

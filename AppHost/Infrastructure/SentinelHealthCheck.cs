@@ -5,11 +5,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace ChatMesh.AppHost.Infrastructure;
 
 /// <summary>
-/// Healthy once a failover could happen: every Sentinel answers, agrees a quorum is reachable
-/// (<c>SENTINEL CKQUORUM</c>), and knows a replica whose link to the primary is up. Until then a primary's death would
-/// not be repaired, so services wait.
+/// Healthy once a failover could happen and leave a replica behind: every Sentinel answers, agrees a quorum is
+/// reachable (<c>SENTINEL CKQUORUM</c>), and knows <paramref name="replicas"/> replicas whose link to the primary is
+/// up. Until then a primary's death would not be repaired (or would leave no replica to confirm writes), so services wait.
 /// </summary>
-internal sealed class SentinelHealthCheck(IReadOnlyList<int> sentinelPorts, string serviceName, string password) : IHealthCheck
+internal sealed class SentinelHealthCheck(IReadOnlyList<int> sentinelPorts, string serviceName, int replicas, string password) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -25,10 +25,11 @@ internal sealed class SentinelHealthCheck(IReadOnlyList<int> sentinelPorts, stri
                     return HealthCheckResult.Unhealthy($"Sentinel on port {port}: {quorum.Trim()}");
                 }
 
-                var replicas = await AskAsync(port, ["SENTINEL", "REPLICAS", serviceName], timeout.Token);
-                if (!replicas.Contains("master-link-status\r\n$2\r\nok", StringComparison.Ordinal))
+                var known = await AskAsync(port, ["SENTINEL", "REPLICAS", serviceName], timeout.Token);
+                var inSync = known.Split("master-link-status\r\n$2\r\nok").Length - 1;
+                if (inSync < replicas)
                 {
-                    return HealthCheckResult.Unhealthy($"Sentinel on port {port} knows no replica in sync with the primary yet");
+                    return HealthCheckResult.Unhealthy($"Sentinel on port {port} knows {inSync} of {replicas} replicas in sync with the primary");
                 }
             }
             catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
@@ -37,7 +38,7 @@ internal sealed class SentinelHealthCheck(IReadOnlyList<int> sentinelPorts, stri
             }
         }
 
-        return HealthCheckResult.Healthy($"{sentinelPorts.Count} Sentinels agree on a quorum and know an in-sync replica");
+        return HealthCheckResult.Healthy($"{sentinelPorts.Count} Sentinels agree on a quorum and know {replicas} in-sync replicas");
     }
 
     /// <summary>Authenticates, sends one command, returns its raw RESP reply (enough for the checks above).</summary>

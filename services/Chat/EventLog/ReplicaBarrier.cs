@@ -5,8 +5,9 @@ namespace ChatMesh.Chat.EventLog;
 
 /// <summary>
 /// Confirms that this process's writes reached <see cref="ChatDurabilityOptions.Replicas"/> Redis replicas before they
-/// are acknowledged. One <c>WAIT numreplicas timeout</c> on the multiplexer's connection covers every write whose
-/// reply came back on that connection before the <c>WAIT</c> was sent, so concurrent commits share one (group commit):
+/// are acknowledged. One <c>INCR</c> of <see cref="MarkerKey"/> then <c>WAIT numreplicas timeout</c> on the multiplexer's
+/// connection covers every write the primary had applied before the <c>INCR</c> (every commit whose reply came back
+/// before it was sent, and whatever a duplicate reply vouches for), so concurrent commits share one (group commit):
 /// at most one <c>WAIT</c> is outstanding, and the commits that arrive meanwhile share the next. <c>WAIT</c> blocks the
 /// connection for its round trip; other commands queue behind it for that time.
 /// A write is confirmed only if the connection it was sent on is still the one the <c>WAIT</c> ran on: after a
@@ -16,6 +17,9 @@ public sealed class ReplicaBarrier
 {
     /// <summary>More replicas than any sane topology has.</summary>
     public const int MaxReplicas = 16;
+
+    /// <summary>The counter each confirmation increments before its <c>WAIT</c> (see <see cref="WaitOnceAsync"/>).</summary>
+    public const string MarkerKey = "chat:replica-barrier";
 
     private readonly IConnectionMultiplexer _redis;
     private readonly ChatDurabilityOptions _options;
@@ -99,7 +103,13 @@ public sealed class ReplicaBarrier
     private async Task WaitOnceAsync()
     {
         var timeout = (long)_options.ReplicaTimeout.TotalMilliseconds;
-        var result = await _redis.GetDatabase().ExecuteAsync("WAIT", _options.Replicas, timeout).ConfigureAwait(false);
+        var db = _redis.GetDatabase();
+        // WAIT covers this connection's last write only. A commit that wrote nothing (a retry answered duplicate, a
+        // no-op) confirms state another connection or process wrote, maybe not replicated yet: one tiny write per batch,
+        // sent just before the WAIT, covers everything the primary had applied when it ran.
+        var marker = db.StringIncrementAsync(MarkerKey, flags: CommandFlags.DemandMaster);
+        var result = await db.ExecuteAsync("WAIT", [_options.Replicas, timeout], CommandFlags.DemandMaster).ConfigureAwait(false);
+        await marker.ConfigureAwait(false);
         var confirmed = (long)result;
         if (confirmed < _options.Replicas)
         {

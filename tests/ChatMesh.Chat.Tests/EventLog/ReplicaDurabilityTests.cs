@@ -32,7 +32,7 @@ public sealed class ReplicaDurabilityTests : IAsyncLifetime
         await _primary.DisposeAsync();
     }
 
-    private RedisChatService Chat(TimeSpan? timeout = null) => new(_primary.Connection, Options.Create(new ChatOptions
+    private RedisChatService Chat(TimeSpan? timeout = null, IConnectionMultiplexer? connection = null) => new(connection ?? _primary.Connection, Options.Create(new ChatOptions
     {
         Durability = { Replicas = 1, ReplicaTimeout = timeout ?? TimeSpan.FromSeconds(5) },
     }), TimeProvider.System);
@@ -71,6 +71,39 @@ public sealed class ReplicaDurabilityTests : IAsyncLifetime
         Assert.Equal(retried.EventId, again.EventId);
         var history = await chat.GetHistoryAsync("alice", "lonely", null, null, 100, Token);
         Assert.Equal(retried.EventId, Assert.Single(history.Messages).Id);
+    }
+
+    [Fact]
+    public async Task A_duplicate_answered_by_another_process_is_acknowledged_only_once_the_original_is_on_a_replica()
+    {
+        // Two service instances: the first commits and cannot get it confirmed (the replica is frozen, still connected,
+        // acknowledging nothing); the sender retries its key on the second, whose own connection never wrote. From
+        // Redis 7.2 WAIT covers only a connection's own writes (7.0, installed here, also counts its reads), so without
+        // ReplicaBarrier's marker write the second would acknowledge the duplicate at once there.
+        var first = Chat(TimeSpan.FromMilliseconds(300));
+        await first.CreateRoomAsync("alice", "retried", "retried", ChatMesh.Chat.Rooms.RoomKind.Public, null, Token);
+        await using var otherConnection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_primary.Port}");
+        var second = Chat(TimeSpan.FromMilliseconds(300), otherConnection);
+
+        _replica!.Signal("STOP");
+        try
+        {
+            await Assert.ThrowsAsync<ReplicationTimeoutException>(
+                () => first.PostMessageAsync("alice", "retried", "on the primary only", null, "k-retried", Token));
+            // The key is on the primary, so this is a duplicate; acknowledging it now would acknowledge a write no
+            // replica has.
+            await Assert.ThrowsAsync<ReplicationTimeoutException>(
+                () => second.PostMessageAsync("alice", "retried", "on the primary only", null, "k-retried", Token));
+        }
+        finally
+        {
+            _replica.Signal("CONT");
+        }
+
+        var confirmed = await second.PostMessageAsync("alice", "retried", "on the primary only", null, "k-retried", Token);
+        Assert.True(confirmed.Duplicate);
+        var onReplica = await _replica.Connection.GetDatabase().StreamRangeAsync("chat:room:retried:log", "-", "+");
+        Assert.Contains(onReplica, entry => ((string)entry.Id!).StartsWith($"{confirmed.EventId}-", StringComparison.Ordinal));
     }
 
     [Fact]

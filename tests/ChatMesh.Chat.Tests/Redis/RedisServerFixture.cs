@@ -33,6 +33,18 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public ConnectionMultiplexer Connection => connection ?? throw new InvalidOperationException("redis-server is not started.");
 
+    /// <summary>Sends the server a signal (<c>STOP</c> freezes it with its connections open, <c>CONT</c> resumes it).</summary>
+    internal void Signal(string signal)
+    {
+        var pid = process?.Id ?? throw new InvalidOperationException("redis-server is not started.");
+        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {pid} exited with {kill.ExitCode}");
+        }
+    }
+
     public async ValueTask InitializeAsync()
     {
         Port = FreePort();
