@@ -57,6 +57,9 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     /// <summary>SIGKILLs the redis-server on <paramref name="port"/> and leaves it down (a failover: Sentinel promotes a replica).</summary>
     public static IReadOnlyList<int> KillRedisServer(int port) => Kill(pid => IsRedisServerOn(pid, port));
 
+    /// <summary>Starts <paramref name="resource"/> (one instance, not running) again with <c>resource-start</c>; returns once it is healthy.</summary>
+    public Task StartResourceAgainAsync(string resource, CancellationToken cancel) => StartAgainAsync(topology.Of(resource).Single().ResourceId, cancel);
+
     // Redis rewrites its command line to its process title, "redis-server 127.0.0.1:<port>".
     private static bool IsRedisServerOn(int pid, int port) =>
         Comm(pid) == "redis-server" && string.Join(' ', CommandLine(pid)).Contains($"127.0.0.1:{port}", StringComparison.Ordinal);
