@@ -9,6 +9,8 @@ internal static partial class InfrastructureExtensions
     /// <summary>How long the Sentinels wait before they call an unanswering primary down and fail over.</summary>
     public const int SentinelDownAfterMs = 2000;
 
+    private const string Shell = "/bin/sh";
+
     private sealed partial class LocalInfrastructure
     {
         /// <summary>
@@ -28,9 +30,10 @@ internal static partial class InfrastructureExtensions
             var (primaryPort, replicaPorts, sentinelPorts) = (ports[0], ports[1..^sentinels], ports[^sentinels..]);
             var secret = State.Secret("redis");
             var primaryConfig = WriteRedisConfig("redis", primaryPort, secret, $"masterauth {secret}");
+            var start = WriteStartScript(command, sentinelPorts);
 
             var password = _builder.AddParameter($"{name}-password", secret, secret: true);
-            var resource = new LocalRedisSentinelResource(name, command, State.Path, primaryPort, replicaPorts, sentinelPorts, password.Resource);
+            var resource = new LocalRedisSentinelResource(name, Shell, State.Path, primaryPort, replicaPorts, sentinelPorts, password.Resource);
             AddProbe(name, primaryPort, TcpProbeHealthCheck.RedisPing, "Redis");
             _builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
                 $"{name}-sentinels", _ => new SentinelHealthCheck(sentinelPorts, LocalRedisSentinelResource.ServiceName, replicaPorts.Length, secret),
@@ -41,7 +44,7 @@ internal static partial class InfrastructureExtensions
                 // Every server gets masterauth: Sentinel may make any of them a replica of another after a failover.
                 var replica = $"{name}-replica-{i + 1}";
                 var replicaConfig = WriteRedisConfig(replica, replicaPorts[i], secret, $"replicaof 127.0.0.1 {primaryPort}", $"masterauth {secret}");
-                AddServer(replica, command, replicaPorts[i], replicaConfig, "Redis replica");
+                AddServer(replica, Shell, replicaPorts[i], "Redis replica", start, replicaConfig);
             }
 
             for (var i = 0; i < sentinelPorts.Length; i++)
@@ -61,12 +64,12 @@ internal static partial class InfrastructureExtensions
                     $"sentinel failover-timeout {LocalRedisSentinelResource.ServiceName} 10000",
                     $"sentinel parallel-syncs {LocalRedisSentinelResource.ServiceName} 1",
                     ""));
-                AddServer(sentinel, sentinelCommand, sentinelPorts[i], sentinelConfig, "Redis Sentinel");
+                AddServer(sentinel, sentinelCommand, sentinelPorts[i], "Redis Sentinel", sentinelConfig);
             }
 
             return _builder.CreateResourceBuilder<IResourceWithConnectionString>(
                 _builder.AddResource(resource)
-                    .WithArgs(primaryConfig)
+                    .WithArgs(start, primaryConfig)
                     .WithRunMarker()
                     .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
                     .WithHealthCheck($"{name}-probe")
@@ -74,13 +77,38 @@ internal static partial class InfrastructureExtensions
                     .Resource);
         }
 
-        private void AddServer(string name, string command, int port, string configFile, string serverName)
+        private void AddServer(string name, string command, int port, string serverName, params string[] args)
         {
             AddProbe(name, port, TcpProbeHealthCheck.RedisPing, serverName);
-            _builder.AddExecutable(name, command, State.Path, configFile)
+            _builder.AddExecutable(name, command, State.Path, args)
                 .WithRunMarker()
                 .WithEnvironment("CHATMESH_STATE_DIR", State.Path)
                 .WithHealthCheck($"{name}-probe");
+        }
+
+        /// <summary>
+        /// The start of every Redis server of the topology (<c>sh redis-start.sh config</c>): it asks the Sentinels for
+        /// the current primary and, when that is another server, starts as its replica. A primary killed and started
+        /// again (its file still says primary, its data may hold writes no replica confirmed) so never serves as a second
+        /// primary until the Sentinels notice; it resyncs from the promoted one. No Sentinel answering (the first start):
+        /// the file's role. Then <c>exec</c>: the process is redis-server itself.
+        /// </summary>
+        private string WriteStartScript(string redisServer, IReadOnlyList<int> sentinelPorts)
+        {
+            var redisCli = LocalBinaries.FindOnPath("redis-cli") ?? throw new MissingBinaryException("redis-cli", "redis-tools", "searched PATH");
+            var script = Path.Combine(State.Path, "redis-start.sh");
+            State.WritePrivateFile(script, string.Join('\n',
+                "conf=$1",
+                "self=$(awk '$1==\"port\"{print $2}' \"$conf\")",
+                "primary=",
+                $"for port in {string.Join(' ', sentinelPorts)}; do",
+                $"  primary=$(REDISCLI_AUTH=\"$(cat '{Path.Combine(State.Path, "redis.secret")}')\" timeout 2 '{redisCli}' -p \"$port\" --raw SENTINEL GET-MASTER-ADDR-BY-NAME {LocalRedisSentinelResource.ServiceName} 2>/dev/null | sed -n 2p)",
+                "  [ -n \"$primary\" ] && break",
+                "done",
+                $"if [ -n \"$primary\" ] && [ \"$primary\" != \"$self\" ]; then exec '{redisServer}' \"$conf\" --replicaof 127.0.0.1 \"$primary\"; fi",
+                $"exec '{redisServer}' \"$conf\"",
+                ""));
+            return script;
         }
 
         /// <summary>A server's config (port, loopback only, AOF every second, password), kept in a 0600 file so ps does not show the password.</summary>

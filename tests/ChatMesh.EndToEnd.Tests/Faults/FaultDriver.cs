@@ -224,7 +224,7 @@ public sealed class FaultDriver : IAsyncDisposable
     public string Describe(FaultRow row)
     {
         var acked = _context.Ledger.AckedIds;
-        return $"{row.ToMarkdown()}\ntopology: {string.Join(", ", _context.Topology.Of("gateway").Concat(_context.Topology.Of("legacy")).Concat(_context.Topology.Of("notification")))}\nper client: {string.Join(", ", Logs.Select(log => $"{log.Client} missing {log.Missing(acked)} dup {log.Duplicates} doubled {log.DoubledTexts} connects {log.Connects} last error {log.LastError}"))}\nmissing per client when traffic had drained (before the forced resume): {_gapsBeforeResume}\nsender errors: {row.Errors}\nfault at {_faultAt?.TotalSeconds:0.000} s, repaired at {_repairedAt?.TotalSeconds:0.000} s; WebSocket ends: {_context.Trace.Ends}\nunanswered attempts:\n{_context.Trace.Describe()}";
+        return $"{row.ToMarkdown()}\ntopology: {string.Join(", ", _context.Topology.Of("gateway").Concat(_context.Topology.Of("legacy")).Concat(_context.Topology.Of("notification")))}\nper client: {string.Join(", ", Logs.Select(log => $"{log.Client} missing {log.Missing(acked)} dup {log.Duplicates} doubled {log.DoubledTexts} connects {log.Connects}"))}\nmissing per client when traffic had drained (before the forced resume): {_gapsBeforeResume}\nsender errors: {row.Errors}\nfault at {_faultAt?.TotalSeconds:0.000} s, repaired at {_repairedAt?.TotalSeconds:0.000} s; WebSocket ends: {_context.Trace.Ends}\nunanswered attempts:\n{_context.Trace.Describe()}";
     }
 
     private string Errors() => string.Join(", ", _context.Ledger.Errors.Select(error => $"{error.Key} ×{error.Value}"));
