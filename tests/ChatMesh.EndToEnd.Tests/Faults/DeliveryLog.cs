@@ -10,9 +10,6 @@ namespace ChatMesh.EndToEnd.Tests.Faults;
 /// </summary>
 public sealed class DeliveryLog(string channel, string client, Stopwatch clock)
 {
-    /// <summary>DEBUG</summary>
-    public string? LastError { get; set; }
-
     private readonly Dictionary<long, TimeSpan> _first = [];
     private readonly Dictionary<string, long> _byText = new(StringComparer.Ordinal);
     private int _duplicates;

@@ -34,7 +34,6 @@ internal abstract class Receiver(FaultContext context, DeliveryLog log, string t
                                            or JsonException or InvalidOperationException or TimeoutException)
             {
                 // The connection failed or was cut: reconnect (another replica on the next attempt) and resume.
-                Log.LastError = ex.Message;
             }
 
             _attempt++;
