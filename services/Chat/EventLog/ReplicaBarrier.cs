@@ -11,7 +11,8 @@ namespace ChatMesh.Chat.EventLog;
 /// at most one <c>WAIT</c> is outstanding, and the commits that arrive meanwhile share the next. <c>WAIT</c> blocks the
 /// connection for its round trip; other commands queue behind it for that time.
 /// A write is confirmed only if the connection it was sent on is still the one the <c>WAIT</c> ran on: after a
-/// reconnect (a failover), a <c>WAIT</c> on the new primary says nothing about a write the old one took.
+/// reconnect or a switch of primary (a failover), a <c>WAIT</c> on the new primary says nothing about a write the old
+/// one took.
 /// </summary>
 public sealed class ReplicaBarrier
 {
@@ -32,7 +33,11 @@ public sealed class ReplicaBarrier
     {
         _redis = redis;
         _options = options;
+        // A failed, restored or re-pointed connection (Sentinel's switch to a new primary) may put the WAIT on another
+        // server than the commit: any of them voids the confirmation of the writes sent before it.
         redis.ConnectionFailed += (_, _) => Interlocked.Increment(ref _generation);
+        redis.ConnectionRestored += (_, _) => Interlocked.Increment(ref _generation);
+        redis.ConfigurationChanged += (_, _) => Interlocked.Increment(ref _generation);
     }
 
     /// <summary>Read before sending a write; hand it to <see cref="ConfirmAsync"/> once the write's reply came back.</summary>
