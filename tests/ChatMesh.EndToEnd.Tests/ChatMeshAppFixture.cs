@@ -8,9 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace ChatMesh.EndToEnd.Tests;
 
 /// <summary>One AppHost for the whole assembly: real Redis and RabbitMQ from this machine, every service, 2 gateway, 2 notification and 2 legacy replicas.</summary>
-public sealed class ChatMeshAppFixture : IAsyncLifetime
+public class ChatMeshAppFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["gateway", "notification", "legacy", "integration", "web"];
+
+    /// <summary>The RabbitMQ resource (in Cluster mode the cluster, healthy while all its nodes are running members).</summary>
+    public const string MessagingResource = "messaging";
 
     /// <summary>The token-signing key the AppHost hands every service, fixed here so tests can forge tokens.</summary>
     public const string SigningKey = "e2e-signing-key-0123456789abcdefghijklmnopqrstuvwxyz";
@@ -20,6 +23,9 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
     private readonly string _stateDirectory = Directory.CreateTempSubdirectory("chatmesh-e2e-").FullName;
     private DistributedApplication? _app;
 
+    /// <summary>AppHost arguments a fixture of its own adds (e.g. another infrastructure topology).</summary>
+    protected virtual IEnumerable<string> Arguments => [];
+
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
     /// <summary>Receives every span, <c>chatmesh.*</c> metric and log the services export (OTLP/HTTP), for the telemetry tests.</summary>
@@ -27,50 +33,28 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await Telemetry.StartAsync();
-        _app = await StartAppAsync(_stateDirectory, Telemetry,
-        [
-            "--ChatMesh:Gateway:Replicas=2",
-            "--ChatMesh:Notification:Replicas=2",
-            "--ChatMesh:Legacy:Replicas=2",
-        ]);
-    }
-
-    /// <summary>
-    /// Builds and starts an AppHost in local mode with the fixed signing key, the test suites' overrides and telemetry
-    /// to <paramref name="telemetry"/>, plus <paramref name="arguments"/>; returns once every service is healthy.
-    /// </summary>
-    internal static async Task<DistributedApplication> StartAppAsync(string stateDirectory, OtlpCollector telemetry, string[] arguments)
-    {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
         [
             "--ChatMesh:Infrastructure:Mode=Local",
-            $"--ChatMesh:Infrastructure:StateDirectory={stateDirectory}",
+            $"--ChatMesh:Infrastructure:StateDirectory={_stateDirectory}",
+            "--ChatMesh:Gateway:Replicas=2",
+            "--ChatMesh:Notification:Replicas=2",
+            "--ChatMesh:Legacy:Replicas=2",
             $"--Parameters:jwt-signing-key={SigningKey}",
-            .. arguments,
+            .. Arguments,
         ]);
         ApplyOverrides(builder);
-        ExportTelemetryTo(builder, telemetry.Endpoint);
+        await Telemetry.StartAsync();
+        ExportTelemetryTo(builder, Telemetry.Endpoint);
 
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
-        var app = await builder.BuildAsync();
-        try
+        _app = await builder.BuildAsync();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await _app.StartAsync(timeout.Token);
+        foreach (var resource in Services)
         {
-            using var timeout = new CancellationTokenSource(StartTimeout);
-            await app.StartAsync(timeout.Token);
-            foreach (var resource in Services)
-            {
-                await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
-            }
-
-            return app;
-        }
-        catch
-        {
-            // Stop what did start, so no server outlives a failed start.
-            await app.DisposeAsync();
-            throw;
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
         }
     }
 

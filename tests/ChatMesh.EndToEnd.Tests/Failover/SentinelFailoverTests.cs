@@ -12,7 +12,8 @@ namespace ChatMesh.EndToEnd.Tests.Failover;
 /// SIGKILLed; the Sentinels promote a replica, the services follow it, and writes keep being acknowledged while the
 /// old primary is down (the other replica confirms them: <c>Chat:Durability:Replicas=1</c>). The old primary is then
 /// started again and must rejoin as a replica of the new one. Every acknowledged message is delivered on every
-/// channel exactly once. Runs with the other disruptive tests (alone), on its own AppHost.
+/// channel exactly once. Runs with the other disruptive tests (alone), on its own AppHost (2 gateway, notification and
+/// legacy replicas, as the assembly's).
 /// </summary>
 [Collection(nameof(DisruptiveTests))]
 public sealed class SentinelFailoverTests(SentinelAppFixture fixture) : IClassFixture<SentinelAppFixture>
@@ -64,7 +65,7 @@ public sealed class SentinelFailoverTests(SentinelAppFixture fixture) : IClassFi
 
             // Started again on its own data, it comes back a primary nobody follows; the Sentinels make it a replica
             // of the new primary (healthy = every Sentinel knows two replicas in sync again).
-            await new FaultInjector(fixture.App, topology).StartResourceAgainAsync("redis", Cancel);
+            await new FaultInjector(fixture.App, topology).StartAgainAsync(topology.Of("redis").Single().ResourceId, Cancel);
             Assert.Equal(newPrimary, await PrimaryPortAsync(redis, password));
             var replication = await ReplicationAsync(redis.Port, password);
             Assert.Contains("role:slave", replication, StringComparison.Ordinal);
