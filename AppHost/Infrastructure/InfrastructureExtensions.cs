@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace ChatMesh.AppHost.Infrastructure;
 
 /// <summary>Adds <c>redis</c> and <c>messaging</c> in the mode design.md describes: configured, container, or local.</summary>
-internal static class InfrastructureExtensions
+internal static partial class InfrastructureExtensions
 {
     public const string RedisName = "redis";
     public const string MessagingName = "messaging";
@@ -30,6 +30,7 @@ internal static class InfrastructureExtensions
         var messagingDecision = InfrastructureModeSelector.Select(MessagingName, requested, configuration.GetConnectionString(MessagingName), () => probe.Value);
         var rabbitTopology = RabbitMQTopologySelector.Select(configuration[RabbitMQTopologySelector.Key], messagingDecision.Mode);
 
+        var redisTopology = RedisTopologies.Select(configuration[RedisTopologies.ConfigurationKey], redisDecision.Mode);
         var local = redisDecision.Mode == InfrastructureMode.Local || messagingDecision.Mode == InfrastructureMode.Local
             ? new LocalInfrastructure(builder)
             : null;
@@ -38,6 +39,7 @@ internal static class InfrastructureExtensions
         {
             InfrastructureMode.External => builder.AddConnectionString(RedisName),
             InfrastructureMode.Container => builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRedis(RedisName).Resource),
+            _ when redisTopology == RedisTopology.Sentinel => local!.AddRedisWithSentinels(RedisName),
             _ => local!.AddRedis(RedisName),
         };
         var messaging = messagingDecision.Mode switch
@@ -49,12 +51,13 @@ internal static class InfrastructureExtensions
         };
 
         builder.Services.AddHostedService(services => new InfrastructureDecisionLogger(
-            services.GetRequiredService<ILogger<InfrastructureDecisionLogger>>(), [redisDecision, messagingDecision], local?.State.Path));
+            services.GetRequiredService<ILogger<InfrastructureDecisionLogger>>(), [redisDecision, messagingDecision], redisTopology, local?.State.Path));
         return (redis, messaging);
     }
 
     /// <summary>Logs the chosen modes once the AppHost starts, where the dashboard and console show them.</summary>
-    private sealed class InfrastructureDecisionLogger(ILogger<InfrastructureDecisionLogger> logger, InfrastructureDecision[] decisions, string? statePath)
+    private sealed class InfrastructureDecisionLogger(
+        ILogger<InfrastructureDecisionLogger> logger, InfrastructureDecision[] decisions, RedisTopology redisTopology, string? statePath)
         : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
@@ -62,6 +65,11 @@ internal static class InfrastructureExtensions
             foreach (var decision in decisions)
             {
                 logger.LogInformation("Infrastructure {Resource}: {Mode} mode ({Reason})", decision.Resource, decision.Mode, decision.Reason);
+            }
+
+            if (redisTopology == RedisTopology.Sentinel)
+            {
+                logger.LogInformation("Redis runs as a primary, two replicas and three Sentinels; a write is acknowledged once a replica has it");
             }
 
             if (statePath is not null)
@@ -76,7 +84,7 @@ internal static class InfrastructureExtensions
     }
 
     /// <summary>Local mode: machine binaries on free loopback ports, data under a locked state slot.</summary>
-    private sealed class LocalInfrastructure
+    private sealed partial class LocalInfrastructure
     {
         private readonly IDistributedApplicationBuilder _builder;
 
@@ -95,20 +103,7 @@ internal static class InfrastructureExtensions
             var command = LocalBinaries.ResolveRedisServer(_builder.Configuration["ChatMesh:Infrastructure:RedisServer"]);
             var port = FreePorts.Take(1)[0];
             var secret = State.Secret("redis");
-            var dataDirectory = State.Sub("redis");
-            var configFile = Path.Combine(State.Path, "redis.conf");
-            // The password lives in a 0600 file, not on the command line where ps would show it.
-            State.WritePrivateFile(configFile, string.Join('\n',
-                $"port {port}",
-                "bind 127.0.0.1",
-                "protected-mode yes",
-                "daemonize no",
-                $"dir {dataDirectory}",
-                "appendonly yes",
-                "appendfsync everysec",
-                $"requirepass {secret}",
-                ""));
-
+            var configFile = WriteRedisConfig("redis", port, secret);
             var password = _builder.AddParameter($"{name}-password", secret, secret: true);
             var resource = new LocalRedisResource(name, command, State.Path, port, password.Resource);
             AddProbe(name, port, TcpProbeHealthCheck.RedisPing, "Redis");

@@ -24,6 +24,13 @@ public static class LocalBinaries
         return Resolve(candidate, pathVariable) ?? throw new MissingBinaryException(candidate, "redis-server", Describe(candidate));
     }
 
+    /// <summary>Debian's <c>redis-sentinel</c> (package redis-sentinel): the Sentinel of the Sentinel topology.</summary>
+    public static string ResolveRedisSentinel(string? configured, string? pathVariable = null)
+    {
+        var candidate = string.IsNullOrWhiteSpace(configured) ? "redis-sentinel" : configured;
+        return Resolve(candidate, pathVariable) ?? throw new MissingBinaryException(candidate, "redis-sentinel", Describe(candidate));
+    }
+
     public static string ResolveRabbitMQServer(string? configured, string? pathVariable = null)
     {
         var candidate = string.IsNullOrWhiteSpace(configured) ? DefaultRabbitMQServer : configured;

@@ -27,6 +27,12 @@ internal static class ServiceResourceExtensions
             .WithEnvironment("Auth__DevSignIn__Enabled", "true")
             .WithRunMarker()
             .WithHttpHealthCheck("/health");
+        if (redis.Resource is LocalRedisSentinelResource sentinel)
+        {
+            // Acknowledged means on the replica too, so a failover keeps it (docs/reliability.md).
+            service.WithEnvironment("Chat__Durability__Replicas", sentinel.Replicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         return replicas > 1 ? service.WithReplicas(replicas) : service;
     }
 

@@ -27,6 +27,25 @@ public sealed class ChatOptions
     public TimeSpan IdempotencyKeyTtl { get; set; } = TimeSpan.FromHours(24);
 
     public ChatRetentionOptions Retention { get; set; } = new();
+
+    public ChatDurabilityOptions Durability { get; set; } = new();
+}
+
+/// <summary>
+/// What an acknowledgement waits for beyond the primary's commit. With Redis replicas (Sentinel mode), a write is
+/// acknowledged only once <see cref="Replicas"/> replicas confirmed it (<c>WAIT</c>), so a failover to a replica keeps
+/// every acknowledged write (docs/reliability.md).
+/// </summary>
+public sealed class ChatDurabilityOptions
+{
+    /// <summary>Replicas that must confirm a write before it is acknowledged; 0 (the default) = the primary's commit is enough.</summary>
+    public int Replicas { get; set; }
+
+    /// <summary>
+    /// How long a write waits for its replicas; past it the sender gets <c>internal_error</c> (retry with the same key:
+    /// the write is on the primary and the retry is answered as the same message once it is confirmed).
+    /// </summary>
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>How much of each log Redis keeps; a resume from before the kept window gets an explicit reset.</summary>

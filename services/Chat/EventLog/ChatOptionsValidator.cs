@@ -31,6 +31,23 @@ public sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
             Positive(failures, "Retention:" + nameof(ChatRetentionOptions.OutboxMaxLength), options.Retention.OutboxMaxLength);
         }
 
+        if (options.Durability is null)
+        {
+            failures.Add("Chat:Durability is required.");
+        }
+        else
+        {
+            if (options.Durability.Replicas is < 0 or > ReplicaBarrier.MaxReplicas)
+            {
+                failures.Add($"Chat:Durability:Replicas must be 0 to {ReplicaBarrier.MaxReplicas} (was {options.Durability.Replicas}).");
+            }
+
+            if (options.Durability.ReplicaTimeout < TimeSpan.FromMilliseconds(10) || options.Durability.ReplicaTimeout > TimeSpan.FromMinutes(1))
+            {
+                failures.Add($"Chat:Durability:ReplicaTimeout must be 10 ms to 1 minute (was {options.Durability.ReplicaTimeout}).");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

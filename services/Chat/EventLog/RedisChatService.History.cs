@@ -22,7 +22,7 @@ public sealed partial class RedisChatService
             throw new ChatException(ChatError.InvalidArgument, "before and after must not be negative.");
         }
 
-        var result = await EvalAsync(MessageScripts.History,
+        var result = await RunScriptAsync(MessageScripts.History,
             [room, actor, before is { } b ? b : "", after is { } a ? a : "", limit], cancellationToken)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         var items = (RedisResult[])result!;

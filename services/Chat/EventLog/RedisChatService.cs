@@ -16,6 +16,9 @@ public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOpti
 
     private readonly ChatOptions chat = options.Value;
 
+    // Null unless writes must reach replicas before they are acknowledged (Chat:Durability:Replicas).
+    private readonly ReplicaBarrier? replicas = options.Value.Durability.Replicas > 0 ? new ReplicaBarrier(redis, options.Value.Durability) : null;
+
     private IDatabase Db => redis.GetDatabase();
 
     public async Task<long> GetHeadAsync(CancellationToken cancellationToken)
@@ -39,8 +42,26 @@ public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOpti
         return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
     }
 
-    /// <summary>Runs a script with the common limits prepended; a <c>CHAT code message</c> error becomes a <see cref="ChatException"/>.</summary>
+    /// <summary>
+    /// Runs a write script (see <see cref="RunScriptAsync"/>) and, when configured, waits until replicas confirmed it, so
+    /// the caller acknowledges only what survives a failover.
+    /// </summary>
     private async Task<RedisResult> EvalAsync(string script, RedisValue[] args, CancellationToken cancellationToken)
+    {
+        if (replicas is null)
+        {
+            return await RunScriptAsync(script, args, cancellationToken).ConfigureAwait(false);
+        }
+
+        var generation = replicas.Generation;
+        var result = await RunScriptAsync(script, args, cancellationToken).ConfigureAwait(false);
+        await replicas.ConfirmAsync(generation).ConfigureAwait(false);
+
+        return result;
+    }
+
+    /// <summary>Runs a script with the common limits prepended; a <c>CHAT code message</c> error becomes a <see cref="ChatException"/>.</summary>
+    private async Task<RedisResult> RunScriptAsync(string script, RedisValue[] args, CancellationToken cancellationToken)
     {
         // A write is not cancelled once sent: it either commits atomically or not at all.
         cancellationToken.ThrowIfCancellationRequested();

@@ -17,12 +17,33 @@ public sealed class RedisServerFixture : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
     private readonly string directory = Directory.CreateTempSubdirectory("chatmesh-redis-").FullName;
+    private readonly string[] extraArguments;
     private Process? process;
     private ConnectionMultiplexer? connection;
+
+    public RedisServerFixture()
+        : this([])
+    {
+    }
+
+    /// <summary>A server started with <paramref name="extraArguments"/> too (e.g. <c>--replicaof 127.0.0.1 port</c>).</summary>
+    internal RedisServerFixture(string[] extraArguments) => this.extraArguments = extraArguments;
 
     public int Port { get; private set; }
 
     public ConnectionMultiplexer Connection => connection ?? throw new InvalidOperationException("redis-server is not started.");
+
+    /// <summary>Sends the server a signal (<c>STOP</c> freezes it with its connections open, <c>CONT</c> resumes it).</summary>
+    internal void Signal(string signal)
+    {
+        var pid = process?.Id ?? throw new InvalidOperationException("redis-server is not started.");
+        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {pid} exited with {kill.ExitCode}");
+        }
+    }
 
     public async ValueTask InitializeAsync()
     {
@@ -33,8 +54,8 @@ public sealed class RedisServerFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                     "--save", "", "--appendonly", "no", "--dir", directory })
+        foreach (var arg in (string[])["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+                     "--save", "", "--appendonly", "no", "--dir", directory, .. extraArguments])
         {
             start.ArgumentList.Add(arg);
         }

@@ -166,6 +166,9 @@ public sealed class FaultDriver : IAsyncDisposable
         _repairedAt = _context.Clock.Elapsed;
     }
 
+    /// <summary>Messages acknowledged so far.</summary>
+    public int Acked => _context.Ledger.Acked;
+
     /// <summary>The attempts that got no answer within 10 s, each with what its sender's connection did around it.</summary>
     public IReadOnlyCollection<StalledAttempt> Stalls => _context.Trace.Stalls;
 

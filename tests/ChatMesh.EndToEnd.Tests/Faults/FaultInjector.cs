@@ -49,12 +49,18 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     /// <summary>SIGKILLs redis-server, then starts it on the same data directory (it reloads the AOF).</summary>
     public Task KillRedisAsync(CancellationToken cancel)
     {
-        // Redis rewrites its command line to its process title, "redis-server 127.0.0.1:<port>".
         var port = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
             .OfType<ChatMesh.AppHost.Infrastructure.LocalRedisResource>().Single().Port;
-        return KillServerAsync("redis", (pid, _) => Comm(pid) == "redis-server"
-            && string.Join(' ', CommandLine(pid)).Contains($"127.0.0.1:{port}", StringComparison.Ordinal), cancel);
+        return KillServerAsync("redis", (pid, _) => IsRedisServerOn(pid, port), cancel);
     }
+
+    /// <summary>SIGKILLs the redis-server on <paramref name="port"/> and leaves it down (a failover: Sentinel promotes a replica).</summary>
+    public static IReadOnlyList<int> KillRedisServer(int port) => Kill(pid => IsRedisServerOn(pid, port));
+
+
+    // Redis rewrites its command line to its process title, "redis-server 127.0.0.1:<port>".
+    private static bool IsRedisServerOn(int pid, int port) =>
+        Comm(pid) == "redis-server" && string.Join(' ', CommandLine(pid)).Contains($"127.0.0.1:{port}", StringComparison.Ordinal);
 
     /// <summary>SIGKILLs the RabbitMQ node (the Erlang VM and its helpers), then starts it on the same data.</summary>
     public Task KillRabbitMQAsync(CancellationToken cancel) => KillServerAsync("messaging", IsRabbitMQ, cancel);
