@@ -28,6 +28,7 @@ internal static class InfrastructureExtensions
         var probe = new Lazy<ContainerRuntimeStatus>(() => ContainerRuntimeProbe.Probe(configuration));
         var redisDecision = InfrastructureModeSelector.Select(RedisName, requested, configuration.GetConnectionString(RedisName), () => probe.Value);
         var messagingDecision = InfrastructureModeSelector.Select(MessagingName, requested, configuration.GetConnectionString(MessagingName), () => probe.Value);
+        var rabbitTopology = RabbitMQTopologySelector.Select(configuration[RabbitMQTopologySelector.Key], messagingDecision.Mode);
 
         var local = redisDecision.Mode == InfrastructureMode.Local || messagingDecision.Mode == InfrastructureMode.Local
             ? new LocalInfrastructure(builder)
@@ -43,6 +44,7 @@ internal static class InfrastructureExtensions
         {
             InfrastructureMode.External => builder.AddConnectionString(MessagingName),
             InfrastructureMode.Container => builder.CreateResourceBuilder<IResourceWithConnectionString>(builder.AddRabbitMQ(MessagingName).Resource),
+            _ when rabbitTopology == RabbitMQTopology.Cluster => local!.AddRabbitMQCluster(MessagingName),
             _ => local!.AddRabbitMQ(MessagingName),
         };
 
@@ -162,6 +164,14 @@ internal static class InfrastructureExtensions
                     .WithHealthCheck($"{name}-probe")
                     .WaitFor(epmd)
                     .Resource);
+        }
+
+        /// <summary>Three clustered nodes sharing one epmd (<see cref="LocalRabbitMQCluster"/>).</summary>
+        public IResourceBuilder<IResourceWithConnectionString> AddRabbitMQCluster(string name)
+        {
+            var command = LocalBinaries.ResolveRabbitMQServer(_builder.Configuration["ChatMesh:Infrastructure:RabbitMQServer"]);
+            var epmdPort = FreePorts.Take(1)[0];
+            return LocalRabbitMQCluster.Add(_builder, State, name, command, AddEpmd($"{name}-epmd", epmdPort), epmdPort);
         }
 
         /// <summary>

@@ -51,7 +51,8 @@ internal static class MixedScenario
             await Task.Delay(TimeSpan.FromSeconds(3), cancel.Token);
             var send = await target.ConnectSenderAsync(cancel.Token);
             var active = channels.Where(channel => channel.Audience.Recipients > 0).ToArray();
-            var steps = await FanOut.MeasureAsync(send, [.. active.Select(channel => channel.Audience)], rates, options, cancel.Token);
+            var cpu = target.CpuWatch();
+            var steps = await FanOut.MeasureAsync(send, [.. active.Select(channel => channel.Audience)], rates, options, cancel.Token, cpu);
 
             report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: one room with {webSocketCount} chatmesh.v1 WebSockets (gateway), {streamCount} SSE streams (`GET /sse`, notification) and {pollCount} held long-polls (legacy) at once, {users} users, {options.MessageLength}-character messages posted over a WebSocket, {options.StepDuration.TotalSeconds:0} s per step, load generator in the same machine. Each message reaches every receiver of every channel; figures per channel.");
             report.Body.AppendLine();
@@ -63,6 +64,16 @@ internal static class MixedScenario
                 {
                     report.Body.AppendLine(CultureInfo.InvariantCulture, $"| ChatMesh ({active[i].Name}) | {active[i].Audience.Recipients} | {step[i].Cells} |");
                 }
+            }
+
+            report.Body.AppendLine();
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"CPU from the first send to the drain, % of one core ({Environment.ProcessorCount} cores = {Environment.ProcessorCount * 100} %):");
+            report.Body.AppendLine();
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"| messages/s | {string.Join(" | ", cpu.Processes.Select(process => process.Name))} |");
+            report.Body.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(cpu.Processes.Select(_ => "---|"))}");
+            foreach (var step in steps)
+            {
+                report.Body.AppendLine(CultureInfo.InvariantCulture, $"| {step[0].Rate} | {string.Join(" | ", step[0].Cpu!.Select(CpuWatch.Format))} |");
             }
 
             report.Body.AppendLine();

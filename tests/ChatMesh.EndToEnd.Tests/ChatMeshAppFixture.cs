@@ -8,9 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace ChatMesh.EndToEnd.Tests;
 
 /// <summary>One AppHost for the whole assembly: real Redis and RabbitMQ from this machine, every service, 2 gateway, 2 notification and 2 legacy replicas.</summary>
-public sealed class ChatMeshAppFixture : IAsyncLifetime
+public class ChatMeshAppFixture : IAsyncLifetime
 {
     public static readonly string[] Services = ["gateway", "notification", "legacy", "integration", "web"];
+
+    /// <summary>The RabbitMQ resource (in Cluster mode the cluster, healthy while all its nodes are running members).</summary>
+    public const string MessagingResource = "messaging";
 
     /// <summary>The token-signing key the AppHost hands every service, fixed here so tests can forge tokens.</summary>
     public const string SigningKey = "e2e-signing-key-0123456789abcdefghijklmnopqrstuvwxyz";
@@ -19,6 +22,9 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
 
     private readonly string _stateDirectory = Directory.CreateTempSubdirectory("chatmesh-e2e-").FullName;
     private DistributedApplication? _app;
+
+    /// <summary>AppHost arguments a fixture of its own adds (e.g. another infrastructure topology).</summary>
+    protected virtual IEnumerable<string> Arguments => [];
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
@@ -35,6 +41,7 @@ public sealed class ChatMeshAppFixture : IAsyncLifetime
             "--ChatMesh:Notification:Replicas=2",
             "--ChatMesh:Legacy:Replicas=2",
             $"--Parameters:jwt-signing-key={SigningKey}",
+            .. Arguments,
         ]);
         ApplyOverrides(builder);
         await Telemetry.StartAsync();

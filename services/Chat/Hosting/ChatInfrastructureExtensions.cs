@@ -28,17 +28,46 @@ public static class ChatInfrastructureExtensions
             ?? throw new InvalidOperationException(
                 $"ConnectionStrings:{MessagingConnectionName} (the RabbitMQ AMQP URI) is not configured. The AppHost sets it; " +
                 $"outside the AppHost set ConnectionStrings__{MessagingConnectionName}=amqp://user:password@host:5672.");
-        if (!Uri.TryCreate(messaging, UriKind.Absolute, out var messagingUri))
-        {
-            throw new InvalidOperationException($"ConnectionStrings:{MessagingConnectionName} is not an absolute AMQP URI.");
-        }
+        var connection = MessagingConnection.Parse(messaging, builder.Configuration[MessagingConnection.QuorumQueuesKey]);
 
         builder.Services.AddMassTransit(bus =>
         {
             configureBus?.Invoke(bus);
+            if (connection.QuorumQueues)
+            {
+                bus.AddRabbitMqConfigureEndpointsCallback((context, queueName, endpoint) =>
+                {
+                    // A quorum queue is durable and replicated; the per-instance live queue is exclusive and dies with its
+                    // connection by design (re-declared on reconnect, the gap repaired from the outbox: live-delivery.md).
+                    if (context.GetService<LiveEvents.LiveEndpointName>()?.Value != queueName)
+                    {
+                        endpoint.SetQuorumQueue();
+                    }
+                });
+            }
+
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(messagingUri);
+                rabbit.Host(connection.Primary, host =>
+                {
+                    if (connection.Nodes.Count > 1)
+                    {
+                        // On a lost connection MassTransit reconnects to the next node of the list.
+                        host.UseCluster(cluster =>
+                        {
+                            foreach (var node in connection.NodeAddresses)
+                            {
+                                cluster.Node(node);
+                            }
+                        });
+                    }
+                });
+                if (connection.QuorumQueues)
+                {
+                    rabbit.SendTopology.ConfigureErrorSettings = error => error.SetQuorumQueue();
+                    rabbit.SendTopology.ConfigureDeadLetterSettings = deadLetter => deadLetter.SetQuorumQueue();
+                }
+
                 rabbit.ConfigureEndpoints(context);
             });
         });

@@ -54,14 +54,17 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
         Volatile.Write(ref _quietSince, _context.Time.GetTimestamp());
         _context.Heartbeats.Add(this);
         _onStopping = _context.Lifetime.ApplicationStopping.Register(static state => ((FeedSession)state!).Shutdown(), this);
-        _subscribing = SubscribeAsync(_stop.Token);
+        // A stream opened without a resume point starts at the head its hello announced, not at the moment the
+        // subscription registers: the client sees the response (EventSource's open) before then, and an event
+        // committed in between — the user's own first message — must not fall into the gap.
+        _subscribing = SubscribeAsync(_request.After ?? head, _stop.Token);
     }
 
-    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    private async Task SubscribeAsync(long after, CancellationToken cancellationToken)
     {
         try
         {
-            await _feed.SubscribeAsync(_context.Chat, _context.Hub, _request.After, _context.Options.ReplayBatchSize,
+            await _feed.SubscribeAsync(_context.Chat, _context.Hub, after, _context.Options.ReplayBatchSize,
                 result => _feed.TrySendControl(result.Reset ? FeedControl.Reset : FeedControl.Subscribed, result.Reset
                     ? FeedControl.ResetJson(_typed, result.Head)
                     : FeedControl.SubscribedJson(_typed, result.Head, result.Replayed)),

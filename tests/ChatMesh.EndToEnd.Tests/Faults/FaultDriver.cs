@@ -157,6 +157,9 @@ public sealed class FaultDriver : IAsyncDisposable
     /// <summary>The attempts that got no answer within 10 s, each with what its sender's connection did around it.</summary>
     public IReadOnlyCollection<StalledAttempt> Stalls => _context.Trace.Stalls;
 
+    /// <summary>Now, on the case clock (the one <see cref="DeliveryLog"/> times deliveries with).</summary>
+    public TimeSpan Now => _context.Clock.Elapsed;
+
     /// <summary>The wall-clock time of a point on the case clock.</summary>
     public DateTimeOffset WallClock(TimeSpan at) => _context.StartedAt + at;
 

@@ -59,6 +59,17 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
     /// <summary>SIGKILLs the RabbitMQ node (the Erlang VM and its helpers), then starts it on the same data.</summary>
     public Task KillRabbitMQAsync(CancellationToken cancel) => KillServerAsync("messaging", IsRabbitMQ, cancel);
 
+    /// <summary>
+    /// SIGKILLs one node of the local RabbitMQ cluster (resource <paramref name="resource"/>, e.g. <c>messaging-1</c>:
+    /// its Erlang VM and helpers, matched on its node name) and leaves it down; <see cref="StartAgainAsync"/> brings it back.
+    /// </summary>
+    public IReadOnlyList<int> KillRabbitMQNode(string resource, string nodeName)
+    {
+        var directory = WorkingDirectory(resource);
+        var killed = Kill(pid => IsRabbitMQ(pid, directory) && Environ(pid).Contains($"RABBITMQ_NODENAME={nodeName}", StringComparer.Ordinal));
+        return killed.Count > 0 ? killed : throw new InvalidOperationException($"No process of RabbitMQ node {nodeName} ({resource}) was found to kill.");
+    }
+
     private static bool IsRabbitMQ(int pid, string directory) =>
         Environ(pid).Contains($"CHATMESH_STATE_DIR={directory}", StringComparer.Ordinal)
         && Environ(pid).Any(variable => variable.StartsWith("RABBITMQ_NODENAME=", StringComparison.Ordinal));
@@ -192,7 +203,8 @@ public sealed class FaultInjector(DistributedApplication app, Topology topology)
         await StartAgainAsync(resourceId, cancel);
     }
 
-    private async Task StartAgainAsync(string resourceId, CancellationToken cancel)
+    /// <summary>Once Aspire shows <paramref name="resourceId"/> stopped, starts it with <c>resource-start</c> and waits until it is healthy.</summary>
+    public async Task StartAgainAsync(string resourceId, CancellationToken cancel)
     {
         await topology.WaitAsync(resourceId, instance => instance.State != KnownResourceStates.Running, TimeSpan.FromSeconds(30), "stopped");
         var started = await app.ResourceCommands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, cancel);
