@@ -11,7 +11,10 @@ var signingKey = builder.AddParameter("jwt-signing-key",
 
 var gateway = builder.AddChatService<Projects.ChatMesh_Gateway>("gateway", redis, messaging, signingKey);
 var notification = builder.AddChatService<Projects.ChatMesh_Notification>("notification", redis, messaging, signingKey);
-var legacy = builder.AddChatService<Projects.ChatMesh_Legacy>("legacy", redis, messaging, signingKey);
+// Thousands of held polls keep their request's state until the next event: a gen-0 budget (128 MB) above a second of
+// their allocation lets it die young instead of being copied into gen 2 (docs/operations.md, runtime settings).
+var legacy = builder.AddChatService<Projects.ChatMesh_Legacy>("legacy", redis, messaging, signingKey)
+    .WithEnvironment("DOTNET_GCgen0size", "0x8000000");
 var integration = builder.AddChatService<Projects.ChatMesh_Integration>("integration", redis, messaging, signingKey);
 if (builder.Configuration.GetValue<bool>("ChatMesh:Webhooks:AllowLocalReceivers"))
 {

@@ -2,8 +2,6 @@ namespace ChatMesh.Chat.LiveEvents;
 
 public sealed partial class LiveEventHub
 {
-    private static readonly Subscription[] NoSubscriptions = [];
-
     public IDisposable Subscribe(ILiveSubscriber subscriber, IEnumerable<string> rooms)
     {
         ArgumentNullException.ThrowIfNull(subscriber);
@@ -13,26 +11,27 @@ public sealed partial class LiveEventHub
         {
             foreach (var room in rooms)
             {
-                if (subscription.Rooms.Add(room))
+                if (!subscription.RoomSlots.ContainsKey(room))
                 {
-                    Add(_byRoom, room, subscription);
+                    subscription.RoomSlots[room] = SetFor(_byRoom, room, byUser: false).Add(subscription);
                 }
             }
-            Add(_byUser, subscriber.UserId, subscription);
+            subscription.UserSlot = SetFor(_byUser, subscriber.UserId, byUser: true).Add(subscription);
         }
         metrics.SubscriberAdded();
         return subscription;
     }
 
-    private Subscription[] Targets(Dictionary<string, Subscription[]> map, string? key)
+    /// <summary>The subscriptions routed by <paramref name="key"/>, or null; the dictionary lookup is the only locked part of a dispatch.</summary>
+    private SubscriberSet? Targets(Dictionary<string, SubscriberSet> map, string? key)
     {
         if (key is null)
         {
-            return NoSubscriptions;
+            return null;
         }
         lock (_gate)
         {
-            return map.TryGetValue(key, out var subscriptions) ? subscriptions : NoSubscriptions;
+            return map.GetValueOrDefault(key);
         }
     }
 
@@ -44,11 +43,12 @@ public sealed partial class LiveEventHub
             {
                 return;
             }
-            foreach (var subscription in subscriptions)
+            var slots = subscriptions.Read(out var end);
+            for (var i = 0; i < end; i++)
             {
-                if (subscription.Rooms.Add(room))
+                if (slots[i] is { } subscription && !subscription.RoomSlots.ContainsKey(room))
                 {
-                    Add(_byRoom, room, subscription);
+                    subscription.RoomSlots[room] = SetFor(_byRoom, room, byUser: false).Add(subscription);
                 }
             }
         }
@@ -62,11 +62,12 @@ public sealed partial class LiveEventHub
             {
                 return;
             }
-            foreach (var subscription in subscriptions)
+            var slots = subscriptions.Read(out var end);
+            for (var i = 0; i < end; i++)
             {
-                if (subscription.Rooms.Remove(room))
+                if (slots[i] is { } subscription && subscription.RoomSlots.Remove(room, out var slot))
                 {
-                    Remove(_byRoom, room, subscription);
+                    Remove(_byRoom, room, slot);
                 }
             }
         }
@@ -76,62 +77,47 @@ public sealed partial class LiveEventHub
     {
         lock (_gate)
         {
-            foreach (var room in subscription.Rooms)
+            foreach (var (room, slot) in subscription.RoomSlots)
             {
-                Remove(_byRoom, room, subscription);
+                Remove(_byRoom, room, slot);
             }
-            subscription.Rooms.Clear();
-            Remove(_byUser, subscription.Subscriber.UserId, subscription);
+            subscription.RoomSlots.Clear();
+            Remove(_byUser, subscription.Subscriber.UserId, subscription.UserSlot);
         }
         metrics.SubscriberRemoved();
     }
 
-    // Copy-on-write: a dispatch in progress keeps iterating the array it read.
-    private static void Add(Dictionary<string, Subscription[]> map, string key, Subscription subscription)
+    private static SubscriberSet SetFor(Dictionary<string, SubscriberSet> map, string key, bool byUser)
     {
-        if (map.TryGetValue(key, out var current))
+        if (!map.TryGetValue(key, out var set))
         {
-            var grown = new Subscription[current.Length + 1];
-            current.CopyTo(grown, 0);
-            grown[^1] = subscription;
-            map[key] = grown;
+            set = new SubscriberSet(key, byUser);
+            map[key] = set;
         }
-        else
-        {
-            map[key] = [subscription];
-        }
+        return set;
     }
 
-    private static void Remove(Dictionary<string, Subscription[]> map, string key, Subscription subscription)
+    private static void Remove(Dictionary<string, SubscriberSet> map, string key, int slot)
     {
-        if (!map.TryGetValue(key, out var current))
+        if (map.TryGetValue(key, out var set) && set.Remove(slot))
         {
-            return;
-        }
-        var index = Array.IndexOf(current, subscription);
-        if (index < 0)
-        {
-            return;
-        }
-        if (current.Length == 1)
-        {
+            // Empty: a dispatch still holding it finds every slot free; the next subscriber gets a new set.
             map.Remove(key);
-            return;
         }
-        var shrunk = new Subscription[current.Length - 1];
-        Array.Copy(current, 0, shrunk, 0, index);
-        Array.Copy(current, index + 1, shrunk, index, current.Length - index - 1);
-        map[key] = shrunk;
     }
 
-    /// <summary>One subscriber's registration; its room set is guarded by the hub's lock.</summary>
+    /// <summary>One subscriber's registration; its slots (per room, and in its user's set) are guarded by the hub's lock.</summary>
     private sealed class Subscription(LiveEventHub hub, ILiveSubscriber subscriber) : IDisposable
     {
         private int _disposed;
 
         public ILiveSubscriber Subscriber { get; } = subscriber;
 
-        public HashSet<string> Rooms { get; } = new(StringComparer.Ordinal);
+        /// <summary>The rooms it is routed from, each with its slot in that room's <see cref="SubscriberSet"/>.</summary>
+        public Dictionary<string, int> RoomSlots { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Its slot in its user's <see cref="SubscriberSet"/>.</summary>
+        public int UserSlot { get; set; }
 
         public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 

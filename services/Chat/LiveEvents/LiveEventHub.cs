@@ -10,8 +10,9 @@ namespace ChatMesh.Chat.LiveEvents;
 /// <summary>
 /// Dispatches the events this instance consumes to its local subscribers. Logged events arrive in global id order
 /// through this instance's queue; the hub drops ids it has dispatched and repairs gaps from the outbox so that every
-/// local subscriber sees every event once, in id order. Routing tables are copy-on-write arrays: dispatch reads a
-/// snapshot under a short lock and calls subscribers outside it, so a subscriber may unsubscribe from inside OnEvent.
+/// local subscriber sees every event once, in id order. Routing tables are slot arrays per room and per user
+/// (<see cref="SubscriberSet"/>: O(1) subscribe and unsubscribe); dispatch looks the set up under a short lock and
+/// iterates its slots outside it, so a subscriber may unsubscribe from inside OnEvent.
 /// </summary>
 public sealed partial class LiveEventHub(
     IConnectionMultiplexer redis,
@@ -20,10 +21,13 @@ public sealed partial class LiveEventHub(
     ILogger<LiveEventHub> logger) : ILiveEventHub
 {
     private const int RepairBatchSize = 512;
+    // Above any set's size: see Dispatch.
+    private const int UncountedRecipients = int.MaxValue / 2;
+    private static readonly Subscription?[] NoSlots = [];
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Subscription[]> _byRoom = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Subscription[]> _byUser = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SubscriberSet> _byRoom = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SubscriberSet> _byUser = new(StringComparer.Ordinal);
     // Logged events are handled one at a time: ordering, dedupe and repair depend on it.
     private readonly SemaphoreSlim _ordering = new(1, 1);
     // The ids dispatched by TryDispatchCommitted, by id modulo the table's size: their bus copies are expected, not duplicates.
@@ -189,18 +193,23 @@ public sealed partial class LiveEventHub(
         Interlocked.Exchange(ref _lastDispatchedId, published.Id);
     }
 
-    private void Dispatch(in LiveEvent liveEvent, Subscription[] targets)
+    private void Dispatch(in LiveEvent liveEvent, SubscriberSet? targets)
     {
-        Activity.Current?.SetTag("chatmesh.recipients", targets.Length);
+        var recipients = targets?.Count ?? 0;
+        Activity.Current?.SetTag("chatmesh.recipients", recipients);
         // Write spans are a sample: the first few recipients remember this dispatch as their write's parent, the
         // others nothing, so a large room costs a few spans per event, not one per connection.
         var sampled = liveEvent.Id > 0 ? options.Value.WriteSpansPerDispatch : 0;
         var traced = sampled > 0 && DeliveryTracing.CurrentCause() is { } cause ? liveEvent with { Cause = cause } : liveEvent;
-        var writes = metrics.BeginDispatch(in liveEvent, targets.Length);
+        // The set may change while it is iterated, so the writes tracked count down from more than can ever be handed
+        // out, and the rest is taken off at the end: the last write completes the count, not an estimate.
+        var writes = metrics.BeginDispatch(in liveEvent, recipients == 0 ? 0 : UncountedRecipients);
         var delivered = 0;
-        foreach (var subscription in targets)
+        var end = 0;
+        var slots = targets is null ? NoSlots : targets.Read(out end);
+        for (var i = 0; i < end; i++)
         {
-            if (subscription.IsDisposed)
+            if (Volatile.Read(ref slots[i]) is not { } subscription || subscription.IsDisposed)
             {
                 continue;
             }
@@ -223,7 +232,7 @@ public sealed partial class LiveEventHub(
                 subscription.Dispose();
             }
         }
-        metrics.EndDispatch(writes, targets.Length - delivered);
+        metrics.EndDispatch(writes, UncountedRecipients - delivered);
         metrics.Dispatched(delivered);
     }
 

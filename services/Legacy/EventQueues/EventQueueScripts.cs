@@ -155,13 +155,23 @@ internal static class EventQueueScripts
         """;
 
     public static void AddAck(List<RedisValue> records, string id, string user, long cursor, long ttl) =>
-        records.AddRange(["a", id, user, cursor, ttl]);
+        AddRecord(records, "a", id, user, cursor, ttl);
 
     public static void AddAcquire(List<RedisValue> records, string id, string user, string lease, long until) =>
-        records.AddRange(["h", id, user, lease, until]);
+        AddRecord(records, "h", id, user, lease, until);
 
     public static void AddRelease(List<RedisValue> records, string id, string user, string lease) =>
-        records.AddRange(["x", id, user, lease, RedisValue.EmptyString]);
+        AddRecord(records, "x", id, user, lease, RedisValue.EmptyString);
+
+    // One at a time: a collection expression here would be a temporary array per record, two records per poll.
+    private static void AddRecord(List<RedisValue> records, RedisValue kind, string id, string user, RedisValue a, RedisValue b)
+    {
+        records.Add(kind);
+        records.Add(id);
+        records.Add(user);
+        records.Add(a);
+        records.Add(b);
+    }
 
     /// <summary>Deletes a queue (also an expired one still remembered); 1, <see cref="NotFound"/> or <see cref="OtherUser"/>.</summary>
     public static readonly LuaScript Delete = LuaScript.Prepare("""

@@ -3,7 +3,11 @@ using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Legacy.Identity;
 
-/// <summary>Puts <see cref="ValidatedTokenCache"/> in front of every JwtBearer token handler of this service.</summary>
+/// <summary>
+/// Puts <see cref="ValidatedTokenCache"/> in front of every JwtBearer token handler of this service, and keeps the raw
+/// token out of each request's authentication properties (<see cref="JwtBearerOptions.SaveToken"/> off): nothing here
+/// reads it back, and stored it cost every poll a dictionary and two strings, held for the whole hold.
+/// </summary>
 internal sealed class CacheValidatedTokens(ValidatedTokenCache cache) : IPostConfigureOptions<JwtBearerOptions>
 {
     public void PostConfigure(string? name, JwtBearerOptions options)
@@ -14,6 +18,7 @@ internal sealed class CacheValidatedTokens(ValidatedTokenCache cache) : IPostCon
             return;
         }
 
+        options.SaveToken = false;
         for (var i = 0; i < options.TokenHandlers.Count; i++)
         {
             if (options.TokenHandlers[i] is not CachingTokenHandler)

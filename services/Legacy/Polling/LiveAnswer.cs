@@ -35,9 +35,9 @@ internal static class LiveAnswer
         }
 
         var events = new List<StoredEvent>(heard.Count);
-        foreach (var h in heard)
+        for (var i = 0; i < heard.Count; i++)
         {
-            events.Add(Stored(h.Event));
+            events.Add(Stored(heard[i].Event));
         }
 
         // The cursor moves to the last event answered: everything the queue wants up to it is in this batch.

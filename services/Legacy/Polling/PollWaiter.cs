@@ -103,24 +103,20 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
     /// The heard events after <paramref name="position"/>, in id order, at most <paramref name="limit"/>; false when some
     /// event did not fit (then only the log can say what came).
     /// </summary>
-    public bool TryTakeAfter(long position, int limit, out List<HeardEvent> events)
+    public bool TryTakeAfter(long position, int limit, out IReadOnlyList<HeardEvent> events)
     {
         lock (_gate)
         {
-            events = new List<HeardEvent>(Math.Min(_heard.Count, limit));
-            foreach (var heard in _heard)
+            // Kept in id order and compacted by Arm, so what follows the position is a tail of the list.
+            var first = _heard.Count;
+            while (first > 0 && _heard[first - 1].Event.Id > position)
             {
-                if (events.Count == limit)
-                {
-                    break;
-                }
-
-                if (heard.Event.Id > position)
-                {
-                    events.Add(heard);
-                }
+                first--;
             }
 
+            var count = Math.Min(_heard.Count - first, limit);
+            // Nothing new is the common case (a re-poll's first look): no list for it.
+            events = count == 0 ? [] : _heard.GetRange(first, count);
             return !_overflowed;
         }
     }
