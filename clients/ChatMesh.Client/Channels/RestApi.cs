@@ -1,0 +1,65 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace ChatMesh.Client.Channels;
+
+/// <summary>The REST calls the client makes: dev sign-in and posting a message with an idempotency key.</summary>
+internal sealed class RestApi(HttpClient http, string token)
+{
+    public static async Task<(string Token, string UserId)> SignInAsync(HttpClient http, string userName, CancellationToken cancel)
+    {
+        using var content = Json(writer =>
+        {
+            writer.WriteString("userName", userName);
+        });
+        using var response = await http.PostAsync(new Uri("/api/auth/sign-in", UriKind.Relative), content, cancel).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await Problems.ReadAsync(response, cancel).ConfigureAwait(false);
+        }
+
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false));
+        return (body.RootElement.GetProperty("token").GetString()!, body.RootElement.GetProperty("userId").GetString()!);
+    }
+
+    /// <summary>POST /api/rooms/{room}/messages with <c>Idempotency-Key</c>: a repeat answers the original id.</summary>
+    public async Task<long> PostMessageAsync(string room, string text, string key, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/rooms/{Uri.EscapeDataString(room)}/messages", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("Idempotency-Key", key);
+        request.Content = Json(writer => writer.WriteString("text", text));
+        using var response = await http.SendAsync(request, cancel).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await Problems.ReadAsync(response, cancel).ConfigureAwait(false);
+        }
+
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false));
+        return body.RootElement.GetProperty("id").GetInt64();
+    }
+
+    /// <summary>A request with the client's token (for the caller's own REST calls: history, rooms, …).</summary>
+    public HttpRequestMessage Authorized(HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    public static ByteArrayContent Json(Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        var content = new ByteArrayContent(buffer.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = Encoding.UTF8.WebName };
+        return content;
+    }
+}

@@ -1,0 +1,38 @@
+using ChatMesh.Client;
+
+namespace ChatMesh.Samples.EchoBot;
+
+/// <summary>The bot: joins the room, then answers every <c>/echo text</c> someone else posts there with <c>text</c>.</summary>
+public static class EchoLoop
+{
+    private const string Prefix = "/echo ";
+
+    public static async Task RunAsync(ChatMeshClient bot, string room, Action? ready = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bot);
+        using (var joined = await bot.SendRequestAsync(HttpMethod.Post, $"/api/rooms/{Uri.EscapeDataString(room)}/join", cancellationToken: cancellationToken))
+        {
+            joined.EnsureSuccessStatusCode();
+        }
+
+        await bot.StartAsync(cancellationToken: cancellationToken);
+        ready?.Invoke();
+        await foreach (var item in bot.ReadAllAsync(cancellationToken))
+        {
+            if (Answer(item, room, bot.UserId) is { } answer)
+            {
+                await bot.SendAsync(room, answer, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The text after <c>/echo </c> in a message of <paramref name="room"/> by someone other than <paramref name="self"/>, else null.</summary>
+    public static string? Answer(ChatItem item, string room, string? self) =>
+        item is ChatEvent { Type: "message.created", Text: { } text } message
+            && message.Room == room
+            && message.Actor != self
+            && text.StartsWith(Prefix, StringComparison.Ordinal)
+            && text.Length > Prefix.Length
+            ? text[Prefix.Length..]
+            : null;
+}

@@ -1,0 +1,66 @@
+using ChatMesh.Client;
+
+namespace ChatMesh.EndToEnd.Tests.Client;
+
+/// <summary>Options and reading helpers shared by the client tests.</summary>
+internal static class ClientSupport
+{
+    public static Uri Edge(ChatMeshAppFixture fixture) => fixture.App.GetEndpoint("web", "http");
+
+    /// <summary>Short backoff so reconnects are quick on a loaded machine; everything else at its default.</summary>
+    public static ChatMeshClientOptions Options(Uri edge, string? token = null) => new()
+    {
+        BaseAddress = edge,
+        Token = token,
+        ReconnectBaseDelay = TimeSpan.FromMilliseconds(100),
+        ReconnectMaxDelay = TimeSpan.FromSeconds(1),
+    };
+
+    /// <summary>Reads until <paramref name="count"/> <c>message.created</c> events of <paramref name="room"/> arrived (or the deadline passes), returning them and anything in between.</summary>
+    public static async Task<List<ChatEvent>> MessagesAsync(ChatMeshClient client, string room, int count, TimeSpan? timeout = null)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(timeout ?? TimeSpan.FromSeconds(30));
+        var messages = new List<ChatEvent>();
+        try
+        {
+            await foreach (var item in client.ReadAllAsync(deadline.Token))
+            {
+                if (item is ChatEvent { Type: "message.created" } message && message.Room == room)
+                {
+                    messages.Add(message);
+                    if (messages.Count == count)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"Only {messages.Count} of {count} messages arrived in time: [{string.Join(", ", messages.Select(m => m.Id))}]");
+        }
+
+        return messages;
+    }
+
+    /// <summary>What the client received within <paramref name="window"/>: used to show that nothing more (no duplicate) arrives.</summary>
+    public static async Task<List<ChatItem>> DrainAsync(ChatMeshClient client, TimeSpan window)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(window);
+        var items = new List<ChatItem>();
+        try
+        {
+            await foreach (var item in client.ReadAllAsync(deadline.Token))
+            {
+                items.Add(item);
+            }
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+        }
+
+        return items;
+    }
+}
