@@ -149,7 +149,8 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
                 _current = channel;
                 _firstLive.TrySetResult();
                 Raise(kind, connected: true, reason: null);
-                var reason = await channel.Closed.ConfigureAwait(false);
+                // Stopping must not wait for the connection to end by itself: the channel is disposed below.
+                var reason = await channel.Closed.WaitAsync(stop).ConfigureAwait(false);
                 _current = null;
                 Raise(kind, connected: false, reason);
             }
