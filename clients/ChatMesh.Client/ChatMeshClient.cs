@@ -19,6 +19,7 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
     private volatile IReceiveChannel? _current;
     private Task? _running;
     private long _lastEventId;
+    private int _disposed;
 
     /// <summary>Creates a client with a token already obtained; the options are validated here.</summary>
     public ChatMeshClient(ChatMeshClientOptions options)
@@ -149,7 +150,8 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
                 _current = channel;
                 _firstLive.TrySetResult();
                 Raise(kind, connected: true, reason: null);
-                var reason = await channel.Closed.ConfigureAwait(false);
+                // Stopping must not wait for the connection to end by itself: the channel is disposed below.
+                var reason = await channel.Closed.WaitAsync(stop).ConfigureAwait(false);
                 _current = null;
                 Raise(kind, connected: false, reason);
             }
@@ -234,9 +236,14 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
         }
     }
 
-    /// <summary>Closes the connection (1000 bye) and ends <see cref="ReadAllAsync"/>.</summary>
+    /// <summary>Closes the connection (1000 bye) and ends <see cref="ReadAllAsync"/>; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_running is not null)
         {

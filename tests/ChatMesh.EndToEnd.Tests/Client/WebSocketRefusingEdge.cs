@@ -35,14 +35,8 @@ internal sealed class WebSocketRefusingEdge : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _app = builder.Build();
-        _app.Map("/ws", async context =>
-        {
-            Interlocked.Increment(ref _refusedHandshakes);
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            context.Response.ContentType = "application/problem+json";
-            await context.Response.WriteAsync("""{"status":404,"title":"Not Found","error":"not_found"}""");
-        });
-        _app.Run(ForwardAsync);
+        // One terminal delegate (not Map: endpoints run after terminal middleware, so /ws would be forwarded).
+        _app.Run(context => context.Request.Path.StartsWithSegments("/ws") ? RefuseAsync(context) : ForwardAsync(context));
     }
 
     public Uri Address { get; private set; } = null!;
@@ -56,6 +50,14 @@ internal sealed class WebSocketRefusingEdge : IAsyncDisposable
         await edge._app.StartAsync();
         edge.Address = new Uri(edge._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return edge;
+    }
+
+    private async Task RefuseAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _refusedHandshakes);
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        context.Response.ContentType = "application/problem+json";
+        await context.Response.WriteAsync("""{"status":404,"title":"Not Found","error":"not_found"}""");
     }
 
     private async Task ForwardAsync(HttpContext context)
