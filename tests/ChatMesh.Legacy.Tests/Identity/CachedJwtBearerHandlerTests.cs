@@ -40,31 +40,27 @@ public sealed class CachedJwtBearerHandlerTests
 
         // The query token of a browser is the same token: the same entry.
         Assert.Equal("alice", await host.GetUserAsync($"/poll/me?access_token={token}", bearer: null));
-        Assert.Equal(1, host.Validations);
-        Assert.Equal(1, host.Cache.Count);
+        AssertValidatedOnceAndCached(host);
     }
 
     [Fact]
     public async Task A_revoked_token_is_refused_on_the_next_poll_although_cached()
     {
         await using var host = await AuthHost.StartAsync();
-        var token = host.Issue("bob");
-        Assert.Equal("bob", await host.GetUserAsync("/poll/me", token));
+        var token = await host.AcceptedTokenAsync("bob");
 
         host.Revoke(token);
 
         await AssertRefusedAsync(await host.GetAsync("/poll/me", token), ChatAuthErrors.TokenRevoked);
         // Refused by the per-request check on the cached identity, not by a second validation.
-        Assert.Equal(1, host.Validations);
-        Assert.Equal(1, host.Cache.Count);
+        AssertValidatedOnceAndCached(host);
     }
 
     [Fact]
     public async Task A_held_poll_answered_from_the_cache_is_cut_when_its_token_is_revoked()
     {
         await using var host = await AuthHost.StartAsync();
-        var token = host.Issue("carol");
-        Assert.Equal("carol", await host.GetUserAsync("/poll/me", token));
+        var token = await host.AcceptedTokenAsync("carol");
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         // The first request's own watch goes at the end of its response.
@@ -86,8 +82,7 @@ public sealed class CachedJwtBearerHandlerTests
     public async Task An_expired_token_is_refused_with_token_expired_and_forgotten()
     {
         await using var host = await AuthHost.StartAsync();
-        var token = host.Issue("dave");
-        Assert.Equal("dave", await host.GetUserAsync("/poll/me", token));
+        var token = await host.AcceptedTokenAsync("dave");
 
         host.Time.Now = Start + ChatAuthOptions.DefaultTokenLifetime + ChatAuthOptions.DefaultClockSkew + TimeSpan.FromSeconds(1);
 
@@ -99,8 +94,7 @@ public sealed class CachedJwtBearerHandlerTests
     public async Task A_token_past_its_expiry_is_validated_again_within_the_clock_skew_and_not_cached()
     {
         await using var host = await AuthHost.StartAsync();
-        var token = host.Issue("erin");
-        Assert.Equal("erin", await host.GetUserAsync("/poll/me", token));
+        var token = await host.AcceptedTokenAsync("erin");
 
         // Past exp, within the skew: the validation (not the cache) decides, as it does on every other service.
         host.Time.Now = Start + ChatAuthOptions.DefaultTokenLifetime + TimeSpan.FromSeconds(1);
@@ -178,6 +172,12 @@ public sealed class CachedJwtBearerHandlerTests
         Assert.Equal(2, host.Validations);
     }
 
+    private static void AssertValidatedOnceAndCached(AuthHost host)
+    {
+        Assert.Equal(1, host.Validations);
+        Assert.Equal(1, host.Cache.Count);
+    }
+
     private static async Task AssertRefusedAsync(HttpResponseMessage response, string error)
     {
         using (response)
@@ -245,6 +245,14 @@ public sealed class CachedJwtBearerHandlerTests
             }).RequireAuthorization();
             await app.StartAsync(TestContext.Current.CancellationToken);
             return new AuthHost(app, counter);
+        }
+
+        /// <summary>A token for <paramref name="user"/>, accepted once (so validated and cached).</summary>
+        public async Task<string> AcceptedTokenAsync(string user)
+        {
+            var token = Issue(user);
+            Assert.Equal(user, await GetUserAsync("/poll/me", token));
+            return token;
         }
 
         public string Issue(string user) => _app.Services.GetRequiredService<ChatTokenIssuer>().Issue(user, user).Token;
