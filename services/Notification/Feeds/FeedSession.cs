@@ -175,7 +175,7 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
         await _lease.DisposeAsync();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} stream {ConnectionId} fell {MaxQueuedEvents} events behind; catching up from the log")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} stream {ConnectionId} fell behind by more than {MaxQueuedEvents} events; catching up from the log")]
     private static partial void LogBehind(ILogger logger, string channel, string connectionId, int maxQueuedEvents);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} stream {ConnectionId} could not catch up from the log; ending it so the client resumes")]

@@ -151,7 +151,7 @@ public sealed class SlowConsumerTests : IDisposable
     /// <summary>Commits event <paramref name="id"/> to the test's log, then hands it to the subscriber, as the hub does.</summary>
     private void Dispatch(ILiveSubscriber subscriber, long id)
     {
-        var json = Encoding.UTF8.GetBytes($$"""{"id":{{id}},"type":"message.created","room":"room","data":{"text":"{{new string('x', 4000)}}"}}""");
+        var json = Encoding.UTF8.GetBytes($$$"""{"id":{{{id}}},"type":"message.created","room":"room","data":{"text":"{{{new string('x', 4000)}}}"}}""");
         lock (_log)
         {
             _log.Add(new StoredEvent(id, "message.created", "room", null, json));
