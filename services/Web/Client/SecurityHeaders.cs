@@ -1,3 +1,5 @@
+using ChatMesh.Chat.Attachments;
+
 namespace ChatMesh.Web.Client;
 
 /// <summary>
@@ -19,7 +21,10 @@ internal static class SecurityHeaders
         app.Use((context, next) =>
         {
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy(context.Request);
+            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(AttachmentHttp.DownloadPrefix, StringComparison.Ordinal)
+                // Attachment downloads: sandboxed, nothing loads (docs/security.md).
+                ? AttachmentHttp.DownloadContentSecurityPolicy
+                : ContentSecurityPolicy(context.Request);
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers.XFrameOptions = "DENY";
