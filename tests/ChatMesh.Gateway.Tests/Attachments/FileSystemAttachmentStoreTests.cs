@@ -14,7 +14,7 @@ public sealed class FileSystemAttachmentStoreTests : IDisposable
     public async Task Stored_bytes_read_back_under_their_hash_and_the_spool_file_is_taken_over()
     {
         var store = new FileSystemAttachmentStore(root);
-        var bytes = TestImages.Png(8, 8);
+        var bytes = ContentSnifferTests.PngHeader(8, 8);
         var (sha, spool) = await SpoolAsync(store, bytes);
 
         await store.PutAsync(sha, spool, bytes.Length, Cancel);

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace ChatMesh.Gateway.Tests.Attachments;
+namespace ChatMesh.EndToEnd.Tests.Attachments;
 
 /// <summary>Real PNG files made in memory (8-bit RGB, a colour gradient), so image tests need no files on disk.</summary>
 internal static class TestImages
