@@ -33,5 +33,11 @@ public static class AttachmentExtensions
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapChatAttachments(this IEndpointRouteBuilder endpoints) => endpoints.MapAttachmentEndpoints();
+    /// <summary>Maps the endpoints, and opens the store now so a folder that cannot be created stops the start.</summary>
+    public static IEndpointRouteBuilder MapChatAttachments(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.ServiceProvider.GetRequiredService<IAttachmentStore>();
+        return endpoints.MapAttachmentEndpoints();
+    }
 }
