@@ -41,7 +41,7 @@ internal static class TestImages
         return png.ToArray();
     }
 
-    private static void Chunk(Stream png, string type, byte[] data)
+    private static void Chunk(System.IO.Stream png, string type, byte[] data)
     {
         Span<byte> number = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(number, data.Length);
