@@ -11,6 +11,8 @@ public enum ChatError
     MessageNotFound,
     TextTooLong,
     CursorFromFuture,
+    AttachmentNotFound,
+    TooManyAttachments,
 }
 
 /// <summary>A refused command: nothing was written.</summary>
@@ -29,6 +31,8 @@ public sealed class ChatException(ChatError error, string message) : Exception(m
         ChatError.MessageNotFound => "message_not_found",
         ChatError.TextTooLong => "text_too_long",
         ChatError.CursorFromFuture => "cursor_from_future",
+        ChatError.AttachmentNotFound => "attachment_not_found",
+        ChatError.TooManyAttachments => "too_many_attachments",
         _ => "error",
     };
 }

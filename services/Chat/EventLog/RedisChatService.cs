@@ -96,6 +96,7 @@ public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOpti
             "forbidden" => ChatError.Forbidden,
             "message_not_found" => ChatError.MessageNotFound,
             "text_too_long" => ChatError.TextTooLong,
+            "attachment_not_found" => ChatError.AttachmentNotFound,
             _ => ChatError.InvalidArgument,
         };
         return new ChatException(error, text);

@@ -35,7 +35,7 @@ public static class ChatProblemDetails
 
     public static int StatusFor(ChatError error) => error switch
     {
-        ChatError.RoomNotFound or ChatError.MessageNotFound => StatusCodes.Status404NotFound,
+        ChatError.RoomNotFound or ChatError.MessageNotFound or ChatError.AttachmentNotFound => StatusCodes.Status404NotFound,
         ChatError.NotMember or ChatError.Forbidden => StatusCodes.Status403Forbidden,
         ChatError.RoomExists => StatusCodes.Status409Conflict,
         // invalid_argument, text_too_long, cursor_from_future and any code added later: the caller sent something wrong.
