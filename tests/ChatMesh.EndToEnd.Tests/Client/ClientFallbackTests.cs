@@ -12,7 +12,7 @@ public sealed class ClientFallbackTests(ChatMeshAppFixture fixture)
     [Fact]
     public async Task A_refused_websocket_falls_back_to_sse_and_rest_and_resumes_with_last_event_id()
     {
-        await using var edge = await WebSocketRefusingEdge.StartAsync(Edge(fixture));
+        await using var edge = await RefusingEdge.StartAsync(Edge(fixture));
         using var owner = await ChatUser.SignInAsync(fixture, "alice", "web");
         var room = await owner.CreateRoomAsync();
         using var listener = await ChatUser.SignInAsync(fixture, "bob", "web");
