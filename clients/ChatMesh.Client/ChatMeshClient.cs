@@ -165,7 +165,7 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
             catch (ChatMeshException ex) when (ex.IsAuthenticationFailure)
             {
                 _current = null;
-                Raise(kind, connected: false, ex.Message);
+                Raise(kind, connected: false, Describe(ex));
                 // An expiry that a refresh has already cured (the token changed meanwhile) is reconnected at once.
                 if (ex.Code == "token_expired" && !string.Equals(openedWith, _token, StringComparison.Ordinal))
                 {
@@ -180,12 +180,12 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
                 // Over a per-user cap (too_many_connections, too_many_queues, too_many_held_polls): the other channels
                 // count against the same caps, so wait for one of the user's connections to end and try this one again.
                 _current = null;
-                Raise(kind, connected: false, ex.Message);
+                Raise(kind, connected: false, Describe(ex));
             }
             catch (Exception ex) when (!stop.IsCancellationRequested)
             {
                 _current = null;
-                Raise(kind, connected: false, ex.Message);
+                Raise(kind, connected: false, Describe(ex));
                 if (!worked.Contains(kind))
                 {
                     index = (index + 1) % order.Count;
@@ -226,6 +226,11 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
         ChatChannel.ServerSentEvents => new SseChannel(_http, () => _token, _options.IncludeSignals),
         _ => new LongPollChannel(_rest, _pollQueue, _options.LongPollTimeout, _options.RequestTimeout),
     };
+
+    /// <summary>A refusal's code and status first (what a caller matches on), then its message.</summary>
+    private static string Describe(Exception ex) => ex is ChatMeshException refused
+        ? $"{refused.Code} ({refused.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? refused.CloseStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}): {refused.Message}"
+        : ex.Message;
 
     private void Raise(ChatChannel channel, bool connected, string? reason) =>
         ConnectionChanged?.Invoke(this, new ChatConnectionChangedEventArgs(channel, connected, reason));

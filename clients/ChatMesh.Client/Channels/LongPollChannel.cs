@@ -10,6 +10,11 @@ internal sealed class PollQueue
 
     /// <summary>The cursor to send next: everything up to it was delivered (or is invisible to this user).</summary>
     public long Cursor { get; set; }
+
+    /// <summary>The REST replay still owed after a registration: events after <see cref="ReplayedTo"/> up to <see cref="ReplayEnd"/> (the queue's start).</summary>
+    public long ReplayedTo { get; set; }
+
+    public long ReplayEnd { get; set; }
 }
 
 /// <summary>
@@ -19,8 +24,6 @@ internal sealed class PollQueue
 /// </summary>
 internal sealed class LongPollChannel(RestApi rest, PollQueue queue, TimeSpan holdFor, TimeSpan requestTimeout) : IReceiveChannel
 {
-    private const int ReplayPageSize = 500;
-
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private Task? _polling;
@@ -35,32 +38,37 @@ internal sealed class LongPollChannel(RestApi rest, PollQueue queue, TimeSpan ho
         queue.Cursor = Math.Max(queue.Cursor, after);
         if (queue.Id is null)
         {
-            await RegisterAsync(sink, linked.Token).ConfigureAwait(false);
+            await RegisterAsync(linked.Token).ConfigureAwait(false);
         }
+
+        await ReplayAsync(sink, linked.Token).ConfigureAwait(false);
 
         // One poll that answers at once proves the queue works before the channel reports itself live.
         await PollAsync(sink, dontBlock: true, linked.Token).ConfigureAwait(false);
         _polling = LoopAsync(sink);
     }
 
-    private async Task RegisterAsync(IEventSink sink, CancellationToken cancel)
+    private async Task RegisterAsync(CancellationToken cancel)
     {
         using var request = rest.Authorized(HttpMethod.Post, "/poll/queues");
         request.Content = RestApi.Json(_ => { });
-        long start;
-        using (var registered = await WithTimeoutAsync(request, requestTimeout, cancel).ConfigureAwait(false))
-        {
-            queue.Id = registered.RootElement.GetProperty("queueId").GetString();
-            start = registered.RootElement.GetProperty("lastEventId").GetInt64();
-        }
+        using var registered = await WithTimeoutAsync(request, requestTimeout, cancel).ConfigureAwait(false);
+        var start = registered.RootElement.GetProperty("lastEventId").GetInt64();
+        // The queue starts at the head: what came between our last id and it is owed from the replay, the rest comes
+        // from the queue. Owed until delivered, so a connect that fails halfway replays the rest next time.
+        queue.ReplayedTo = queue.Cursor;
+        queue.ReplayEnd = start;
+        queue.Cursor = Math.Max(queue.Cursor, start);
+        queue.Id = registered.RootElement.GetProperty("queueId").GetString();
+    }
 
-        // The queue starts at the head: what came between our last id and it comes from the replay, the rest from the queue.
-        var from = queue.Cursor;
-        queue.Cursor = Math.Max(from, start);
-        for (var replayed = from; replayed > 0 && replayed < start;)
+    /// <summary>Delivers the owed events from <c>GET /api/events?after=</c>, page by page (server's page size).</summary>
+    private async Task ReplayAsync(IEventSink sink, CancellationToken cancel)
+    {
+        while (queue.ReplayedTo > 0 && queue.ReplayedTo < queue.ReplayEnd)
         {
             using var page = await WithTimeoutAsync(rest.Authorized(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture,
-                $"/api/events?after={replayed}&limit={ReplayPageSize}")), requestTimeout, cancel).ConfigureAwait(false);
+                $"/api/events?after={queue.ReplayedTo}")), requestTimeout, cancel).ConfigureAwait(false);
             var root = page.RootElement;
             if (root.GetProperty("reset").GetBoolean())
             {
@@ -68,23 +76,25 @@ internal sealed class LongPollChannel(RestApi rest, PollQueue queue, TimeSpan ho
                 break;
             }
 
-            var last = replayed;
+            var last = queue.ReplayedTo;
             foreach (var wire in root.GetProperty("events").EnumerateArray())
             {
                 last = wire.GetProperty("id").GetInt64();
-                if (last <= start)
+                if (last <= queue.ReplayEnd)
                 {
                     await sink.EventAsync(ChatEvent.Parse(wire, wire.GetRawText()), cancel).ConfigureAwait(false);
                 }
             }
 
-            if (!root.GetProperty("more").GetBoolean() || last == replayed)
+            if (!root.GetProperty("more").GetBoolean() || last == queue.ReplayedTo)
             {
                 break;
             }
 
-            replayed = last;
+            queue.ReplayedTo = last;
         }
+
+        queue.ReplayedTo = queue.ReplayEnd;
     }
 
     private async Task PollAsync(IEventSink sink, bool dontBlock, CancellationToken cancel)

@@ -47,6 +47,9 @@ internal sealed class RefusingEdge : IAsyncDisposable
             : ForwardAsync(context));
     }
 
+    /// <summary>The problem <c>error</c> code of its refusals.</summary>
+    public const string RefusalCode = "not_proxied";
+
     public Uri Address { get; private set; } = null!;
 
     /// <summary>How many WebSocket handshakes (requests to <c>/ws</c>) it refused.</summary>
@@ -109,7 +112,7 @@ internal sealed class RefusingEdge : IAsyncDisposable
         _refusals.AddOrUpdate(path, 1, (_, count) => count + 1);
         context.Response.StatusCode = StatusCodes.Status404NotFound;
         context.Response.ContentType = "application/problem+json";
-        await context.Response.WriteAsync("""{"status":404,"title":"Not Found","error":"not_found"}""");
+        await context.Response.WriteAsync($$"""{"status":404,"title":"Not Found","error":"{{RefusalCode}}"}""");
     }
 
     private async Task ForwardAsync(HttpContext context)
