@@ -38,7 +38,7 @@ public sealed class LocalReceiverTests
         var result = await sender.SendAsync(Endpoint(receiver.Url), 7, """{"id":7}"""u8.ToArray(), Cancel);
         Assert.Equal(Attempts.AttemptErrors.SsrfBlocked, result.Error);
         Assert.Contains("ChatMesh__Webhooks__AllowLocalReceivers=true", result.ErrorDetail, StringComparison.Ordinal);
-        Assert.Equal(0, receiver.Received.Count);
+        Assert.Empty(receiver.Received);
     }
 
     [Fact]
