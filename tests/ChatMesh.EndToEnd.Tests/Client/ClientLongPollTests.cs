@@ -21,8 +21,7 @@ public sealed class ClientLongPollTests(ChatMeshAppFixture fixture)
         await using var alice = new ChatMeshClient(Options(edge.Address, owner.Token));
         await alice.StartAsync(cancellationToken: Cancel);
         await using var bob = new ChatMeshClient(Options(edge.Address, listener.Token));
-        var changes = new List<ChatConnectionChangedEventArgs>();
-        bob.ConnectionChanged += (_, change) => { lock (changes) { changes.Add(change); } };
+        var changes = RecordChanges(bob);
         await bob.StartAsync(cancellationToken: Cancel);
         Assert.Equal(ChatChannel.LongPolling, alice.Channel);
         Assert.Equal(ChatChannel.LongPolling, bob.Channel);
@@ -56,7 +55,7 @@ public sealed class ClientLongPollTests(ChatMeshAppFixture fixture)
             Assert.DoesNotContain(changes, change => change.Connected && change.Channel != ChatChannel.LongPolling);
         }
 
-        Assert.DoesNotContain(await DrainAsync(bob, TimeSpan.FromSeconds(1)), item => item is ChatEvent { Type: "message.created" } e && e.Room == room);
+        await AssertNoMoreMessagesAsync(bob, room);
 
         // A new client (a new queue, configured for long-polling only, on the real edge) started after bob's last id
         // gets exactly what was sent meanwhile: the REST replay fills the gap up to the queue's start.
@@ -76,7 +75,7 @@ public sealed class ClientLongPollTests(ChatMeshAppFixture fixture)
         Assert.Equal(ChatChannel.LongPolling, bobAgain.Channel);
         var live = await alice.SendAsync(room, "polled 11", Cancel);
         Assert.Equal([.. missed, live], (await MessagesAsync(bobAgain, room, 4)).Select(message => message.Id));
-        Assert.DoesNotContain(await DrainAsync(bobAgain, TimeSpan.FromSeconds(1)), item => item is ChatEvent { Type: "message.created" } e && e.Room == room);
+        await AssertNoMoreMessagesAsync(bobAgain, room);
 
         using var history = await owner.GetJsonAsync($"/api/rooms/{room}/messages?limit=100");
         Assert.Equal(12, history.RootElement.GetProperty("messages").GetArrayLength());
@@ -95,8 +94,12 @@ public sealed class ClientLongPollTests(ChatMeshAppFixture fixture)
         var first = await owner.PostAsync(room, "before");
         Assert.Equal([first], (await MessagesAsync(bob, room, 1)).Select(message => message.Id));
 
-        // Delete every queue of bob's (as expiry would) and cut the held poll; what is sent meanwhile must still arrive.
+        // While bob's polls cannot get through, his queue is deleted (as expiry would) and three messages are sent: the
+        // next poll finds the queue gone, registers a new one (starting after them) and replays them over REST.
         var queue = Assert.Single(edge.QueueIds);
+        await edge.WaitForInFlightAsync("/poll/queues", 1);
+        edge.Refuse("/poll");
+        edge.DropConnections();
         using (var deleted = await listener.Http.DeleteAsync($"/poll/queues/{queue}", Cancel))
         {
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
@@ -108,10 +111,13 @@ public sealed class ClientLongPollTests(ChatMeshAppFixture fixture)
             gap.Add(await owner.PostAsync(room, $"after {i}"));
         }
 
-        await edge.WaitForInFlightAsync("/poll/queues", 1);
-        edge.DropConnections();
+        var replays = edge.Forwarded("/api/events");
+        edge.Allow("/poll");
         Assert.Equal(gap, (await MessagesAsync(bob, room, 3)).Select(message => message.Id));
+        Assert.True(edge.Forwarded("/api/events") > replays, "the gap did not come from the REST replay");
+        var live = await owner.PostAsync(room, "on the new queue");
+        Assert.Equal([live], (await MessagesAsync(bob, room, 1)).Select(message => message.Id));
         Assert.Equal(2, edge.QueueIds.Count);
-        Assert.DoesNotContain(await DrainAsync(bob, TimeSpan.FromSeconds(1)), item => item is ChatEvent { Type: "message.created" } e && e.Room == room);
+        await AssertNoMoreMessagesAsync(bob, room);
     }
 }

@@ -69,8 +69,7 @@ public sealed class ClientRefusalTests(ChatMeshAppFixture fixture)
         await using var edge = await RefusingEdge.StartAsync(Edge(fixture));
         using var user = await ChatUser.SignInAsync(fixture, "proxied", "web");
         await using var client = new ChatMeshClient(Options(edge.Address, user.Token));
-        var changes = new List<ChatConnectionChangedEventArgs>();
-        client.ConnectionChanged += (_, change) => { lock (changes) { changes.Add(change); } };
+        var changes = RecordChanges(client);
 
         await client.StartAsync(cancellationToken: Cancel);
 

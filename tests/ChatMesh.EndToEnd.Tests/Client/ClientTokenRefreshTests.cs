@@ -21,8 +21,7 @@ public sealed class ClientTokenRefreshTests(ChatMeshAppFixture fixture)
         options.TokenRefreshMargin = TimeSpan.FromSeconds(6);
         options.TokenProvider = _ => ValueTask.FromResult(Mint(user));
         await using var client = new ChatMeshClient(options);
-        var changes = new List<ChatConnectionChangedEventArgs>();
-        client.ConnectionChanged += (_, change) => { lock (changes) { changes.Add(change); } };
+        var changes = RecordChanges(client);
         var refreshed = 0;
         var thirdRefresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         client.TokenRefreshed += (_, _) =>

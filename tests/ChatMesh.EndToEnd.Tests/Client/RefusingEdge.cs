@@ -23,7 +23,7 @@ internal sealed class RefusingEdge : IAsyncDisposable
 
     private readonly HttpClient _upstream;
     private readonly WebApplication _app;
-    private readonly string[] _refused;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _refused = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, byte> _inFlight = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _refusals = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _forwarded = new(StringComparer.Ordinal);
@@ -31,7 +31,11 @@ internal sealed class RefusingEdge : IAsyncDisposable
 
     private RefusingEdge(Uri upstream, string[] refused)
     {
-        _refused = refused;
+        foreach (var path in refused)
+        {
+            _refused[path] = 0;
+        }
+
         _upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
         {
             BaseAddress = upstream,
@@ -42,7 +46,7 @@ internal sealed class RefusingEdge : IAsyncDisposable
         builder.Logging.ClearProviders();
         _app = builder.Build();
         // One terminal delegate (not Map: endpoints run after terminal middleware, so /ws would be forwarded).
-        _app.Run(context => _refused.FirstOrDefault(path => context.Request.Path.StartsWithSegments(path)) is { } refusedPath
+        _app.Run(context => _refused.Keys.FirstOrDefault(path => context.Request.Path.StartsWithSegments(path)) is { } refusedPath
             ? RefuseAsync(context, refusedPath)
             : ForwardAsync(context));
     }
@@ -83,6 +87,12 @@ internal sealed class RefusingEdge : IAsyncDisposable
             await Task.Delay(20, deadline.Token);
         }
     }
+
+    /// <summary>Refuses <paramref name="path"/> from now on (as a proxy that is being reconfigured).</summary>
+    public void Refuse(string path) => _refused[path] = 0;
+
+    /// <summary>Forwards <paramref name="path"/> again.</summary>
+    public void Allow(string path) => _refused.TryRemove(path, out _);
 
     /// <summary>Aborts every forwarded request in flight (a held poll, an SSE stream): the client sees its connection reset.</summary>
     public int DropConnections()
