@@ -6,9 +6,10 @@ namespace ChatMesh.Client;
 
 /// <summary>
 /// A ChatMesh connection for bots, services and apps: sends with idempotency keys and acks, and delivers every event
-/// the user may see exactly once and in id order, across reconnects (WebSocket, then SSE + REST when refused).
+/// the user may see exactly once and in id order, across reconnects (WebSocket, then SSE + REST, then long-polling +
+/// REST when refused).
 /// </summary>
-public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
+public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
 {
     private readonly ChatMeshClientOptions _options;
     private readonly HttpClient _http;
@@ -16,7 +17,10 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
     private readonly Channel<ChatItem> _items;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstLive = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PollQueue _pollQueue = new();
+    private readonly Task? _refreshing;
     private volatile IReceiveChannel? _current;
+    private volatile string _token;
     private Task? _running;
     private long _lastEventId;
     private int _disposed;
@@ -27,16 +31,18 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options.Copy();
+        _token = _options.Token!;
         _http = new HttpClient { BaseAddress = _options.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
-        _rest = new RestApi(_http, _options.Token!);
+        _rest = new RestApi(_http, () => _token);
         _items = System.Threading.Channels.Channel.CreateBounded<ChatItem>(new BoundedChannelOptions(_options.ReceiveBufferCapacity) { SingleWriter = true });
+        _refreshing = _options.TokenProvider is { } provider ? RefreshTokensAsync(provider, _stop.Token) : null;
     }
 
     /// <summary>The user this client signed in as (set by <see cref="SignInAsync"/>), else null.</summary>
     public string? UserId { get; private init; }
 
-    /// <summary>The token the client authenticates with.</summary>
-    public string Token => _options.Token!;
+    /// <summary>The token the client authenticates with now (a newer one after each refresh by <see cref="ChatMeshClientOptions.TokenProvider"/>).</summary>
+    public string Token => _token;
 
     /// <summary>The id of the newest event delivered: the resume point (pass it to <see cref="StartAsync"/> of a new client).</summary>
     public long LastEventId => Interlocked.Read(ref _lastEventId);
@@ -116,7 +122,7 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
         }
     }
 
-    /// <summary>A request to the ChatMesh edge with this client's token, for the REST calls the client has no method for.</summary>
+    /// <summary>A request to the ChatMesh edge with this client's current token, for the REST calls the client has no method for.</summary>
     public async Task<HttpResponseMessage> SendRequestAsync(HttpMethod method, string path, HttpContent? content = null, CancellationToken cancellationToken = default)
     {
         using var request = _rest.Authorized(method, path);
@@ -142,6 +148,7 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
         {
             var kind = order[index];
             var channel = Create(kind);
+            var openedWith = _token;
             try
             {
                 await channel.OpenAsync(LastEventId, this, stop).ConfigureAwait(false);
@@ -157,12 +164,28 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
             }
             catch (ChatMeshException ex) when (ex.IsAuthenticationFailure)
             {
+                _current = null;
+                Raise(kind, connected: false, Describe(ex));
+                // An expiry that a refresh has already cured (the token changed meanwhile) is reconnected at once.
+                if (ex.Code == "token_expired" && !string.Equals(openedWith, _token, StringComparison.Ordinal))
+                {
+                    await channel.DisposeAsync().ConfigureAwait(false);
+                    continue;
+                }
+
                 terminal = ex;
+            }
+            catch (ChatMeshException ex) when (ex.Status == 429 && !stop.IsCancellationRequested)
+            {
+                // Over a per-user cap (too_many_connections, too_many_queues, too_many_held_polls): the other channels
+                // count against the same caps, so wait for one of the user's connections to end and try this one again.
+                _current = null;
+                Raise(kind, connected: false, Describe(ex));
             }
             catch (Exception ex) when (!stop.IsCancellationRequested)
             {
                 _current = null;
-                Raise(kind, connected: false, ex.Message);
+                Raise(kind, connected: false, Describe(ex));
                 if (!worked.Contains(kind))
                 {
                     index = (index + 1) % order.Count;
@@ -199,9 +222,15 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
 
     private IReceiveChannel Create(ChatChannel kind) => kind switch
     {
-        ChatChannel.WebSocket => new WebSocketChannel(_options.BaseAddress!, _options.Token!, _http),
-        _ => new SseChannel(_http, _options.Token!, _options.IncludeSignals),
+        ChatChannel.WebSocket => new WebSocketChannel(_options.BaseAddress!, () => _token),
+        ChatChannel.ServerSentEvents => new SseChannel(_http, () => _token, _options.IncludeSignals),
+        _ => new LongPollChannel(_rest, _pollQueue, _options.LongPollTimeout, _options.RequestTimeout),
     };
+
+    /// <summary>A refusal's code and status first (what a caller matches on), then its message.</summary>
+    private static string Describe(Exception ex) => ex is ChatMeshException refused
+        ? $"{refused.Code} ({refused.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? refused.CloseStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}): {refused.Message}"
+        : ex.Message;
 
     private void Raise(ChatChannel channel, bool connected, string? reason) =>
         ConnectionChanged?.Invoke(this, new ChatConnectionChangedEventArgs(channel, connected, reason));
@@ -250,6 +279,12 @@ public sealed class ChatMeshClient : IAsyncDisposable, IEventSink
             await _running.ConfigureAwait(false);
         }
 
+        if (_refreshing is not null)
+        {
+            await _refreshing.ConfigureAwait(false);
+        }
+
+        await LongPollChannel.DeleteAsync(_rest, _pollQueue, _options.RequestTimeout).ConfigureAwait(false);
         _items.Writer.TryComplete();
         _http.Dispose();
         _stop.Dispose();

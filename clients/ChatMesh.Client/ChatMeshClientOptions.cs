@@ -8,6 +8,9 @@ public enum ChatChannel
 
     /// <summary><c>/sse</c> for receiving, REST for sending.</summary>
     ServerSentEvents,
+
+    /// <summary>Long-polling a queue (<c>/poll</c>, the legacy service) for receiving, REST for sending.</summary>
+    LongPolling,
 }
 
 /// <summary>Options of a <see cref="ChatMeshClient"/>; <see cref="Validate"/> runs when the client is created.</summary>
@@ -20,7 +23,7 @@ public sealed class ChatMeshClientOptions
     public string? Token { get; set; }
 
     /// <summary>Channels in the order they are tried; a channel that never connected hands over to the next.</summary>
-    public IList<ChatChannel> Channels { get; } = [ChatChannel.WebSocket, ChatChannel.ServerSentEvents];
+    public IList<ChatChannel> Channels { get; } = [ChatChannel.WebSocket, ChatChannel.ServerSentEvents, ChatChannel.LongPolling];
 
     /// <summary>First reconnect delay bound: each attempt waits a random time in [0, min(max, base·2^attempt)).</summary>
     public TimeSpan ReconnectBaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -36,6 +39,19 @@ public sealed class ChatMeshClientOptions
 
     /// <summary>Items received but not yet read by the caller; when full, the client stops reading the connection.</summary>
     public int ReceiveBufferCapacity { get; set; } = 1024;
+
+    /// <summary>How long one long-poll asks the server to hold it (its <c>timeout</c>; the server caps it at <c>Legacy:MaxPollTimeout</c>). Whole seconds.</summary>
+    public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Called for a fresh token (same user) before the current one expires (its JWT <c>exp</c>, less
+    /// <see cref="TokenRefreshMargin"/>): the open WebSocket gets it in an <c>auth</c> frame, every later request and
+    /// connection uses it. Null: the token is not refreshed and the client stops when it expires.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string>>? TokenProvider { get; set; }
+
+    /// <summary>How long before the token's expiry <see cref="TokenProvider"/> is called.</summary>
+    public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Also deliver <c>typing</c> and <c>presence</c> signals as <see cref="ChatSignal"/> items.</summary>
     public bool IncludeSignals { get; set; }
@@ -62,6 +78,9 @@ public sealed class ChatMeshClientOptions
         Check(ReconnectMaxDelay <= TimeSpan.FromMinutes(10), nameof(ReconnectMaxDelay), "must be ≤ 10 minutes");
         Check(RequestTimeout > TimeSpan.Zero && RequestTimeout <= TimeSpan.FromMinutes(5), nameof(RequestTimeout), "must be > 0 and ≤ 5 minutes");
         Check(MaxSendAttempts is >= 1 and <= 100, nameof(MaxSendAttempts), "must be 1–100");
+        Check(LongPollTimeout >= TimeSpan.FromSeconds(1) && LongPollTimeout <= TimeSpan.FromMinutes(5) && LongPollTimeout.Ticks % TimeSpan.TicksPerSecond == 0,
+            nameof(LongPollTimeout), "must be whole seconds, 1 s – 5 minutes");
+        Check(TokenRefreshMargin > TimeSpan.Zero && TokenRefreshMargin <= TimeSpan.FromHours(1), nameof(TokenRefreshMargin), "must be > 0 and ≤ 1 hour");
         Check(ReceiveBufferCapacity is >= 1 and <= 1_000_000, nameof(ReceiveBufferCapacity), "must be 1–1,000,000");
     }
 
@@ -77,6 +96,9 @@ public sealed class ChatMeshClientOptions
             MaxSendAttempts = MaxSendAttempts,
             ReceiveBufferCapacity = ReceiveBufferCapacity,
             IncludeSignals = IncludeSignals,
+            LongPollTimeout = LongPollTimeout,
+            TokenProvider = TokenProvider,
+            TokenRefreshMargin = TokenRefreshMargin,
         };
         copy.Channels.Clear();
         foreach (var channel in Channels)

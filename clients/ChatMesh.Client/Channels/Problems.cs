@@ -7,13 +7,18 @@ internal static class Problems
 {
     public static async Task<ChatMeshException> ReadAsync(HttpResponseMessage response, CancellationToken cancel)
     {
-        var status = (int)response.StatusCode;
         var body = await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false);
+        return FromBody((int)response.StatusCode, response.ReasonPhrase, body);
+    }
+
+    /// <summary>The refusal a <paramref name="status"/> and its body say; without problem details, a code from the status.</summary>
+    public static ChatMeshException FromBody(int status, string? reasonPhrase, string? body, Func<int, string>? codeOfStatus = null)
+    {
         string? code = null;
         string? detail = null;
         try
         {
-            using var problem = JsonDocument.Parse(body);
+            using var problem = JsonDocument.Parse(string.IsNullOrEmpty(body) ? "null" : body);
             if (problem.RootElement.ValueKind == JsonValueKind.Object)
             {
                 code = ChatEvent.String(problem.RootElement, "error");
@@ -25,12 +30,12 @@ internal static class Problems
             // Not problem details (a proxy's page, an empty 404): the status alone says what happened.
         }
 
-        code ??= status switch
+        code ??= codeOfStatus?.Invoke(status) ?? status switch
         {
             404 => "not_found",
             401 => "token_invalid",
             _ => $"http_{status}",
         };
-        return new ChatMeshException(code, detail ?? $"{(int)response.StatusCode} {response.ReasonPhrase}: {code}", status);
+        return new ChatMeshException(code, detail ?? $"{status} {reasonPhrase}: {code}", status);
     }
 }

@@ -4,9 +4,11 @@ using System.Text.Json;
 
 namespace ChatMesh.Client.Channels;
 
-/// <summary>The REST calls the client makes: dev sign-in and posting a message with an idempotency key.</summary>
-internal sealed class RestApi(HttpClient http, string token)
+/// <summary>The REST calls the client makes (docs/rest-api.md), each with the current token.</summary>
+internal sealed class RestApi(HttpClient http, Func<string> token)
 {
+    public HttpClient Http => http;
+
     public static async Task<(string Token, string UserId)> SignInAsync(HttpClient http, string userName, CancellationToken cancel)
     {
         using var content = Json(writer =>
@@ -26,27 +28,43 @@ internal sealed class RestApi(HttpClient http, string token)
     /// <summary>POST /api/rooms/{room}/messages with <c>Idempotency-Key</c>: a repeat answers the original id.</summary>
     public async Task<long> PostMessageAsync(string room, string text, string key, CancellationToken cancel)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/rooms/{Uri.EscapeDataString(room)}/messages", UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var request = Authorized(HttpMethod.Post, $"{Room(room)}/messages");
         request.Headers.Add("Idempotency-Key", key);
         request.Content = Json(writer => writer.WriteString("text", text));
+        using var body = await SendAsync(request, cancel).ConfigureAwait(false);
+        return body.RootElement.GetProperty("id").GetInt64();
+    }
+
+    /// <summary>A write answered with <c>{"eventId"}</c> (join, leave, read, edit, delete, reactions): returns that id.</summary>
+    public async Task<long> WriteAsync(HttpMethod method, string path, Action<Utf8JsonWriter>? json, CancellationToken cancel)
+    {
+        using var request = Authorized(method, path);
+        request.Content = json is null ? null : Json(json);
+        using var body = await SendAsync(request, cancel).ConfigureAwait(false);
+        return body.RootElement.GetProperty("eventId").GetInt64();
+    }
+
+    /// <summary>Sends <paramref name="request"/>; the JSON answer, or the refusal's <see cref="ChatMeshException"/>.</summary>
+    public async Task<JsonDocument> SendAsync(HttpRequestMessage request, CancellationToken cancel)
+    {
         using var response = await http.SendAsync(request, cancel).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw await Problems.ReadAsync(response, cancel).ConfigureAwait(false);
         }
 
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false));
-        return body.RootElement.GetProperty("id").GetInt64();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false));
     }
 
-    /// <summary>A request with the client's token (for the caller's own REST calls: history, rooms, …).</summary>
+    /// <summary>A request with the client's current token (for the caller's own REST calls: history, rooms, …).</summary>
     public HttpRequestMessage Authorized(HttpMethod method, string path)
     {
         var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token());
         return request;
     }
+
+    public static string Room(string room) => $"/api/rooms/{Uri.EscapeDataString(room)}";
 
     public static ByteArrayContent Json(Action<Utf8JsonWriter> body)
     {

@@ -8,7 +8,7 @@ namespace ChatMesh.Client.Channels;
 /// <c>/sse</c> with <c>Last-Event-ID</c> (docs/protocol.md "Server-Sent Events"): replayed events, then
 /// <c>subscribed</c> | <c>reset</c>, then live. Receive only: sends go over REST.
 /// </summary>
-internal sealed class SseChannel(HttpClient http, string token, bool signals) : IReceiveChannel
+internal sealed class SseChannel(HttpClient http, Func<string> token, bool signals) : IReceiveChannel
 {
     private readonly TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,7 +23,7 @@ internal sealed class SseChannel(HttpClient http, string token, bool signals) : 
     public async Task OpenAsync(long after, IEventSink sink, CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(signals ? "/sse?typing=true" : "/sse", UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token());
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         if (after > 0)
         {

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
+using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -8,11 +8,12 @@ using System.Text.Json;
 namespace ChatMesh.Client.Channels;
 
 /// <summary>chatmesh.v1 over <c>/ws</c>: hello → subscribe {after} → replayed events → subscribed | reset, then live; sends are acked frames.</summary>
-internal sealed class WebSocketChannel(Uri baseAddress, string token, HttpClient http) : IReceiveChannel
+internal sealed class WebSocketChannel(Uri baseAddress, Func<string> token) : IReceiveChannel
 {
     public const string SubProtocol = "chatmesh.v1";
 
     private readonly ClientWebSocket _socket = new();
+    private readonly RefusalCapture _handshake = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TaskCompletionSource _live = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,16 +31,17 @@ internal sealed class WebSocketChannel(Uri baseAddress, string token, HttpClient
     public async Task OpenAsync(long after, IEventSink sink, CancellationToken cancel)
     {
         _socket.Options.AddSubProtocol(SubProtocol);
-        _socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        _socket.Options.SetRequestHeader("Authorization", $"Bearer {token()}");
         _socket.Options.CollectHttpResponseDetails = true;
         var uri = new UriBuilder(new Uri(baseAddress, "/ws")) { Scheme = baseAddress.Scheme == "https" ? "wss" : "ws" }.Uri;
         try
         {
-            await _socket.ConnectAsync(uri, cancel).ConfigureAwait(false);
+            using var invoker = new HttpMessageInvoker(_handshake, disposeHandler: false);
+            await _socket.ConnectAsync(uri, invoker, cancel).ConfigureAwait(false);
         }
         catch (WebSocketException) when (_socket.HttpStatusCode != 0)
         {
-            throw await RefusalAsync(cancel).ConfigureAwait(false);
+            throw Refusal();
         }
 
         _receiving = ReceiveLoopAsync(after, sink);
@@ -47,22 +49,33 @@ internal sealed class WebSocketChannel(Uri baseAddress, string token, HttpClient
     }
 
     /// <summary>Sends one <c>send</c> frame and returns the acknowledged event id (the original one for a repeated key).</summary>
-    public async Task<long> SendMessageAsync(string room, string text, string key, TimeSpan timeout, CancellationToken cancel)
+    public Task<long> SendMessageAsync(string room, string text, string key, TimeSpan timeout, CancellationToken cancel) =>
+        RequestAsync("send", writer =>
+        {
+            writer.WriteString("room", room);
+            writer.WriteString("text", text);
+            writer.WriteString("key", key);
+        }, timeout, cancel);
+
+    /// <summary>Hands the server a fresh token (<c>auth</c>); completes on <c>authenticated</c>, throws on its error frame.</summary>
+    public Task AuthenticateAsync(string fresh, TimeSpan timeout, CancellationToken cancel) =>
+        RequestAsync("auth", writer => writer.WriteString("token", fresh), timeout, cancel);
+
+    /// <summary>A frame with a <c>ref</c>, and the answer to it: the <c>ack</c>'s id (0 for <c>authenticated</c>), or its error frame thrown.</summary>
+    private async Task<long> RequestAsync(string type, Action<Utf8JsonWriter> fields, TimeSpan timeout, CancellationToken cancel)
     {
-        var reference = $"s{Interlocked.Increment(ref _ref)}";
-        var ack = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[reference] = ack;
+        var reference = $"{type[0]}{Interlocked.Increment(ref _ref)}";
+        var answer = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[reference] = answer;
         try
         {
             await SendFrameAsync(writer =>
             {
-                writer.WriteString("type", "send");
+                writer.WriteString("type", type);
                 writer.WriteString("ref", reference);
-                writer.WriteString("room", room);
-                writer.WriteString("text", text);
-                writer.WriteString("key", key);
+                fields(writer);
             }, cancel).ConfigureAwait(false);
-            return await ack.Task.WaitAsync(timeout, cancel).ConfigureAwait(false);
+            return await answer.Task.WaitAsync(timeout, cancel).ConfigureAwait(false);
         }
         finally
         {
@@ -204,7 +217,14 @@ internal sealed class WebSocketChannel(Uri baseAddress, string token, HttpClient
             case "typing" or "presence":
                 await sink.SignalAsync(new ChatSignal(ChatEvent.String(root, "type")!, Encoding.UTF8.GetString(bytes.Span)), cancel).ConfigureAwait(false);
                 break;
-            case "pong" or "authenticated":
+            case "authenticated":
+                if (ChatEvent.String(root, "ref") is { } authRef && _pending.TryGetValue(authRef, out var accepted))
+                {
+                    accepted.TrySetResult(0);
+                }
+
+                break;
+            case "pong":
                 break;
             default:
                 if (root.TryGetProperty("id", out _))
@@ -216,34 +236,19 @@ internal sealed class WebSocketChannel(Uri baseAddress, string token, HttpClient
         }
     }
 
-    /// <summary>
-    /// A refused handshake: the WebSocket API hides the problem body, so ask the same URL as plain HTTP. Authentication
-    /// runs before the endpoint, so a token refusal answers with its own code; otherwise the status says it.
-    /// </summary>
-    private async Task<ChatMeshException> RefusalAsync(CancellationToken cancel)
+    /// <summary>A refused handshake: its status and the problem details body the handshake handler kept (docs/protocol.md "Handshake").</summary>
+    private ChatMeshException Refusal()
     {
         var status = (int)_socket.HttpStatusCode;
-        if (status == 401)
-        {
-            using var probe = new HttpRequestMessage(HttpMethod.Get, new Uri("/ws", UriKind.Relative));
-            probe.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(probe, cancel).ConfigureAwait(false);
-            if ((int)response.StatusCode == 401)
-            {
-                return await Problems.ReadAsync(response, cancel).ConfigureAwait(false);
-            }
-        }
-
-        var code = status switch
+        return Problems.FromBody(status, $"WebSocket handshake refused", _handshake.Body, code => code switch
         {
             400 => "unsupported_subprotocol",
             401 => "token_invalid",
             403 => "origin_not_allowed",
             404 => "not_found",
             429 => "too_many_connections",
-            _ => $"http_{status}",
-        };
-        return new ChatMeshException(code, $"The WebSocket handshake was refused ({status} {code}).", status);
+            _ => $"http_{code}",
+        });
     }
 
     private async Task CloseOutputAsync()
@@ -273,7 +278,31 @@ internal sealed class WebSocketChannel(Uri baseAddress, string token, HttpClient
         }
 
         _socket.Dispose();
+        _handshake.Dispose();
         _sendLock.Dispose();
         _stop.Dispose();
+    }
+}
+
+/// <summary>The handshake's HTTP handler: keeps the body of a refusal (problem details), which ClientWebSocket does not expose.</summary>
+internal sealed class RefusalCapture() : DelegatingHandler(new SocketsHttpHandler())
+{
+    private const int MaxBodyChars = 16 * 1024;
+
+    public string? Body { get; private set; }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        // 101 (HTTP/1.1) and 200 (HTTP/2) accept: the content is the WebSocket itself and must not be touched.
+        if (response.StatusCode != HttpStatusCode.SwitchingProtocols && !response.IsSuccessStatusCode)
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+            var buffer = new char[MaxBodyChars];
+            var read = await reader.ReadBlockAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Body = new string(buffer, 0, read);
+        }
+
+        return response;
     }
 }

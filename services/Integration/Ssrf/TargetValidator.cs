@@ -56,7 +56,7 @@ public sealed class TargetValidator(TargetPolicy policy, IHostResolver resolver,
         {
             if (policy.Refusal(address) is { } category)
             {
-                return new(IntegrationErrors.TargetNotAllowed, $"'{uri.Host}' resolves to {address} ({category}); webhooks may only reach public addresses and the ranges in Integration:Ssrf:AllowedRanges. For a receiver on this machine in development, run with ChatMesh__Webhooks__AllowLocalReceivers=true (docs/operations.md, \"Trying webhooks locally\").");
+                return new(IntegrationErrors.TargetNotAllowed, $"'{uri.Host}' resolves to {address} ({category}); webhooks may only reach public addresses. {SsrfBlockedException.AllowHint}");
             }
         }
 

@@ -52,7 +52,7 @@ public sealed class ClientChatTests(ChatMeshAppFixture fixture)
         await bobAgain.StartAsync(resumeFrom, Cancel);
         var resumed = await MessagesAsync(bobAgain, room, 3);
         Assert.Equal(missed, resumed.Select(message => message.Id));
-        Assert.DoesNotContain(await DrainAsync(bobAgain, TimeSpan.FromSeconds(1)), item => item is ChatEvent { Type: "message.created" } e && e.Room == room);
+        await AssertNoMoreMessagesAsync(bobAgain, room);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class ClientFallbackTests(ChatMeshAppFixture fixture)
     [Fact]
     public async Task A_refused_websocket_falls_back_to_sse_and_rest_and_resumes_with_last_event_id()
     {
-        await using var edge = await WebSocketRefusingEdge.StartAsync(Edge(fixture));
+        await using var edge = await RefusingEdge.StartAsync(Edge(fixture));
         using var owner = await ChatUser.SignInAsync(fixture, "alice", "web");
         var room = await owner.CreateRoomAsync();
         using var listener = await ChatUser.SignInAsync(fixture, "bob", "web");
@@ -49,7 +49,7 @@ public sealed class ClientFallbackTests(ChatMeshAppFixture fixture)
         await bobAgain.StartAsync(resumeFrom, Cancel);
         Assert.Equal(ChatChannel.ServerSentEvents, bobAgain.Channel);
         Assert.Equal(missed, (await MessagesAsync(bobAgain, room, 3)).Select(message => message.Id));
-        Assert.DoesNotContain(await DrainAsync(bobAgain, TimeSpan.FromSeconds(1)), item => item is ChatEvent { Type: "message.created" } e && e.Room == room);
+        await AssertNoMoreMessagesAsync(bobAgain, room);
 
         using var history = await owner.GetJsonAsync($"/api/rooms/{room}/messages?limit=100");
         Assert.Equal(8, history.RootElement.GetProperty("messages").GetArrayLength());

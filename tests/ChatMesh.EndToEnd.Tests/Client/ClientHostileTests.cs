@@ -54,8 +54,7 @@ public sealed class ClientHostileTests(ChatMeshAppFixture fixture)
     public async Task Signing_out_closes_the_websocket_with_4002_and_the_client_stops_instead_of_reconnecting()
     {
         await using var client = await ChatMeshClient.SignInAsync(ChatUser.UniqueName("bob"), Options(Edge(fixture)), Cancel);
-        var changes = new List<ChatConnectionChangedEventArgs>();
-        client.ConnectionChanged += (_, change) => { lock (changes) { changes.Add(change); } };
+        var changes = RecordChanges(client);
         await client.StartAsync(cancellationToken: Cancel);
 
         using (var signedOut = await client.SendRequestAsync(HttpMethod.Post, "/api/auth/sign-out", cancellationToken: Cancel))

@@ -63,4 +63,22 @@ internal static class ClientSupport
 
         return items;
     }
+
+    /// <summary>Shows that no further <c>message.created</c> of <paramref name="room"/> arrives within a second: nothing doubled.</summary>
+    public static async Task AssertNoMoreMessagesAsync(ChatMeshClient client, string room) =>
+        Assert.DoesNotContain(await DrainAsync(client, TimeSpan.FromSeconds(1)), item => item is ChatEvent { Type: "message.created" } e && e.Room == room);
+
+    /// <summary>Every connection change of <paramref name="client"/> from now on (lock the list to read it).</summary>
+    public static List<ChatConnectionChangedEventArgs> RecordChanges(ChatMeshClient client)
+    {
+        var changes = new List<ChatConnectionChangedEventArgs>();
+        client.ConnectionChanged += (_, change) =>
+        {
+            lock (changes)
+            {
+                changes.Add(change);
+            }
+        };
+        return changes;
+    }
 }

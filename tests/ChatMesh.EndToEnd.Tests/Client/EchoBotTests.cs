@@ -31,7 +31,7 @@ public sealed class EchoBotTests(ChatMeshAppFixture fixture)
         var seen = await MessagesAsync(alice, room, 3);
         Assert.Equal(bot.UserId, seen[2].Actor);
         Assert.Equal("hello there", seen[2].Text);
-        Assert.DoesNotContain(await DrainAsync(alice, TimeSpan.FromSeconds(1)), item => item is ChatEvent { Type: "message.created" } e && e.Room == room);
+        await AssertNoMoreMessagesAsync(alice, room);
 
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
