@@ -39,12 +39,13 @@ public sealed partial class RedisChatService
     {
         RequireTarget(actor, room, user);
         var now = Now();
+        // One builder per thread: each body is finished before the next starts.
+        var left = Removal(room, actor, user, "banned", now, personal: false);
+        var copy = Removal(room, actor, user, "banned", now, personal: true);
         var banned = EventJsonBuilder.Start(ChatEventTypes.MemberBanned, room, actor, now);
         banned.Data.WriteString("user"u8, user);
-        var result = await EvalAsync(ModerationScripts.Ban,
-            [room, actor, user, Removal(room, actor, user, "banned", now, personal: false), Removal(room, actor, user, "banned", now, personal: true),
-             banned.Finish().Json],
-            cancellationToken).ConfigureAwait(false);
+        var result = await EvalAsync(ModerationScripts.Ban, [room, actor, user, left, copy, banned.Finish().Json], cancellationToken)
+            .ConfigureAwait(false);
         return ToCommit(result, ChatEventTypes.MemberBanned, room, null);
     }
 
