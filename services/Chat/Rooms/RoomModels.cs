@@ -30,7 +30,17 @@ public sealed record RoomSummary(
     long MemberCount,
     IReadOnlyList<string> Moderators,
     bool ReadOnly,
-    int SlowModeSeconds);
+    int SlowModeSeconds)
+{
+    // Value equality over the moderators too (a record compares a list by reference).
+    public bool Equals(RoomSummary? other) =>
+        other is not null && Id == other.Id && Name == other.Name && Kind == other.Kind && Owner == other.Owner && Topic == other.Topic
+        && CreatedAt == other.CreatedAt && LastEventId == other.LastEventId && MessageCount == other.MessageCount
+        && MemberCount == other.MemberCount && ReadOnly == other.ReadOnly && SlowModeSeconds == other.SlowModeSeconds
+        && Moderators.SequenceEqual(other.Moderators, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Id, LastEventId, MemberCount, Moderators.Count);
+}
 
 /// <summary>The role a member holds in a room.</summary>
 public enum RoomRole
