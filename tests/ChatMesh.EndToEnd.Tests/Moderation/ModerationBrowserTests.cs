@@ -19,8 +19,8 @@ public sealed class ModerationBrowserTests(ChromiumFixture chromium, ChatMeshApp
 
         // The owner changes the room through the REST API from her own page (her session cookie).
         var status = await alice.Page.EvaluateAsync<int>(
-            """async room => (await fetch('/api/rooms/' + room, { method: 'PATCH', headers: { 'Content-Type': 'application/json' },
-                 body: JSON.stringify({ name: 'Announcements', readOnly: true }) })).status""", scene.Id);
+            "async room => (await fetch('/api/rooms/' + room, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, "
+            + "body: JSON.stringify({ name: 'Announcements', readOnly: true }) })).status", scene.Id);
         Assert.Equal(200, status);
 
         var line = bob.Page.GetByTestId("system-line");
