@@ -35,11 +35,12 @@ internal static class LongPollScenario
             (server, i, recorder, token) => server is RawFeedTarget
                 ? Task.FromResult(LongPoller.StartRaw(server.Http, recorder))
                 : LongPoller.RegisterAsync(server.Http, server.ReceiverToken(i / options.PerUser)!, recorder, token),
-            () => $"{LongPoller.Held} of {options.Polls} polls held at the end of the idle window",
+            () => $"{LongPoller.Held} of {options.Polls} polls held at the end of the idle window, {LongPoller.Answers} answered from the opening to its end (heartbeats: 0 when the window held no timeout)",
             () => $"{LongPoller.Failures} failed polls over the run",
-            cancel.Token);
+            cancel.Token,
+            firstTimeout: LongPoller.Timeout);
 
-        report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Polls} held long-polls (timeout 30 s; the client re-polls at once with the answer's `lastEventId`), {options.MessageLength}-character messages, {options.StepDuration.TotalSeconds:0} s per step, idle CPU over {options.IdleWindow.TotalSeconds:0} s, load generator in the same machine. Latency: post → poll answer received, per event. ChatMesh: `GET /poll/queues/{{id}}/events` of the legacy service, one queue each, {options.PerUser} per user, {users} users in one room, messages posted over a WebSocket (its figures include `Legacy:CoalesceDelay`). Raw Kestrel: `GET /poll?after=N` of a bare Kestrel long-poll (events in memory, no auth, no Redis, no bus, no coalescing) in a child process, messages posted with `POST /send`.");
+        report.Body.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores: {options.Polls} held long-polls (timeout 30 s; the client re-polls at once with the answer's `lastEventId`), {options.MessageLength}-character messages, {options.StepDuration.TotalSeconds:0} s per step, idle CPU over at most {options.IdleWindow.TotalSeconds:0} s ending before the first poll's 30 s timeout, load generator in the same machine. Latency: post → poll answer received, per event. ChatMesh: `GET /poll/queues/{{id}}/events` of the legacy service, one queue each, {options.PerUser} per user, {users} users in one room, messages posted over a WebSocket (its figures include `Legacy:CoalesceDelay`). Raw Kestrel: `GET /poll?after=N` of a bare Kestrel long-poll (events in memory, no auth, no Redis, no bus, no coalescing) in a child process, messages posted with `POST /send`.");
         report.Body.AppendLine();
         HeldScenario.AppendTables(report.Body, results, "memory per held poll");
         await report.WriteAsync(options, cancel.Token);

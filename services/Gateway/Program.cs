@@ -5,6 +5,7 @@ using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Outbox;
 using ChatMesh.Chat.Presence;
 using ChatMesh.Gateway.Api;
+using ChatMesh.Gateway.Attachments;
 using ChatMesh.Gateway.WebSockets;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ builder.Services.AddChatOutboxPublisher();
 builder.AddChatAuthentication();
 builder.AddChatPresence();
 builder.AddChatApi();
+builder.AddChatAttachments();
 builder.AddChatWebSockets();
 
 var app = builder.Build();
@@ -28,6 +30,7 @@ app.UseWebSockets();
 app.MapDefaultEndpoints();
 app.MapDevSignIn();
 app.MapChatApi();
+app.MapChatAttachments();
 app.MapChatWebSockets();
 
 app.Run();

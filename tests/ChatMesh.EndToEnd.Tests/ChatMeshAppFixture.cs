@@ -91,6 +91,14 @@ public class ChatMeshAppFixture : IAsyncLifetime
 
     public HttpClient CreateClient(string resource) => App.CreateHttpClient(resource, "http");
 
+    /// <summary>
+    /// A client that sends exactly the Cookie header a test sets. <see cref="CreateClient"/>'s handlers come from a pool
+    /// whose cookie jar keeps what earlier tests' responses set (a sign-in's session cookie), and the jar's cookie goes
+    /// out instead of a hand-set one.
+    /// </summary>
+    public HttpClient CreateClientWithoutCookieJar(string resource) =>
+        new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = App.GetEndpoint(resource, "http") };
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)

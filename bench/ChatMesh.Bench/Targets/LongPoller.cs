@@ -13,6 +13,7 @@ namespace ChatMesh.Bench.Targets;
 internal sealed class LongPoller : IAsyncDisposable
 {
     private static long s_held;
+    private static long s_answers;
     private static long s_failures;
     private static long s_failuresLogged;
 
@@ -35,6 +36,12 @@ internal sealed class LongPoller : IAsyncDisposable
 
     /// <summary>Polls the client has sent and not yet had answered (held by the server when idle).</summary>
     public static long Held => Interlocked.Read(ref s_held);
+
+    /// <summary>How long the server holds each poll without events (<c>timeout=30</c>) before a heartbeat answer.</summary>
+    public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Polls answered (heartbeats included) since <see cref="ResetCounters"/>.</summary>
+    public static long Answers => Interlocked.Read(ref s_answers);
 
     /// <summary>Polls answered with an error status or broken.</summary>
     public static long Failures => Interlocked.Read(ref s_failures);
@@ -63,6 +70,7 @@ internal sealed class LongPoller : IAsyncDisposable
     public static void ResetCounters()
     {
         Interlocked.Exchange(ref s_held, 0);
+        Interlocked.Exchange(ref s_answers, 0);
         Interlocked.Exchange(ref s_failures, 0);
         Interlocked.Exchange(ref s_failuresLogged, 0);
     }
@@ -91,6 +99,7 @@ internal sealed class LongPoller : IAsyncDisposable
                 var body = await response.Content.ReadAsByteArrayAsync(_stop.Token);
                 var now = System.Diagnostics.Stopwatch.GetTimestamp();
                 Interlocked.Decrement(ref s_held);
+                Interlocked.Increment(ref s_answers);
                 if (!response.IsSuccessStatusCode)
                 {
                     Fail($"{(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");

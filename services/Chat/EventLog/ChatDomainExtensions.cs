@@ -32,7 +32,9 @@ public static class ChatDomainExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatOptions>, ChatOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IChatService, RedisChatService>();
+        services.TryAddSingleton<RedisChatService>();
+        services.TryAddSingleton<IChatService>(sp => sp.GetRequiredService<RedisChatService>());
+        services.TryAddSingleton<Attachments.IAttachmentRegistry>(sp => sp.GetRequiredService<RedisChatService>());
         return services;
     }
 }

@@ -29,6 +29,9 @@ public enum ChatError
 
     /// <summary>Slow mode: the member posted less than the room's interval ago; <see cref="ChatException.RetryAfter"/> says when to retry.</summary>
     SlowMode,
+
+    AttachmentNotFound,
+    TooManyAttachments,
 }
 
 /// <summary>A refused command: nothing was written.</summary>
@@ -56,6 +59,8 @@ public sealed class ChatException(ChatError error, string message) : Exception(m
         ChatError.Banned => "banned",
         ChatError.RoomReadOnly => "room_read_only",
         ChatError.SlowMode => "slow_mode",
+        ChatError.AttachmentNotFound => "attachment_not_found",
+        ChatError.TooManyAttachments => "too_many_attachments",
         _ => "error",
     };
 }

@@ -32,6 +32,8 @@ public sealed class ChatOptions
     public ChatRetentionOptions Retention { get; set; } = new();
 
     public ChatDurabilityOptions Durability { get; set; } = new();
+
+    public Attachments.ChatAttachmentOptions Attachments { get; set; } = new();
 }
 
 /// <summary>

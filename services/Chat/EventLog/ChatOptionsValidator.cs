@@ -53,6 +53,23 @@ public sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
             }
         }
 
+        if (options.Attachments is null)
+        {
+            failures.Add("Chat:Attachments is required.");
+        }
+        else
+        {
+            if (options.Attachments.MaxPerMessage is < 1 or > Attachments.ChatAttachmentOptions.MaxPerMessageCeiling)
+            {
+                failures.Add($"Chat:Attachments:MaxPerMessage must be 1 to {Attachments.ChatAttachmentOptions.MaxPerMessageCeiling} (was {options.Attachments.MaxPerMessage}).");
+            }
+
+            if (options.Attachments.PendingTtl < TimeSpan.FromMinutes(1) || options.Attachments.PendingTtl > TimeSpan.FromDays(30))
+            {
+                failures.Add($"Chat:Attachments:PendingTtl must be 1 minute to 30 days (was {options.Attachments.PendingTtl}).");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

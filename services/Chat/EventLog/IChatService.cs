@@ -51,6 +51,16 @@ public interface IChatService
     Task<CommitResult> PostMessageAsync(string actor, string room, string text, long? replyTo, string? idempotencyKey, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Posts a message that references the caller's pending uploads (<see cref="Attachments.IAttachmentRegistry"/>) by id;
+    /// the text may then be empty. The event's <c>data.attachments</c> lists them; each can be referenced once.
+    /// </summary>
+    Task<CommitResult> PostMessageAsync(string actor, string room, string? text, long? replyTo, string? idempotencyKey,
+        IReadOnlyList<string>? attachments, CancellationToken cancellationToken) =>
+        attachments is null or { Count: 0 }
+            ? PostMessageAsync(actor, room, text ?? "", replyTo, idempotencyKey, cancellationToken)
+            : throw new NotSupportedException("This chat service does not support attachments.");
+
+    /// <summary>
     /// Posts as a bot that is a member of the room in its own right (an inbound webhook's <c>hook-…</c> id). The event is an
     /// ordinary <c>message.created</c> whose <c>data.username</c> carries the display name the poster chose, when given.
     /// </summary>

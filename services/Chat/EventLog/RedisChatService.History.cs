@@ -44,6 +44,7 @@ public sealed partial class RedisChatService
     private static ChatMessage ParseMessage(string room, long id, RedisResult[] flat)
     {
         string author = "", text = "", mentions = "";
+        string? attachments = null;
         long createdAt = 0, editedAt = 0, replyTo = 0;
         var deleted = false;
         Dictionary<string, IReadOnlyList<string>>? reactions = null;
@@ -60,6 +61,7 @@ public sealed partial class RedisChatService
                 case "d": deleted = value == "1"; break;
                 case "rt": replyTo = value.IsNullOrEmpty ? 0 : (long)value; break;
                 case "m": mentions = (string)value!; break;
+                case "at": attachments = value; break;
                 default:
                     if (field.StartsWith("x:", StringComparison.Ordinal))
                     {
@@ -74,7 +76,8 @@ public sealed partial class RedisChatService
         return new ChatMessage(id, room, author, text, DateTimeOffset.FromUnixTimeMilliseconds(createdAt),
             editedAt == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(editedAt), deleted, replyTo == 0 ? null : replyTo,
             mentions.Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            (IReadOnlyDictionary<string, IReadOnlyList<string>>?)reactions ?? EmptyReactions);
+            (IReadOnlyDictionary<string, IReadOnlyList<string>>?)reactions ?? EmptyReactions,
+            deleted ? [] : ParseAttachments(attachments));
     }
 
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> EmptyReactions =

@@ -1,3 +1,4 @@
+using ChatMesh.Chat.Attachments;
 using ChatMesh.Chat.Events;
 using ChatMesh.Chat.EventLog.Scripts;
 using ChatMesh.Chat.Messages;
@@ -15,6 +16,10 @@ public sealed partial class RedisChatService
     public Task<CommitResult> PostMessageAsync(string actor, string room, string text, long? replyTo, string? idempotencyKey, CancellationToken cancellationToken) =>
         PostAsync(actor, room, text, replyTo, idempotencyKey, username: null, cancellationToken);
 
+    public Task<CommitResult> PostMessageAsync(string actor, string room, string? text, long? replyTo, string? idempotencyKey,
+        IReadOnlyList<string>? attachments, CancellationToken cancellationToken) =>
+        PostAsync(actor, room, text, replyTo, idempotencyKey, username: null, cancellationToken, attachments);
+
     public Task<CommitResult> PostBotMessageAsync(string bot, string room, string text, string? username, string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (username is not null && (username.Length is 0 or > MaxBotUsernameLength || username.Any(char.IsControl)))
@@ -25,12 +30,14 @@ public sealed partial class RedisChatService
         return PostAsync(bot, room, text, replyTo: null, idempotencyKey, username, cancellationToken);
     }
 
-    private async Task<CommitResult> PostAsync(
-        string actor, string room, string text, long? replyTo, string? idempotencyKey, string? username, CancellationToken cancellationToken)
+    private async Task<CommitResult> PostAsync(string actor, string room, string? text, long? replyTo, string? idempotencyKey,
+        string? username, CancellationToken cancellationToken, IReadOnlyList<string>? attachments = null)
     {
         ChatIds.RequireUser(actor, "actor");
         ChatIds.RequireRoom(room);
-        text = MessageRules.NormalizeText(text, chat.MaxMessageLength);
+        var attachmentIds = AttachmentRules.RequireIds(attachments, chat.Attachments.MaxPerMessage);
+        // A message of files alone needs no text.
+        text = attachmentIds.Length > 0 && string.IsNullOrWhiteSpace(text) ? "" : MessageRules.NormalizeText(text, chat.MaxMessageLength);
         if (idempotencyKey is not null)
         {
             MessageRules.RequireIdempotencyKey(idempotencyKey);
@@ -61,6 +68,11 @@ public sealed partial class RedisChatService
         }
 
         created.ArrayHole("mentions");
+        if (attachmentIds.Length > 0)
+        {
+            created.ArrayHole("attachments");
+        }
+
         var message = created.Finish();
 
         // In a direct room the other member hears of every message; elsewhere only mentioned members do.
@@ -79,7 +91,7 @@ public sealed partial class RedisChatService
             notification = builder.Finish();
         }
 
-        var args = new RedisValue[19 + candidates.Count];
+        var args = new RedisValue[22 + candidates.Count];
         args[0] = room;
         args[1] = actor;
         args[2] = idempotencyKey ?? "";
@@ -101,9 +113,11 @@ public sealed partial class RedisChatService
         }
 
         args[18] = other;
+        args[19] = string.Join(' ', attachmentIds);
+        (args[20], args[21]) = attachmentIds.Length > 0 ? (message.Holes[4], message.Holes[5]) : (0, 0);
         for (var i = 0; i < candidates.Count; i++)
         {
-            args[19 + i] = candidates[i];
+            args[22 + i] = candidates[i];
         }
 
         var result = await EvalAsync(MessageScripts.Post, args, cancellationToken).ConfigureAwait(false);

@@ -109,6 +109,7 @@ public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOpti
             "outranked" => ChatError.Outranked,
             "banned" => ChatError.Banned,
             "room_read_only" => ChatError.RoomReadOnly,
+            "attachment_not_found" => ChatError.AttachmentNotFound,
             _ => ChatError.InvalidArgument,
         };
         return new ChatException(error, text);

@@ -48,14 +48,17 @@ public static class ChatInfrastructureExtensions
 
             bus.UsingRabbitMq((context, rabbit) =>
             {
+                // The host address stays the first node's on every instance (MassTransit names endpoints after it); the
+                // cluster list, which is what a connection actually tries, starts at this instance's turn.
                 rabbit.Host(connection.Primary, host =>
                 {
                     if (connection.Nodes.Count > 1)
                     {
                         // On a lost connection MassTransit reconnects to the next node of the list.
+                        var first = MessagingNodeTurn.Take(context, connection.Nodes.Count);
                         host.UseCluster(cluster =>
                         {
-                            foreach (var node in connection.NodeAddresses)
+                            foreach (var node in connection.NodeAddressesFrom(first))
                             {
                                 cluster.Node(node);
                             }

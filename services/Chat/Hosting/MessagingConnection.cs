@@ -52,6 +52,18 @@ public sealed record MessagingConnection(Uri Primary, IReadOnlyList<Uri> Nodes, 
     }
 
     /// <summary>The nodes as MassTransit's cluster configuration names them: <c>host:port</c>.</summary>
-    public IEnumerable<string> NodeAddresses =>
-        Nodes.Select(node => node.IsDefaultPort ? node.Host : $"{node.Host}:{node.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+    public IEnumerable<string> NodeAddresses => NodeAddressesFrom(0);
+
+    /// <summary>
+    /// The node addresses starting at node <paramref name="first"/> and wrapping around: the order a connection tries
+    /// them in, so an instance given another first node connects there and, when it is lost, moves on to the next.
+    /// </summary>
+    public IEnumerable<string> NodeAddressesFrom(int first)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(first, Nodes.Count);
+        return Enumerable.Range(0, Nodes.Count)
+            .Select(i => Nodes[(first + i) % Nodes.Count])
+            .Select(node => node.IsDefaultPort ? node.Host : $"{node.Host}:{node.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+    }
 }

@@ -3,7 +3,7 @@ using ChatMesh.Chat.EventLog;
 namespace ChatMesh.Chat.LiveEvents;
 
 /// <summary>
-/// Falling behind, for a feed made with <c>onBehind</c> (the gateway's WebSocket): a burst larger than the capacity is
+/// Falling behind, for a feed made with <c>onBehind</c> (the gateway's WebSocket, the notification service's SSE and NDJSON): a burst larger than the capacity is
 /// dropped (the log has it) and <see cref="CatchUpAsync"/> replays it at the reader's pace instead of the feed
 /// overflowing; control items keep a reserve of their own.
 /// </summary>
@@ -14,6 +14,15 @@ public sealed partial class ResumableFeed
 
     /// <summary>True while the feed has dropped logged events that a <see cref="CatchUpAsync"/> must replay from the log.</summary>
     public bool IsBehind => Interlocked.Read(ref _behindAfter) >= 0;
+
+    /// <summary>Items the single reader has taken from the queue so far: its read progress (see <see cref="FeedCatchUp"/>).</summary>
+    public long Taken => Volatile.Read(ref _taken);
+
+    /// <summary>
+    /// Cuts a client that reads nothing: the feed overflows (queued items are still readable, then the feed ends, and
+    /// onOverflow is called), as a full queue would. Nothing is lost: the client resumes from the last id it got.
+    /// </summary>
+    public void CutSlowConsumer() => Overflow();
 
     private void NotifyBehind()
     {

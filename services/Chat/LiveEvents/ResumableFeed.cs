@@ -38,6 +38,8 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
     private TaskCompletionSource? _roomWaiter;
     private int _completed;
     private volatile bool _discarded;
+    // Items the reader has taken from the queue (skipped ones too): the read progress a slow-consumer check looks at.
+    private long _taken;
 
     /// <param name="userId">The user whose events this feed carries.</param>
     /// <param name="capacity">Items queued (and live events held during a replay) before the client counts as too slow.</param>
@@ -403,6 +405,7 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
         var reader = _queue.Reader;
         while (!_discarded && reader.TryRead(out item))
         {
+            Volatile.Write(ref _taken, _taken + 1);
             // A catch-up's replay waiting for room goes on (also when this item is skipped: the queue shrank).
             if (Volatile.Read(ref _roomWaiter) is { } waiter)
             {

@@ -11,7 +11,8 @@ public sealed record ChatMessage(
     bool Deleted,
     long? ReplyTo,
     IReadOnlyList<string> Mentions,
-    IReadOnlyDictionary<string, IReadOnlyList<string>> Reactions);
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Reactions,
+    IReadOnlyList<Attachments.MessageAttachment>? Attachments = null);
 
 /// <summary>One page of history, ordered by id ascending.</summary>
 public sealed record HistoryPage(IReadOnlyList<ChatMessage> Messages, bool HasMore);

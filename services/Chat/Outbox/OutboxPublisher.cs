@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Events;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Telemetry;
@@ -22,6 +23,7 @@ public sealed partial class OutboxPublisher(
     IConnectionMultiplexer redis,
     IBus bus,
     IOptions<OutboxOptions> options,
+    IOptions<ChatOptions> chatOptions,
     TimeProvider time,
     IMeterFactory meterFactory,
     ILogger<OutboxPublisher> logger) : BackgroundService
@@ -47,7 +49,7 @@ public sealed partial class OutboxPublisher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var tail = new OutboxTailReader(redis);
+        await using var tail = new OutboxTailReader(redis, chatOptions.Value.Durability);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Events;
 using StackExchange.Redis;
 
@@ -9,20 +10,32 @@ namespace ChatMesh.Chat.Outbox;
 /// command queued behind it on a StackExchange.Redis connection, so it must not share the application's multiplexer;
 /// on its own connection it returns at once when entries are waiting (no polling delay when busy) and parks
 /// server-side when idle (no spinning). The block timeout stays well under the client's 5 s command timeout.
+/// The connection is opened from the shared one's configuration, so in Sentinel mode it asks the Sentinels for the
+/// primary and follows a promotion as the shared one does. With <see cref="ChatDurabilityOptions.Replicas"/> set, entries
+/// are handed out only once that many replicas have them (<see cref="ReplicaBarrier"/> on this connection): an entry
+/// the primary took but no replica confirmed was never acknowledged, a failover discards it and the promoted replica
+/// gives its id to another event, so publishing it would put a phantom on the bus and make consumers drop the real one.
 /// </summary>
-public sealed class OutboxTailReader(IConnectionMultiplexer shared) : IAsyncDisposable
+public sealed class OutboxTailReader(IConnectionMultiplexer shared, ChatDurabilityOptions durability) : IAsyncDisposable
 {
     private ConnectionMultiplexer? _connection;
+    private ReplicaBarrier? _barrier;
 
-    /// <summary>Reads up to <paramref name="count"/> entries after <paramref name="afterId"/>, waiting up to <paramref name="block"/> for the first.</summary>
+    /// <summary>
+    /// Reads up to <paramref name="count"/> entries after <paramref name="afterId"/>, waiting up to <paramref name="block"/>
+    /// for the first; throws <see cref="ReplicationTimeoutException"/> when entries were read that too few replicas confirm.
+    /// </summary>
     public async Task<List<ChatEventPublished>> ReadAfterAsync(long afterId, int count, TimeSpan block, CancellationToken cancellationToken)
     {
         var connection = _connection ??= await ConnectAsync().ConfigureAwait(false);
+        var generation = _barrier?.Generation ?? 0;
+        // DemandMaster: a replica may lag, and only the primary's view is the one WAIT then confirms.
         var reply = await connection.GetDatabase().ExecuteAsync(
             "XREAD",
-            "COUNT", count.ToString(CultureInfo.InvariantCulture),
+            ["COUNT", count.ToString(CultureInfo.InvariantCulture),
             "BLOCK", ((long)block.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-            "STREAMS", OutboxKeys.Stream, OutboxEntries.StreamId(afterId))
+            "STREAMS", OutboxKeys.Stream, OutboxEntries.StreamId(afterId)],
+            CommandFlags.DemandMaster)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
 
         var events = new List<ChatEventPublished>();
@@ -38,6 +51,12 @@ public sealed class OutboxTailReader(IConnectionMultiplexer shared) : IAsyncDisp
             {
                 events.Add(published);
             }
+        }
+        if (_barrier is not null && events.Count > 0)
+        {
+            // The server applied what XREAD returned before the barrier's marker write, so its WAIT covers them; a
+            // connection failure or switch in between voids it (the entries may have come from a primary now gone).
+            await _barrier.ConfirmAsync(generation).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         return events;
     }
@@ -55,6 +74,11 @@ public sealed class OutboxTailReader(IConnectionMultiplexer shared) : IAsyncDisp
         var options = ConfigurationOptions.Parse(shared.Configuration);
         options.ClientName = "chatmesh-outbox-tail";
         options.AbortOnConnectFail = false;
-        return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        if (durability.Replicas > 0)
+        {
+            _barrier = new ReplicaBarrier(connection, durability);
+        }
+        return connection;
     }
 }

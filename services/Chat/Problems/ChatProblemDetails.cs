@@ -41,7 +41,7 @@ public static class ChatProblemDetails
 
     public static int StatusFor(ChatError error) => error switch
     {
-        ChatError.RoomNotFound or ChatError.MessageNotFound => StatusCodes.Status404NotFound,
+        ChatError.RoomNotFound or ChatError.MessageNotFound or ChatError.AttachmentNotFound => StatusCodes.Status404NotFound,
         ChatError.NotMember or ChatError.Forbidden or ChatError.NotModerator or ChatError.NotOwner or ChatError.Outranked
             or ChatError.Banned or ChatError.RoomReadOnly => StatusCodes.Status403Forbidden,
         ChatError.SlowMode => StatusCodes.Status429TooManyRequests,

@@ -20,6 +20,9 @@ internal sealed class ClientFrame
 
     public long? ReplyTo { get; set; }
 
+    /// <summary>Ids of the sender's uploads a send references.</summary>
+    public string[]? Attachments { get; set; }
+
     /// <summary>Idempotency key of a send: a repeat with the same key yields the original id.</summary>
     public string? Key { get; set; }
 

@@ -20,17 +20,9 @@ internal sealed class ConnectionSender(
     Action onSlowConsumer,
     Action onBehind)
 {
-    private long _written;
-
     private const string ControlType = "control";
 
     public ResumableFeed Feed { get; } = new(userId, capacity, filter: null, onOverflow: onSlowConsumer, onBehind: onBehind);
-
-    /// <summary>Frames written to the socket so far: the send progress a slow-consumer check looks at.</summary>
-    public long Written => Volatile.Read(ref _written);
-
-    /// <summary>Cuts the connection as a slow consumer (close 4000), as a full queue does.</summary>
-    public void CutSlowConsumer() => onSlowConsumer();
 
     /// <summary>Queues a control frame (hello, ack, error…); a queue too full to take it means a slow consumer.</summary>
     public void SendControl(byte[] frame) => Feed.TrySendControl(ControlType, frame);
@@ -58,7 +50,6 @@ internal sealed class ConnectionSender(
                 await socket.SendAsync(item.Json, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             }
 
-            Volatile.Write(ref _written, _written + 1);
             metrics.Written(DeliveryChannels.WebSocket, item);
             stages?.Written(item);
             if (coalescing is { IsFull: true })

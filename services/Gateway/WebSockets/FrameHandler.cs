@@ -64,7 +64,8 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
                 _subscription.Start(frame.After, reference, cancellationToken);
                 return;
             case ClientFrameTypes.Send:
-                Ack(reference, readAt, await chat.PostMessageAsync(user, Require(frame.Room, "room"), Require(frame.Text, "text"), frame.ReplyTo, frame.Key, cancellationToken));
+                Ack(reference, readAt, await chat.PostMessageAsync(user, Require(frame.Room, "room"),
+                    frame.Attachments is { Length: > 0 } ? frame.Text : Require(frame.Text, "text"), frame.ReplyTo, frame.Key, frame.Attachments, cancellationToken));
                 return;
             case ClientFrameTypes.Edit:
                 Ack(reference, readAt, await chat.EditMessageAsync(user, Require(frame.Room, "room"), Require(frame.MessageId, "messageId"), Require(frame.Text, "text"), cancellationToken));

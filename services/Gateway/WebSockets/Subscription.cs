@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.LiveEvents;
 
 namespace ChatMesh.Gateway.WebSockets;
 
@@ -13,12 +14,8 @@ namespace ChatMesh.Gateway.WebSockets;
 internal sealed partial class Subscription(ConnectionContext context, ConnectionSender sender, Action<WebSocketCloseStatus, string> close) : IDisposable
 {
     private Task _running = Task.CompletedTask;
-    private Task _catchingUp = Task.CompletedTask;
-    private CancellationToken _cancellation;
+    private FeedCatchUp? _catchUp;
     private int _started;
-    private int _catchUpRunning;
-    private long _watchedWritten = -1;
-    private long _watchedSince;
 
     public void Start(long? after, string? reference, CancellationToken cancellationToken)
     {
@@ -32,7 +29,13 @@ internal sealed partial class Subscription(ConnectionContext context, Connection
             throw new FrameException("already_subscribed", "This connection is already subscribed.");
         }
 
-        _cancellation = cancellationToken;
+        // A client that reads nothing for SlowConsumerTimeout while the feed catches up is cut off (close 4000).
+        Volatile.Write(ref _catchUp, new FeedCatchUp(sender.Feed, context.Chat, context.Options.ReplayBatchSize, context.Options.SlowConsumerTimeout,
+            context.Time, () => LogBehind(context.Logger, context.ConnectionId, context.Options.MaxQueuedFrames), ex =>
+            {
+                LogCatchUpFailed(context.Logger, ex, context.ConnectionId);
+                close(CloseCodes.InternalError, "internal_error");
+            }, cancellationToken));
         _running = RunAsync(after, reference, cancellationToken);
     }
 
@@ -61,74 +64,10 @@ internal sealed partial class Subscription(ConnectionContext context, Connection
         }
     }
 
-    /// <summary>
-    /// The feed fell behind (called on the thread that dispatched the event that did not fit; must not block): one
-    /// catch-up at a time runs off that thread until the feed is up to date.
-    /// </summary>
-    public void OnBehind()
-    {
-        if (Interlocked.Exchange(ref _catchUpRunning, 1) == 0)
-        {
-            _catchingUp = Task.Run(CatchUpAsync);
-        }
-    }
+    /// <summary>The feed fell behind (called on the dispatching thread; must not block): the shared catch-up takes it.</summary>
+    public void OnBehind() => Volatile.Read(ref _catchUp)?.OnBehind();
 
-    private async Task CatchUpAsync()
-    {
-        var feed = sender.Feed;
-        var timeout = context.Options.SlowConsumerTimeout;
-        Volatile.Write(ref _watchedWritten, -1);
-        await using var watchdog = context.Time.CreateTimer(static state => ((Subscription)state!).Watch(), this, timeout / 4, timeout / 4);
-        try
-        {
-            do
-            {
-                LogBehind(context.Logger, context.ConnectionId, context.Options.MaxQueuedFrames);
-                while (feed.IsBehind)
-                {
-                    await feed.CatchUpAsync(context.Chat, context.Options.ReplayBatchSize, _cancellation);
-                }
-
-                Volatile.Write(ref _catchUpRunning, 0);
-            }
-            // A burst that left the feed behind after the last look but found this catch-up still running: take it.
-            while (feed.IsBehind && Interlocked.Exchange(ref _catchUpRunning, 1) == 0);
-        }
-        catch (Exception ex) when (ex is ChannelClosedException || (ex is OperationCanceledException && _cancellation.IsCancellationRequested))
-        {
-            // The feed completed (slow consumer, closing): the client resumes.
-        }
-        catch (Exception ex)
-        {
-            // Redis unavailable, mostly. The feed stays behind; the client reconnects and resumes from its last id.
-            LogCatchUpFailed(context.Logger, ex, context.ConnectionId);
-            close(CloseCodes.InternalError, "internal_error");
-        }
-    }
-
-    /// <summary>
-    /// The slow-consumer check while catching up: frames waiting and none taken by the socket for
-    /// <see cref="ChatWebSocketOptions.SlowConsumerTimeout"/> means the client is not reading (a burst the client
-    /// reads through keeps the count moving, however long the backlog).
-    /// </summary>
-    private void Watch()
-    {
-        var now = context.Time.GetTimestamp();
-        var written = sender.Written;
-        if (written != Volatile.Read(ref _watchedWritten) || !sender.Feed.HasQueued)
-        {
-            Volatile.Write(ref _watchedWritten, written);
-            Volatile.Write(ref _watchedSince, now);
-            return;
-        }
-
-        if (context.Time.GetElapsedTime(Volatile.Read(ref _watchedSince), now) >= context.Options.SlowConsumerTimeout)
-        {
-            sender.CutSlowConsumer();
-        }
-    }
-
-    public Task StopAsync() => Task.WhenAll(_running, _catchingUp);
+    public Task StopAsync() => Task.WhenAll(_running, Volatile.Read(ref _catchUp)?.Completion ?? Task.CompletedTask);
 
     public void Dispose() => sender.Feed.Unsubscribe();
 

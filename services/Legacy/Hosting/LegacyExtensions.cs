@@ -6,7 +6,6 @@ using ChatMesh.Legacy.EventQueues;
 using ChatMesh.Legacy.Identity;
 using ChatMesh.Legacy.Polling;
 using ChatMesh.Legacy.Sending;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -41,8 +40,7 @@ public static class LegacyExtensions
         services.AddSingleton<PollPresence>();
         // An event queue is a connection in the shared presence registry, so long-poll users show as online.
         builder.AddChatPresence();
-        services.AddSingleton<ValidatedTokenCache>();
-        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, CacheValidatedTokens>();
+        services.AddLegacyAuthentication();
 
         services.AddChatProblemDetails();
         return builder;

@@ -61,8 +61,9 @@ public sealed class LegacyOptions
     public int MaxRoomsPerQueue { get; set; } = 256;
 
     /// <summary>
-    /// Access tokens this instance remembers as validated until they expire, so a re-poll skips signature validation;
-    /// 0 turns the cache off. When full, new tokens are validated every time until expired entries are swept.
+    /// Access tokens this instance remembers as validated until they expire, so a re-poll skips JwtBearer's validation
+    /// (its expiry and revocation are still checked on every request); 0 turns the cache off. When full, new tokens are
+    /// validated every time until expired entries are swept.
     /// </summary>
     public int ValidatedTokenCacheSize { get; set; } = 10_000;
 }

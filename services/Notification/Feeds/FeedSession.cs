@@ -20,6 +20,7 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
     private readonly string _channel;
     private readonly CancellationTokenSource _stop;
     private readonly ResumableFeed _feed;
+    private readonly FeedCatchUp _catchUp;
     private long _quietSince;
     private CancellationTokenRegistration _onStopping;
     private Task _subscribing = Task.CompletedTask;
@@ -33,7 +34,21 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
         // NDJSON lines describe themselves; on SSE the event: field carries the type.
         _typed = channel == FeedChannels.Ndjson;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        _feed = new ResumableFeed(lease.User, context.Options.MaxQueuedEvents, request.IsFiltered ? request.Allows : null);
+        // A burst larger than the queue leaves the feed behind (caught up from the log at the client's pace), not cut;
+        // a client that reads nothing meanwhile for SlowConsumerTimeout is cut with slow_consumer (counted as it happens).
+        var options = context.Options;
+        _feed = new ResumableFeed(lease.User, options.MaxQueuedEvents, request.IsFiltered ? request.Allows : null,
+            onOverflow: () => context.Metrics.SlowConsumer(channel), onBehind: () => _catchUp!.OnBehind());
+        _catchUp = new FeedCatchUp(_feed, context.Chat, options.ReplayBatchSize, options.SlowConsumerTimeout, context.Time,
+            () => LogBehind(context.Logger, channel, lease.ConnectionId, options.MaxQueuedEvents),
+            ex =>
+            {
+                // Redis unavailable, mostly: the stream says so and ends; the client resumes from its last event id.
+                LogCatchUpFailed(context.Logger, ex, channel, lease.ConnectionId);
+                _feed.TrySendControl(FeedControl.Error, FeedControl.ErrorJson(_typed, "internal_error", "The stream failed; reconnect to resume."));
+                _feed.Complete();
+            },
+            _stop.Token);
     }
 
     public string User => _lease.User;
@@ -100,6 +115,8 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
     public CancellationTokenRegistration CompleteWhenCancelled(CancellationToken cancellationToken) =>
         cancellationToken.UnsafeRegister(static feed => ((ResumableFeed)feed!).Complete(), _feed);
 
+    private const string SlowConsumerMessage = "The stream fell behind and the client read nothing for too long; reconnect and resume from the last event id.";
+
     /// <summary>The item that ends a drained feed, if any: after an overflow, the <c>slow_consumer</c> error.</summary>
     public bool TryTakeLast(out FeedItem item)
     {
@@ -109,9 +126,7 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
             return false;
         }
 
-        _context.Metrics.SlowConsumer(_channel);
-        item = new FeedItem(0, FeedControl.Error, null, FeedControl.ErrorJson(_typed, FeedControl.SlowConsumer,
-            $"More than {_context.Options.MaxQueuedEvents} events were waiting; resume from the last event id."), IsControl: true);
+        item = new FeedItem(0, FeedControl.Error, null, FeedControl.ErrorJson(_typed, FeedControl.SlowConsumer, SlowConsumerMessage), IsControl: true);
         return true;
     }
 
@@ -128,7 +143,12 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
     public void Heartbeat(long now, ReadOnlyMemory<byte> json)
     {
         Volatile.Write(ref _quietSince, now);
-        _feed.TrySendControl(FeedControl.Heartbeat, json);
+        // Items still waiting will be written first: the stream is not idle, its writes are slow (a heartbeat behind
+        // them says nothing and would take the room of the control items that matter).
+        if (!_feed.HasQueued)
+        {
+            _feed.TrySendControl(FeedControl.Heartbeat, json);
+        }
     }
 
     /// <summary>Ends the stream at once (the writer can no longer write): what is queued is dropped.</summary>
@@ -149,10 +169,17 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
         await _stop.CancelAsync();
         _feed.Dispose();
         await _subscribing;
+        await _catchUp.Completion;
         _stop.Dispose();
         _context.Metrics.Disconnected(_channel);
         await _lease.DisposeAsync();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} stream {ConnectionId} fell behind by more than {MaxQueuedEvents} events; catching up from the log")]
+    private static partial void LogBehind(ILogger logger, string channel, string connectionId, int maxQueuedEvents);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} stream {ConnectionId} could not catch up from the log; ending it so the client resumes")]
+    private static partial void LogCatchUpFailed(ILogger logger, Exception exception, string channel, string connectionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Subscribing the stream of {User} failed")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception, string user);

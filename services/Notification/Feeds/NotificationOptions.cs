@@ -13,8 +13,18 @@ public sealed class NotificationOptions
     /// </summary>
     public int MaxStreamsPerUser { get; set; } = 10;
 
-    /// <summary>Items queued for one stream; a client that falls this far behind gets <c>slow_consumer</c> and the stream ends.</summary>
+    /// <summary>
+    /// Events queued for one stream. A burst larger than this leaves the stream behind instead of ending it: the
+    /// events that do not fit are dropped (the log holds them) and the stream catches up from the log at the client's
+    /// pace, in order, each once. Control items (hello, subscribed, heartbeat…) have a reserve of a quarter of it.
+    /// </summary>
     public int MaxQueuedEvents { get; set; } = 1024;
+
+    /// <summary>
+    /// How long a stream that fell behind may take nothing from its queue (its writes to the client make no progress)
+    /// before it is cut with the <c>error</c> event <c>slow_consumer</c>; the client resumes from its last event id.
+    /// </summary>
+    public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Events read from Redis per replay batch when a stream resumes.</summary>
     public int ReplayBatchSize { get; set; } = 500;
@@ -65,6 +75,11 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         if (options.MaxQueuedEvents is < 16 or > 1_000_000)
         {
             failures.Add($"{NotificationOptions.SectionName}:MaxQueuedEvents must be between 16 and 1000000.");
+        }
+
+        if (options.SlowConsumerTimeout < TimeSpan.FromMilliseconds(100) || options.SlowConsumerTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{NotificationOptions.SectionName}:SlowConsumerTimeout must be between 100 ms and 1 hour (was {options.SlowConsumerTimeout}).");
         }
 
         if (options.ReplayBatchSize is < 1 or > 1000)

@@ -1,3 +1,5 @@
+using ChatMesh.Chat.Attachments;
+
 namespace ChatMesh.Web.Client;
 
 /// <summary>
@@ -18,11 +20,23 @@ internal static class SecurityHeaders
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy(context.Request);
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.XFrameOptions = "DENY";
+            // Set as the answer starts, after YARP copied a service's own (the gateway's /files headers), so each header
+            // has one value, the edge's: appended, "nosniff, nosniff" is not what a browser expects.
+            context.Response.OnStarting(SetHeaders, context);
             return next(context);
         });
+
+    private static Task SetHeaders(object state)
+    {
+        var context = (HttpContext)state;
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(AttachmentHttp.DownloadPrefix, StringComparison.Ordinal)
+            // Attachment downloads: sandboxed, nothing loads (docs/security.md).
+            ? AttachmentHttp.DownloadContentSecurityPolicy
+            : ContentSecurityPolicy(context.Request);
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XFrameOptions = "DENY";
+        return Task.CompletedTask;
+    }
 }

@@ -23,7 +23,15 @@ internal static class EdgeRoutes
         ("/stream", "notification", 0),
         ("/poll/{**rest}", "legacy", 0),
         ("/hooks/{**rest}", "integration", 0),
+        ("/api/rooms/{room}/attachments", "gateway", 0),
+        (Chat.Attachments.AttachmentHttp.DownloadPrefix + "/{**rest}", "gateway", 0),
     ];
+
+    /// <summary>
+    /// The upload route's body is limited by the gateway alone (<c>Gateway:Attachments:MaxFileBytes</c>, 413 problem), not by
+    /// the edge's default 30 MB: -1 lifts the edge's own limit for this route only.
+    /// </summary>
+    public const string UploadPath = "/api/rooms/{room}/attachments";
 
     public static IReadOnlyList<RouteConfig> Routes() =>
         [.. Table.Select((route, index) => new RouteConfig
@@ -32,6 +40,7 @@ internal static class EdgeRoutes
             ClusterId = route.Service,
             Order = route.Order,
             Match = new RouteMatch { Path = route.Path },
+            MaxRequestBodySize = route.Path == UploadPath ? -1 : null,
         })];
 
     public static IReadOnlyList<ClusterConfig> Clusters() =>

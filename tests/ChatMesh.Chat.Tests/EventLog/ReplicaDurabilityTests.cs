@@ -32,10 +32,11 @@ public sealed class ReplicaDurabilityTests : IAsyncLifetime
         await _primary.DisposeAsync();
     }
 
-    private RedisChatService Chat(TimeSpan? timeout = null, IConnectionMultiplexer? connection = null) => new(connection ?? _primary.Connection, Options.Create(new ChatOptions
-    {
-        Durability = { Replicas = 1, ReplicaTimeout = timeout ?? TimeSpan.FromSeconds(5) },
-    }), TimeProvider.System);
+    private RedisChatService Chat(TimeSpan? timeout = null, IConnectionMultiplexer? connection = null) =>
+        Chat(new ChatOptions { Durability = { Replicas = 1, ReplicaTimeout = timeout ?? TimeSpan.FromSeconds(5) } }, connection);
+
+    private RedisChatService Chat(ChatOptions options, IConnectionMultiplexer? connection = null) =>
+        new(connection ?? _primary.Connection, Options.Create(options), TimeProvider.System);
 
     [Fact]
     public async Task An_acknowledged_message_is_already_on_the_replica()
@@ -53,7 +54,10 @@ public sealed class ReplicaDurabilityTests : IAsyncLifetime
     [Fact]
     public async Task A_write_no_replica_confirms_is_not_acknowledged_and_its_retry_with_the_key_is_acknowledged_once()
     {
-        var chat = Chat(TimeSpan.FromMilliseconds(300));
+        // The barrier reads its timeout per WAIT: short while no replica can answer, generous for the retry, which a
+        // replica that has just finished its full resync on a loaded machine may take longer than 300 ms to confirm.
+        var options = new ChatOptions { Durability = { Replicas = 1, ReplicaTimeout = TimeSpan.FromMilliseconds(300) } };
+        var chat = Chat(options);
         await chat.CreateRoomAsync("alice", "lonely", "lonely", ChatMesh.Chat.Rooms.RoomKind.Public, null, Token);
         await _replica!.DisposeAsync();
         _replica = null;
@@ -64,6 +68,7 @@ public sealed class ReplicaDurabilityTests : IAsyncLifetime
         Assert.Contains("0 of 1 Redis replicas", refused.Message, StringComparison.Ordinal);
 
         _replica = await StartReplicaAsync();
+        options.Durability.ReplicaTimeout = TimeSpan.FromSeconds(10);
         var retried = await chat.PostMessageAsync("alice", "lonely", "not yet durable", null, "k-lonely", Token);
         var again = await chat.PostMessageAsync("alice", "lonely", "not yet durable", null, "k-lonely", Token);
 

@@ -22,7 +22,9 @@ public sealed class SessionEndTests(ChromiumFixture chromium, ChatMeshAppFixture
 
         // Another tab or device signs out with the same session: the token is revoked everywhere.
         var token = Assert.Single(await alice.Context.CookiesAsync(), cookie => cookie.Name == "chatmesh_token").Value;
-        using var edge = app.CreateClient("web");
+        // Without a cookie jar: a pooled client's jar sent an earlier test's session cookie instead of this one, so the
+        // sign-out revoked someone else's token (passing alone, failing in the suite).
+        using var edge = app.CreateClientWithoutCookieJar("web");
         using var signOut = new HttpRequestMessage(HttpMethod.Post, "/api/auth/sign-out");
         signOut.Headers.Add("Cookie", $"chatmesh_token={token}");
         using var response = await edge.SendAsync(signOut, Cancel);

@@ -6,8 +6,9 @@ namespace ChatMesh.EndToEnd.Tests.Failover;
 
 /// <summary>
 /// Issue #15 §1: RabbitMQ as a 3-node cluster. The cluster is one cluster of three running nodes whose durable queues
-/// are quorum queues on all three; under traffic on every channel, <c>kill -9</c> of the node most service connections
-/// use loses and doubles nothing: services reconnect to a surviving node, declare their per-instance live queues again
+/// are quorum queues on all three; service instances spread their connections over the nodes (each takes a turn for
+/// its first node); under traffic on every channel, <c>kill -9</c> of the node most service connections use loses and
+/// doubles nothing: services reconnect to a surviving node, declare their per-instance live queues again
 /// there, and the hub repairs what those queues missed from the outbox. Disruptive (it kills a broker node), so it
 /// runs with the other disruptive tests, alone.
 /// </summary>
@@ -45,12 +46,29 @@ public sealed class RabbitClusterFailoverTests(RabbitClusterAppFixture fixture) 
     }
 
     [Fact]
+    public async Task Service_instances_spread_their_connections_over_the_nodes()
+    {
+        await using var topology = await ReadyTopologyAsync();
+        var ctl = new RabbitClusterCtl(fixture.App);
+
+        var connections = await ctl.ConnectionsPerNodeAsync(Cancel);
+        Write("connections per node", connections.Select(pair => $"{pair.Key.NodeName}: {pair.Value}"));
+
+        // Instances take turns for their first node (MessagingNodeTurn): with 8 instances on 3 nodes each node gets its
+        // share. Still at least two nodes after the kill test, whose victim's instances all moved to one other node.
+        Assert.True(connections.Count(pair => pair.Value > 0) >= 2,
+            $"every connection is on one node: {string.Join(", ", connections.Select(pair => $"{pair.Key.NodeName}: {pair.Value}"))}");
+    }
+
+    [Fact]
     public async Task Kill_9_of_the_RabbitMQ_node_most_connections_use_loses_and_doubles_nothing()
     {
         await using var topology = await ReadyTopologyAsync();
         var ctl = new RabbitClusterCtl(fixture.App);
         var connections = await ctl.ConnectionsPerNodeAsync(Cancel);
         var victim = connections.MaxBy(pair => pair.Value).Key;
+        // Spread over the nodes, the kill moves only the victim's share of the connections, not all of them.
+        Assert.True(connections[victim] < connections.Values.Sum(), $"every connection is on {victim.NodeName}");
         var liveBefore = (await ctl.QueuesAsync(Cancel)).Where(queue => queue.Exclusive).ToList();
         var liveOnVictim = liveBefore.Where(queue => queue.Node == victim.NodeName).Select(queue => queue.Name).ToList();
         Write("connections per node", connections.Select(pair => $"{pair.Key.NodeName}: {pair.Value}"));

@@ -1,11 +1,11 @@
 namespace ChatMesh.EndToEnd.Tests.Overrides;
 
-/// <summary>Notification limits lowered so the stream cap, the slow-consumer cut and heartbeats are quick to reach.</summary>
+/// <summary>Notification limits lowered so the stream cap, a stream falling behind and heartbeats are quick to reach.</summary>
 public sealed class NotificationOverrides : IServiceOverrides
 {
     public const int MaxStreamsPerUser = 3;
 
-    /// <summary>Above the outbox batch (256), so a burst never cuts a client that reads; low enough to reach quickly.</summary>
+    /// <summary>Low enough that a burst of a few hundred events leaves a stream behind (caught up from the log, not cut).</summary>
     public const int MaxQueuedEvents = 300;
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
 

@@ -88,7 +88,7 @@ public sealed class SignOutRevocationTests(ChatMeshAppFixture fixture)
     public async Task Signing_out_through_the_edge_with_the_cookie_revokes_the_cookie_token()
     {
         using var alice = await ChatUser.SignInAsync(fixture, "rev-cookie");
-        using var edge = fixture.CreateClient("web");
+        using var edge = fixture.CreateClientWithoutCookieJar("web");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/sign-out");
         request.Headers.Add("Cookie", $"chatmesh_token={alice.Token}");
 

@@ -27,6 +27,8 @@ public sealed class LegacyOptionsValidatorTests
         // A client polling without pause must not flicker offline between polls.
         { "Legacy:PresenceTimeout", o => o.PresenceTimeout = o.MaxPollTimeout },
         { "Legacy:PresenceTimeout", o => o.PresenceTimeout = TimeSpan.FromHours(2) },
+        { "Legacy:ValidatedTokenCacheSize", o => o.ValidatedTokenCacheSize = -1 },
+        { "Legacy:ValidatedTokenCacheSize", o => o.ValidatedTokenCacheSize = 1_000_001 },
     };
 
     [Theory]

@@ -18,8 +18,9 @@ internal static class MessageScripts
 
     // ARGV: 4 room, 5 author, 6 idempotency key or '', 7 key ttl ms, 8 createdAt ms, 9 text, 10 replyTo or '',
     // 11 message.created body, 12-15 holes (messageId, mentions), 16 notification type or '', 17 notification body,
-    // 18-21 its holes (user, messageId), 22 the other member of a direct room or '', 23.. mention candidates.
-    public const string Post = ChatLua.Prelude + Helpers + """
+    // 18-21 its holes (user, messageId), 22 the other member of a direct room or '', 23 attachment ids (space-separated)
+    // or '', 24-25 the attachments hole (after the others) or 0 0, 26.. mention candidates.
+    public const string Post = ChatLua.Prelude + Helpers + Attachments.AttachmentScripts.PostHelpers + """
         local r, u, key = ARGV[4], ARGV[5], ARGV[6]
         local kind, err = member_of(r, u)
         if err then return err end
@@ -47,12 +48,20 @@ internal static class MessageScripts
         if replyTo ~= '' and redis.call('EXISTS', msg_key(r, replyTo)) == 0 then
           return fail('message_not_found', 'replyTo ' .. replyTo .. ' is not a message of ' .. r)
         end
-        local mentioned, mentionsJson = members_among(r, 23)
+        local attached, attachedJson = pending_uploads(r, u, ARGV[23])
+        if not attached then return attachedJson end
+        local mentioned, mentionsJson = members_among(r, 26)
 
         local e = next_id()
-        local json = wire(e, fill(ARGV[11], 12, {idstr(e), mentionsJson}))
+        local body = ARGV[11]
+        if #attached > 0 then body = fill(body, 24, {attachedJson}) end
+        local json = wire(e, fill(body, 12, {idstr(e), mentionsJson}))
         append_room(r, e, 'message.created', json)
         redis.call('HSET', msg_key(r, idstr(e)), 'a', u, 't', ARGV[9], 'ts', ARGV[8], 'rt', replyTo, 'm', table.concat(mentioned, ' '))
+        if #attached > 0 then
+          redis.call('HSET', msg_key(r, idstr(e)), 'at', '[' .. attachedJson .. ']')
+          attach(r, attached, e)
+        end
         redis.call('ZADD', rk(r) .. ':messages', e, idstr(e))
         redis.call('HINCRBY', rk(r), 'count', 1)
         -- History keeps as many messages as the room log keeps events.

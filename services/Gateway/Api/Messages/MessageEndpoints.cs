@@ -56,12 +56,12 @@ internal static class MessageEndpoints
             return ChatProblems.InvalidRequest(badKey);
         }
 
-        if (request?.Text is not { } text)
+        if (request is null || (request.Text is null && request.Attachments is not { Count: > 0 }))
         {
-            return ChatProblems.InvalidRequest("The body must be a JSON object with 'text' (and optionally 'replyTo').");
+            return ChatProblems.InvalidRequest("The body must be a JSON object with 'text' (and optionally 'replyTo' and 'attachments').");
         }
 
-        var result = await chat.PostMessageAsync(user.GetUserId(), room, text, request.ReplyTo, key, cancellationToken);
+        var result = await chat.PostMessageAsync(user.GetUserId(), room, request.Text, request.ReplyTo, key, request.Attachments, cancellationToken);
         var response = new PostMessageResponse(result.EventId, result.Duplicate);
         // A repeat is not a new resource: 200 with the original id, so a retrying client can tell nothing was written.
         return result.Duplicate

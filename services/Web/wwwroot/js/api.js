@@ -62,7 +62,8 @@ export const api = {
     const room = enc(frame.room);
     switch (frame.type) {
       case 'send':
-        return request('POST', `/api/rooms/${room}/messages`, { text: frame.text, replyTo: frame.replyTo ?? null },
+        return request('POST', `/api/rooms/${room}/messages`,
+          { text: frame.text, replyTo: frame.replyTo ?? null, attachments: frame.attachments ?? undefined },
           frame.key ? { 'Idempotency-Key': frame.key } : {});
       case 'edit': return request('PATCH', `/api/rooms/${room}/messages/${frame.messageId}`, { text: frame.text });
       case 'delete': return request('DELETE', `/api/rooms/${room}/messages/${frame.messageId}`);

@@ -6,6 +6,7 @@ import { Connection, CHANNEL_NAMES } from './transports/transport.js';
 import * as view from './view.js';
 import { bindSignIn, sessionEnded } from './session.js';
 import { bindRoomControls } from './rooms.js';
+import { PendingAttachments } from './attachments.js';
 
 const store = new Store();
 let connection = null;
@@ -218,12 +219,20 @@ async function write(frame) {
   }
 }
 
+const pending = new PendingAttachments(() => current);
+
 $('composer').addEventListener('submit', async e => {
   e.preventDefault();
   const input = $('message-input');
   const text = input.value.trim();
-  if (!text || !current) return;
+  if ((!text && pending.count === 0) || !current) return;
   const frame = { type: 'send', room: current, text, replyTo, key: crypto.randomUUID() };
+  if (pending.count > 0) {
+    const ids = await pending.ids();
+    if (!ids) return; // an upload failed: its error is shown, the text and the other files stay
+    frame.attachments = ids;
+    pending.clear();
+  }
   input.value = '';
   replyTo = null;
   $('reply-preview').hidden = true;

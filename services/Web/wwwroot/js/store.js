@@ -62,7 +62,7 @@ export class Store {
         if (!map.has(d.messageId)) {
           map.set(d.messageId, { id: d.messageId, room: event.room, author: event.actor, username: d.username ?? null,
             text: d.text, createdAt: event.ts, editedAt: null, deleted: false, replyTo: d.replyTo ?? null,
-            mentions: d.mentions || [], reactions: {} });
+            mentions: d.mentions || [], reactions: {}, attachments: d.attachments || [] });
         }
         if (entry) {
           entry.room.lastEventId = Math.max(entry.room.lastEventId || 0, event.id);

@@ -1,6 +1,7 @@
 // Rendering of the store: room list, timeline, people, notifications, status. No innerHTML anywhere.
 import { $, el, formatTime } from './dom.js';
 import { CHANNEL_NAMES } from './transports/transport.js';
+import { renderAttachments } from './attachments.js';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '🎉'];
 
@@ -52,6 +53,8 @@ export function renderMessage(store, message, handlers) {
     message.editedAt && !message.deleted ? el('span', { 'data-testid': 'edited', text: '(edited)' }) : null));
   item.append(el('div', { class: 'text', 'data-testid': 'message-text', text: message.deleted ? 'message deleted' : message.text }));
   if (message.deleted) return item;
+  const files = renderAttachments(message);
+  if (files) item.append(files);
 
   const reactions = Object.entries(message.reactions || {}).filter(([, users]) => users.length);
   if (reactions.length) {

@@ -1,0 +1,62 @@
+namespace ChatMesh.Gateway.Attachments;
+
+/// <summary>
+/// The default store: <c>{root}/sha256/ab/cd/abcd…</c> on the local file system, spooled in <c>{root}/tmp</c> (same file
+/// system, so the hand-over is an atomic rename). Concurrent uploads of one file by several gateways are safe: the first
+/// rename wins and the same bytes are dropped by the others.
+/// </summary>
+public sealed class FileSystemAttachmentStore : IAttachmentStore
+{
+    private readonly string root;
+
+    public FileSystemAttachmentStore(string root)
+    {
+        this.root = Path.GetFullPath(root);
+        SpoolDirectory = Path.Combine(this.root, "tmp");
+        Directory.CreateDirectory(SpoolDirectory);
+    }
+
+    public string SpoolDirectory { get; }
+
+    public Task PutAsync(string sha256, string spooledFile, long length, CancellationToken cancellationToken)
+    {
+        var target = PathOf(sha256);
+        if (File.Exists(target))
+        {
+            File.Delete(spooledFile);
+            return Task.CompletedTask;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        try
+        {
+            File.Move(spooledFile, target, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            // Another upload of the same bytes got there first.
+            File.Delete(spooledFile);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<Stream?> OpenReadAsync(string sha256, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Task.FromResult<Stream?>(new FileStream(PathOf(sha256), FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024,
+                FileOptions.Asynchronous | FileOptions.SequentialScan));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    internal string PathOf(string sha256)
+    {
+        ContentAddress.Require(sha256);
+        return Path.Combine(root, "sha256", sha256[..2], sha256[2..4], sha256);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace ChatMesh.Gateway.Attachments;
+
+/// <summary>
+/// Attachments in any S3-compatible object store (AWS S3, MinIO, Ceph RGW, Garage, …), one object per content address:
+/// <c>{prefix}sha256/{hash}</c>. Uploads are spooled in the machine's temp folder, then sent with a single PUT.
+/// </summary>
+public sealed class S3AttachmentStore : IAttachmentStore, IDisposable
+{
+    private readonly AmazonS3Client client;
+    private readonly S3ConnectionString connection;
+
+    public S3AttachmentStore(S3ConnectionString connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        this.connection = connection;
+        var config = new AmazonS3Config
+        {
+            ServiceURL = connection.Endpoint.ToString(),
+            AuthenticationRegion = connection.Region,
+            ForcePathStyle = connection.ForcePathStyle,
+            // Checksums only where S3 requires them: many S3-compatible servers refuse the SDK's default trailing CRCs.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+        client = new AmazonS3Client(new BasicAWSCredentials(connection.AccessKey, connection.SecretKey), config);
+        SpoolDirectory = Path.Combine(Path.GetTempPath(), "chatmesh-attachments");
+        Directory.CreateDirectory(SpoolDirectory);
+    }
+
+    public string SpoolDirectory { get; }
+
+    public async Task PutAsync(string sha256, string spooledFile, long length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await ExistsAsync(Key(sha256), cancellationToken).ConfigureAwait(false))
+            {
+                await client.PutObjectAsync(new PutObjectRequest
+                {
+                    BucketName = connection.Bucket,
+                    Key = Key(sha256),
+                    FilePath = spooledFile,
+                    ContentType = "application/octet-stream",
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            File.Delete(spooledFile);
+        }
+    }
+
+    public async Task<Stream?> OpenReadAsync(string sha256, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await client.GetObjectAsync(connection.Bucket, Key(sha256), cancellationToken).ConfigureAwait(false);
+            return response.ResponseStream;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => client.Dispose();
+
+    internal string Key(string sha256) => connection.Prefix + "sha256/" + ContentAddress.Require(sha256);
+
+    private async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.GetObjectMetadataAsync(connection.Bucket, key, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+}

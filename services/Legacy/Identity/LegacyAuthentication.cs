@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ChatMesh.Legacy.Identity;
+
+/// <summary>What legacy changes in the chat's JwtBearer authentication (<c>AddChatAuthentication</c>), for its re-poll cycle.</summary>
+internal static class LegacyAuthentication
+{
+    public static IServiceCollection AddLegacyAuthentication(this IServiceCollection services)
+    {
+        services.AddSingleton<ValidatedTokenCache>();
+        // Resolved from the container rather than built by ActivatorUtilities on each request.
+        services.TryAddTransient<CachedJwtBearerHandler>();
+        services.PostConfigure<AuthenticationOptions>(static options =>
+        {
+            if (options.SchemeMap.TryGetValue(JwtBearerDefaults.AuthenticationScheme, out var scheme))
+            {
+                scheme.HandlerType = typeof(CachedJwtBearerHandler);
+            }
+        });
+
+        // Nothing here reads the raw token back, and stored it cost every poll a dictionary and two strings, held for the
+        // whole hold.
+        services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, static options => options.SaveToken = false);
+
+        // Bearer is the default scheme, so the authentication middleware has already authenticated every request with
+        // it: a policy naming it again makes the authorization middleware merge the result into a new principal and
+        // ticket on every request, for the same user and the same 401.
+        services.PostConfigure<AuthorizationOptions>(static options =>
+            options.DefaultPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        return services;
+    }
+}
