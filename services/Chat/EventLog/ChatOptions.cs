@@ -23,6 +23,9 @@ public sealed class ChatOptions
     /// <summary>At most this many distinct <c>@name</c> tokens of one message are considered as mentions.</summary>
     public int MaxMentionsPerMessage { get; set; } = 20;
 
+    /// <summary>Longest slow-mode interval a moderator may set on a room, in seconds (0 turns slow mode off).</summary>
+    public int MaxSlowModeSeconds { get; set; } = 21_600;
+
     /// <summary>How long a client idempotency key is remembered.</summary>
     public TimeSpan IdempotencyKeyTtl { get; set; } = TimeSpan.FromHours(24);
 

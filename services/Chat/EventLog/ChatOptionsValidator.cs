@@ -15,6 +15,11 @@ public sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         Positive(failures, nameof(options.MaxRoomNameLength), options.MaxRoomNameLength);
         Positive(failures, nameof(options.MaxTopicLength), options.MaxTopicLength);
         Positive(failures, nameof(options.MaxMentionsPerMessage), options.MaxMentionsPerMessage);
+        if (options.MaxSlowModeSeconds is < 1 or > 604_800)
+        {
+            failures.Add($"Chat:{nameof(options.MaxSlowModeSeconds)} must be 1 to 604800 (a week) (was {options.MaxSlowModeSeconds}).");
+        }
+
         if (options.IdempotencyKeyTtl < TimeSpan.FromSeconds(1))
         {
             failures.Add($"Chat:{nameof(options.IdempotencyKeyTtl)} must be at least one second.");

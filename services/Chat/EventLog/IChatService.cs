@@ -20,6 +20,23 @@ public interface IChatService
 
     Task<CommitResult> InviteAsync(string actor, string room, string invitee, CancellationToken cancellationToken);
 
+    /// <summary>The owner makes a member a moderator (<see cref="RoomRole.Moderator"/>) or a moderator a member again.</summary>
+    Task<CommitResult> SetRoleAsync(string actor, string room, string user, RoomRole role, CancellationToken cancellationToken);
+
+    /// <summary>A moderator removes a member of a lower role (<c>member.left</c> with <c>reason: kicked</c>); they may join again.</summary>
+    Task<CommitResult> KickAsync(string actor, string room, string user, CancellationToken cancellationToken);
+
+    /// <summary>A moderator bans a user of a lower role: removed if a member, and refused on join and invite until unbanned.</summary>
+    Task<CommitResult> BanAsync(string actor, string room, string user, CancellationToken cancellationToken);
+
+    Task<CommitResult> UnbanAsync(string actor, string room, string user, CancellationToken cancellationToken);
+
+    /// <summary>The users banned from a room (moderators only), sorted.</summary>
+    Task<IReadOnlyList<string>> GetBansAsync(string actor, string room, CancellationToken cancellationToken);
+
+    /// <summary>A moderator renames the room, sets its topic, makes it read-only or sets slow mode (one <c>room.updated</c>).</summary>
+    Task<CommitResult> UpdateRoomAsync(string actor, string room, RoomChanges changes, CancellationToken cancellationToken);
+
     Task<RoomSummary> GetRoomAsync(string actor, string room, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<MyRoom>> ListMyRoomsAsync(string actor, CancellationToken cancellationToken);

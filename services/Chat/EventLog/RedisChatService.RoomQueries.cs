@@ -135,9 +135,19 @@ public sealed partial class RedisChatService
     {
         string name = id, owner = "", topic = "", kind = "";
         long createdAt = 0, last = 0, count = 0, members = 0;
+        int slow = 0;
+        var readOnly = false;
+        List<string> moderators = [];
         foreach (var entry in hash)
         {
-            switch ((string)entry.Name!)
+            var field = (string)entry.Name!;
+            if (field.StartsWith("mod:", StringComparison.Ordinal))
+            {
+                moderators.Add(field[4..]);
+                continue;
+            }
+
+            switch (field)
             {
                 case "name": name = (string)entry.Value!; break;
                 case "kind": kind = (string)entry.Value!; break;
@@ -147,11 +157,14 @@ public sealed partial class RedisChatService
                 case "last": last = (long)entry.Value; break;
                 case "count": count = (long)entry.Value; break;
                 case "members": members = (long)entry.Value; break;
+                case "readOnly": readOnly = entry.Value == "1"; break;
+                case "slow": slow = (int)entry.Value; break;
                 default: break;
             }
         }
 
+        moderators.Sort(StringComparer.Ordinal);
         return new RoomSummary(id, name, ParseKind(kind), owner, topic.Length == 0 ? null : topic,
-            DateTimeOffset.FromUnixTimeMilliseconds(createdAt), last, count, members);
+            DateTimeOffset.FromUnixTimeMilliseconds(createdAt), last, count, members, moderators, readOnly, slow);
     }
 }

@@ -81,8 +81,7 @@ public sealed partial class RedisChatService
         ChatIds.RequireRoom(room);
         var now = Now();
         var result = await EvalAsync(RoomScripts.Leave,
-            [room, actor, Membership(ChatEventTypes.MemberLeft, room, actor, actor, now, personal: false),
-             Membership(ChatEventTypes.MemberLeft, room, actor, actor, now, personal: true)],
+            [room, actor, Removal(room, actor, actor, "left", now, personal: false), Removal(room, actor, actor, "left", now, personal: true)],
             cancellationToken).ConfigureAwait(false);
         return ToCommit(result, ChatEventTypes.MemberLeft, room, null);
     }
@@ -127,7 +126,7 @@ public sealed partial class RedisChatService
         return created.Finish().Json;
     }
 
-    /// <summary>member.joined / member.left in the room log, or the member's personal copy (with <c>"user"</c>).</summary>
+    /// <summary>member.joined in the room log, or the member's personal copy (with <c>"user"</c>).</summary>
     private static byte[] Membership(string type, string room, string actor, string member, DateTimeOffset now, bool personal)
     {
         var body = EventJsonBuilder.Start(type, room, actor, now, personal ? member : null);

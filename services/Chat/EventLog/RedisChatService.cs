@@ -88,6 +88,14 @@ public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOpti
         var space = rest.IndexOf(' ');
         var code = space < 0 ? rest : rest[..space];
         var text = space < 0 ? "" : rest[(space + 1)..].ToString();
+        if (code.SequenceEqual("slow_mode"))
+        {
+            // "CHAT slow_mode {ms} {message}": the wait comes first so the caller can tell the client when to retry.
+            var gap = text.IndexOf(' ', StringComparison.Ordinal);
+            var wait = long.Parse(text.AsSpan(0, gap), provider: System.Globalization.CultureInfo.InvariantCulture);
+            return new ChatException(ChatError.SlowMode, text[(gap + 1)..]) { RetryAfter = TimeSpan.FromMilliseconds(wait) };
+        }
+
         ChatError error = code switch
         {
             "room_not_found" => ChatError.RoomNotFound,
@@ -96,6 +104,11 @@ public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOpti
             "forbidden" => ChatError.Forbidden,
             "message_not_found" => ChatError.MessageNotFound,
             "text_too_long" => ChatError.TextTooLong,
+            "not_moderator" => ChatError.NotModerator,
+            "not_owner" => ChatError.NotOwner,
+            "outranked" => ChatError.Outranked,
+            "banned" => ChatError.Banned,
+            "room_read_only" => ChatError.RoomReadOnly,
             "attachment_not_found" => ChatError.AttachmentNotFound,
             _ => ChatError.InvalidArgument,
         };

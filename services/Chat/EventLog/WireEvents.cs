@@ -9,7 +9,8 @@ public static class WireEvents
     private static readonly string[] KnownTypes =
     [
         ChatEventTypes.MessageCreated, ChatEventTypes.MessageEdited, ChatEventTypes.MessageDeleted,
-        ChatEventTypes.ReactionAdded, ChatEventTypes.ReactionRemoved, ChatEventTypes.MemberJoined, ChatEventTypes.MemberLeft,
+        ChatEventTypes.ReactionAdded, ChatEventTypes.ReactionRemoved,
+        ChatEventTypes.RoleUpdated, ChatEventTypes.MemberBanned, ChatEventTypes.MemberUnbanned, ChatEventTypes.MemberJoined, ChatEventTypes.MemberLeft,
         ChatEventTypes.MemberInvited, ChatEventTypes.RoomCreated, ChatEventTypes.RoomUpdated, ChatEventTypes.ReadUpdated,
         ChatEventTypes.NotificationMention, ChatEventTypes.NotificationInvite, ChatEventTypes.NotificationDirect,
     ];

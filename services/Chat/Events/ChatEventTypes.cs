@@ -17,6 +17,9 @@ public static class ChatEventTypes
     public const string MessageDeleted = "message.deleted";
     public const string ReactionAdded = "reaction.added";
     public const string ReactionRemoved = "reaction.removed";
+    public const string RoleUpdated = "role.updated";
+    public const string MemberBanned = "member.banned";
+    public const string MemberUnbanned = "member.unbanned";
 
     // Personal stream (seen by one user on all of their connections).
     public const string ReadUpdated = "read.updated";

@@ -15,6 +15,12 @@ public sealed class ChatExceptionFilter : IEndpointFilter
         }
         catch (ChatException exception)
         {
+            if (exception.RetryAfter is { } wait)
+            {
+                // Whole seconds, rounded up, as HTTP requires; retryAfterMs in the body is exact.
+                context.HttpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             return ChatProblemDetails.From(exception);
         }
     }

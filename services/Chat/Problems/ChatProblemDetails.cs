@@ -13,10 +13,16 @@ public static class ChatProblemDetails
     /// <summary>The extension member that carries the code; the same name the identity code uses.</summary>
     public const string ErrorExtension = "error";
 
+    /// <summary>The extension member of a <c>slow_mode</c> refusal: milliseconds until the next message is accepted.</summary>
+    public const string RetryAfterExtension = "retryAfterMs";
+
     public static ProblemHttpResult From(ChatException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return Create(StatusFor(exception.Error), exception.Code, string.IsNullOrEmpty(exception.Message) ? null : exception.Message);
+        var extensions = exception.RetryAfter is { } wait
+            ? new Dictionary<string, object?> { [RetryAfterExtension] = (long)Math.Ceiling(wait.TotalMilliseconds) }
+            : null;
+        return Create(StatusFor(exception.Error), exception.Code, string.IsNullOrEmpty(exception.Message) ? null : exception.Message, extensions);
     }
 
     public static ProblemHttpResult Create(int status, string error, string? detail, IDictionary<string, object?>? extensions = null)
@@ -36,7 +42,9 @@ public static class ChatProblemDetails
     public static int StatusFor(ChatError error) => error switch
     {
         ChatError.RoomNotFound or ChatError.MessageNotFound or ChatError.AttachmentNotFound => StatusCodes.Status404NotFound,
-        ChatError.NotMember or ChatError.Forbidden => StatusCodes.Status403Forbidden,
+        ChatError.NotMember or ChatError.Forbidden or ChatError.NotModerator or ChatError.NotOwner or ChatError.Outranked
+            or ChatError.Banned or ChatError.RoomReadOnly => StatusCodes.Status403Forbidden,
+        ChatError.SlowMode => StatusCodes.Status429TooManyRequests,
         ChatError.RoomExists => StatusCodes.Status409Conflict,
         // invalid_argument, text_too_long, cursor_from_future and any code added later: the caller sent something wrong.
         _ => StatusCodes.Status400BadRequest,

@@ -13,7 +13,11 @@ public enum RoomKind
     Direct,
 }
 
-/// <summary>A room as anyone allowed to see it sees it.</summary>
+/// <summary>
+/// A room as anyone allowed to see it sees it. <see cref="Moderators"/> excludes the owner; <see cref="ReadOnly"/> means
+/// only moderators and the owner may post; <see cref="SlowModeSeconds"/> &gt; 0 is the least interval between two messages
+/// of one member (moderators exempt).
+/// </summary>
 public sealed record RoomSummary(
     string Id,
     string Name,
@@ -23,7 +27,34 @@ public sealed record RoomSummary(
     DateTimeOffset CreatedAt,
     long LastEventId,
     long MessageCount,
-    long MemberCount);
+    long MemberCount,
+    IReadOnlyList<string> Moderators,
+    bool ReadOnly,
+    int SlowModeSeconds)
+{
+    // Value equality over the moderators too (a record compares a list by reference).
+    public bool Equals(RoomSummary? other) =>
+        other is not null && Id == other.Id && Name == other.Name && Kind == other.Kind && Owner == other.Owner && Topic == other.Topic
+        && CreatedAt == other.CreatedAt && LastEventId == other.LastEventId && MessageCount == other.MessageCount
+        && MemberCount == other.MemberCount && ReadOnly == other.ReadOnly && SlowModeSeconds == other.SlowModeSeconds
+        && Moderators.SequenceEqual(other.Moderators, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Id, LastEventId, MemberCount, Moderators.Count);
+}
+
+/// <summary>The role a member holds in a room.</summary>
+public enum RoomRole
+{
+    Member,
+    Moderator,
+    Owner,
+}
+
+/// <summary>
+/// What a moderator changes with one <c>room.updated</c>: a null member is left as it is; <see cref="SlowModeSeconds"/> 0 turns
+/// slow mode off and an empty <see cref="Topic"/> clears the topic.
+/// </summary>
+public sealed record RoomChanges(string? Name = null, string? Topic = null, bool? ReadOnly = null, int? SlowModeSeconds = null);
 
 /// <summary>A room in one member's room list, with that member's read state.</summary>
 public sealed record MyRoom(RoomSummary Room, long LastReadEventId, long Unread, long Mentions);

@@ -56,6 +56,7 @@ public static class ApiExtensions
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         api.MapRoomEndpoints();
+        api.MapModerationEndpoints();
         api.MapMessageEndpoints();
         api.MapEventEndpoints();
 

@@ -40,6 +40,18 @@ internal sealed class ClientFrame
     public string? User { get; set; }
 
     public string? Status { get; set; }
+
+    /// <summary>A <c>role</c> frame's new role: <c>moderator</c> or <c>member</c>.</summary>
+    public string? Role { get; set; }
+
+    /// <summary>A <c>room</c> frame's changes (each optional; see <see cref="Chat.Rooms.RoomChanges"/>).</summary>
+    public string? Name { get; set; }
+
+    public string? Topic { get; set; }
+
+    public bool? ReadOnly { get; set; }
+
+    public int? SlowModeSeconds { get; set; }
 }
 
 /// <summary>The client frame types.</summary>
@@ -57,6 +69,11 @@ internal static class ClientFrameTypes
     public const string Leave = "leave";
     public const string Ping = "ping";
     public const string Auth = "auth";
+    public const string Role = "role";
+    public const string Kick = "kick";
+    public const string Ban = "ban";
+    public const string Unban = "unban";
+    public const string UpdateRoom = "update_room";
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip, MaxDepth = 8)]

@@ -41,7 +41,7 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
         catch (ChatException ex)
         {
             activity?.SetTag("chatmesh.error", ex.Code);
-            sender.SendControl(ServerFrames.Error(reference, ex.Code, ex.Message));
+            sender.SendControl(ServerFrames.Error(reference, ex.Code, ex.Message, ex.RetryAfter));
         }
         catch (FrameException ex)
         {
@@ -87,6 +87,22 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
                 return;
             case ClientFrameTypes.Leave:
                 Ack(reference, readAt, await chat.LeaveRoomAsync(user, Require(frame.Room, "room"), cancellationToken));
+                return;
+            case ClientFrameTypes.Role:
+                Ack(reference, readAt, await chat.SetRoleAsync(user, Require(frame.Room, "room"), Require(frame.User, "user"), ParseRole(frame.Role), cancellationToken));
+                return;
+            case ClientFrameTypes.Kick:
+                Ack(reference, readAt, await chat.KickAsync(user, Require(frame.Room, "room"), Require(frame.User, "user"), cancellationToken));
+                return;
+            case ClientFrameTypes.Ban:
+                Ack(reference, readAt, await chat.BanAsync(user, Require(frame.Room, "room"), Require(frame.User, "user"), cancellationToken));
+                return;
+            case ClientFrameTypes.Unban:
+                Ack(reference, readAt, await chat.UnbanAsync(user, Require(frame.Room, "room"), Require(frame.User, "user"), cancellationToken));
+                return;
+            case ClientFrameTypes.UpdateRoom:
+                var changes = new Chat.Rooms.RoomChanges(frame.Name, frame.Topic, frame.ReadOnly, frame.SlowModeSeconds);
+                Ack(reference, readAt, await chat.UpdateRoomAsync(user, Require(frame.Room, "room"), changes, cancellationToken));
                 return;
             case ClientFrameTypes.Typing:
                 // Within TypingThrottle the frame is dropped silently, as before: typing frames have no answer.
@@ -152,6 +168,14 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
 
     private static string Require(string? value, string field) =>
         string.IsNullOrEmpty(value) ? throw new FrameException("invalid_frame", $"The frame needs '{field}'.") : value;
+
+    private static Chat.Rooms.RoomRole ParseRole(string? role) => role switch
+    {
+        "moderator" => Chat.Rooms.RoomRole.Moderator,
+        "member" => Chat.Rooms.RoomRole.Member,
+        null or "" => throw new FrameException("invalid_frame", "The frame needs 'role'."),
+        _ => throw new ChatException(ChatError.InvalidArgument, "role must be 'moderator' or 'member'; a room has one owner, its creator."),
+    };
 
     private static string Truncate(string value) => value.Length <= 32 ? value : value[..32] + "…";
 

@@ -66,13 +66,19 @@ internal static class ServerFrames
         return FrameWriter.Finish();
     }
 
-    public static byte[] Error(string? reference, string code, string message)
+    /// <param name="retryAfter">For <c>slow_mode</c>: written as <c>retryAfterMs</c>, the wait before the next message is accepted.</param>
+    public static byte[] Error(string? reference, string code, string message, TimeSpan? retryAfter = null)
     {
         var writer = FrameWriter.Start();
         writer.WriteString(TypeName, ErrorType);
         WriteRef(writer, reference);
         writer.WriteString("code", code);
         writer.WriteString("message", message);
+        if (retryAfter is { } wait)
+        {
+            writer.WriteNumber("retryAfterMs", (long)Math.Ceiling(wait.TotalMilliseconds));
+        }
+
         return FrameWriter.Finish();
     }
 

@@ -16,7 +16,8 @@ internal sealed record FeedRequest(long? After, IReadOnlySet<string>? Rooms, IRe
     {
         ChatEventTypes.RoomCreated, ChatEventTypes.RoomUpdated, ChatEventTypes.MemberJoined, ChatEventTypes.MemberLeft,
         ChatEventTypes.MemberInvited, ChatEventTypes.MessageCreated, ChatEventTypes.MessageEdited, ChatEventTypes.MessageDeleted,
-        ChatEventTypes.ReactionAdded, ChatEventTypes.ReactionRemoved, ChatEventTypes.ReadUpdated, ChatEventTypes.NotificationMention,
+        ChatEventTypes.ReactionAdded, ChatEventTypes.ReactionRemoved,
+        ChatEventTypes.RoleUpdated, ChatEventTypes.MemberBanned, ChatEventTypes.MemberUnbanned, ChatEventTypes.ReadUpdated, ChatEventTypes.NotificationMention,
         ChatEventTypes.NotificationInvite, ChatEventTypes.NotificationDirect, ChatEventTypes.Typing, ChatEventTypes.Presence,
     };
 

@@ -77,6 +77,12 @@ internal sealed class StubLog : IChatService
     public Task<CommitResult> LeaveRoomAsync(string actor, string room, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<CommitResult> InviteAsync(string actor, string room, string invitee, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<RoomSummary> GetRoomAsync(string actor, string room, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<CommitResult> SetRoleAsync(string actor, string room, string user, RoomRole role, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<CommitResult> KickAsync(string actor, string room, string user, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<CommitResult> BanAsync(string actor, string room, string user, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<CommitResult> UnbanAsync(string actor, string room, string user, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<IReadOnlyList<string>> GetBansAsync(string actor, string room, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<CommitResult> UpdateRoomAsync(string actor, string room, RoomChanges changes, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<IReadOnlyList<string>> GetMembersAsync(string actor, string room, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<bool> IsMemberAsync(string user, string room, CancellationToken cancellationToken) => throw new NotSupportedException();

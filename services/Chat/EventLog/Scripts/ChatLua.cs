@@ -79,8 +79,42 @@ internal static class ChatLua
         local function member_of(r, u)
           local kind = redis.call('HGET', rk(r), 'kind')
           if not kind then return nil, fail('room_not_found', 'room ' .. r .. ' does not exist') end
-          if redis.call('HEXISTS', rk(r) .. ':members', u) == 0 then return nil, fail('not_member', 'not a member of ' .. r) end
+          if redis.call('HEXISTS', rk(r) .. ':members', u) == 0 then
+            if redis.call('SISMEMBER', rk(r) .. ':banned', u) == 1 then return nil, fail('banned', 'banned from ' .. r) end
+            return nil, fail('not_member', 'not a member of ' .. r)
+          end
           return kind
+        end
+
+        -- 2 the owner, 1 a moderator (a 'mod:{user}' field of the room hash), 0 a member. A room without role
+        -- events has only its creator as owner, as before roles existed.
+        local function role_of(r, u)
+          if redis.call('HGET', rk(r), 'owner') == u then return 2 end
+          if redis.call('HEXISTS', rk(r), 'mod:' .. u) == 1 then return 1 end
+          return 0
+        end
+
+        -- A non-moderator's write of content (post, edit, react) in a read-only room is refused.
+        local function writable(r, role)
+          if role == 0 and redis.call('HGET', rk(r), 'readOnly') == '1' then
+            return fail('room_read_only', 'room ' .. r .. ' is read-only for members who are not moderators')
+          end
+          return nil
+        end
+
+        -- Ends u's membership with the given member.left (leave, kick or ban): the same index entry and personal copy a
+        -- leave writes, so every channel's membership check on delivery and on replay treats it as a leave.
+        local function remove_member(r, u, leftBody, copyBody)
+          local e, json = room_event(r, 'member.left', leftBody)
+          redis.call('HDEL', rk(r) .. ':members', u)
+          redis.call('HINCRBY', rk(r), 'members', -1)
+          redis.call('HDEL', rk(r), 'mod:' .. u)
+          redis.call('HDEL', uk(u) .. ':rooms', r)
+          redis.call('HDEL', uk(u) .. ':read', r)
+          redis.call('HDEL', uk(u) .. ':mentions', r)
+          membership(u, e, r, 'l')
+          user_event(u, 'member.left', copyBody)
+          return e, json
         end
 
         -- The members among ARGV[first..] (mention candidates), and them as the inside of a JSON array.

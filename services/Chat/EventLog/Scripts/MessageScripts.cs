@@ -30,6 +30,20 @@ internal static class MessageScripts
           local prev = redis.call('GET', idem)
           if prev then return {tonumber(prev), 1} end
         end
+        local role = role_of(r, u)
+        local refused = writable(r, role)
+        if refused then return refused end
+        -- Slow mode: one message per `slow` seconds per member, on the server's clock, moderators exempt. The check and
+        -- the stamp are in this script, so parallel sends on any path cannot slip through together.
+        local slow, now = tonumber(redis.call('HGET', rk(r), 'slow') or '0'), nil
+        if slow > 0 and role == 0 then
+          local t = redis.call('TIME')
+          now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          local wait = tonumber(redis.call('HGET', rk(r) .. ':posted', u) or '0') + slow * 1000 - now
+          if wait > 0 then
+            return fail('slow_mode', idstr(wait) .. ' slow mode is on in ' .. r .. ': one message per ' .. slow .. ' s; retry in ' .. wait .. ' ms')
+          end
+        end
         local replyTo = ARGV[10]
         if replyTo ~= '' and redis.call('EXISTS', msg_key(r, replyTo)) == 0 then
           return fail('message_not_found', 'replyTo ' .. replyTo .. ' is not a message of ' .. r)
@@ -56,6 +70,7 @@ internal static class MessageScripts
           redis.call('DEL', msg_key(r, old[1]))
         end
         if idem then redis.call('SET', idem, idstr(e), 'PX', ARGV[7]) end
+        if now then redis.call('HSET', rk(r) .. ':posted', u, idstr(now)) end
 
         local notification = ARGV[16]
         if notification == 'notification.direct' then
@@ -78,6 +93,8 @@ internal static class MessageScripts
         local author = live_author(r, id)
         if not author then return fail('message_not_found', 'message ' .. id .. ' not found in ' .. r) end
         if author ~= u then return fail('forbidden', 'only the author may edit a message') end
+        local refused = writable(r, role_of(r, u))
+        if refused then return refused end
         local mentioned, mentionsJson = members_among(r, 12)
         local e, json = room_event(r, 'message.edited', fill(ARGV[9], 10, {mentionsJson}))
         redis.call('HSET', msg_key(r, id), 't', ARGV[7], 'ed', ARGV[8], 'm', table.concat(mentioned, ' '))
@@ -91,8 +108,8 @@ internal static class MessageScripts
         if err then return err end
         local author = live_author(r, id)
         if not author then return fail('message_not_found', 'message ' .. id .. ' not found in ' .. r) end
-        if author ~= u and redis.call('HGET', rk(r), 'owner') ~= u then
-          return fail('forbidden', 'only the author or the room owner may delete a message')
+        if author ~= u and role_of(r, u) == 0 then
+          return fail('forbidden', 'only the author, a moderator or the owner may delete a message')
         end
         local e, json = room_event(r, 'message.deleted', ARGV[7])
         local m = msg_key(r, id)
@@ -110,6 +127,8 @@ internal static class MessageScripts
         local kind, err = member_of(r, u)
         if err then return err end
         if not live_author(r, id) then return fail('message_not_found', 'message ' .. id .. ' not found in ' .. r) end
+        local refused = writable(r, role_of(r, u))
+        if refused then return refused end
         local m, field = msg_key(r, id), 'x:' .. emoji
         local users = redis.call('HGET', m, field) or ' '
         local at = string.find(users, ' ' .. u .. ' ', 1, true)

@@ -36,6 +36,7 @@ internal static class RoomScripts
         local at = redis.call('HGET', rk(r) .. ':members', u)
         if at then return {tonumber(at), 1} end
         if kind == 'direct' then return fail('forbidden', 'a direct room cannot be joined') end
+        if redis.call('SISMEMBER', rk(r) .. ':banned', u) == 1 then return fail('banned', 'banned from ' .. r) end
         if kind == 'private' and redis.call('HGET', rk(r), 'owner') ~= u
           and redis.call('SISMEMBER', rk(r) .. ':invited', u) == 0 then
           return fail('forbidden', 'room ' .. r .. ' is private: an invitation is required')
@@ -50,14 +51,7 @@ internal static class RoomScripts
         local kind, err = member_of(r, u)
         if err then return err end
         if kind == 'direct' then return fail('forbidden', 'a direct room cannot be left') end
-        local e, json = room_event(r, 'member.left', ARGV[6])
-        redis.call('HDEL', rk(r) .. ':members', u)
-        redis.call('HINCRBY', rk(r), 'members', -1)
-        redis.call('HDEL', uk(u) .. ':rooms', r)
-        redis.call('HDEL', uk(u) .. ':read', r)
-        redis.call('HDEL', uk(u) .. ':mentions', r)
-        membership(u, e, r, 'l')
-        user_event(u, 'member.left', ARGV[7])
+        local e, json = remove_member(r, u, ARGV[6], ARGV[7])
         return {e, 0, json}
         """;
 
@@ -69,6 +63,9 @@ internal static class RoomScripts
         if kind == 'direct' then return fail('forbidden', 'nobody can be invited to a direct room') end
         if redis.call('HEXISTS', rk(r) .. ':members', invitee) == 1 then
           return fail('invalid_argument', invitee .. ' is already a member of ' .. r)
+        end
+        if redis.call('SISMEMBER', rk(r) .. ':banned', invitee) == 1 then
+          return fail('banned', invitee .. ' is banned from ' .. r .. ': a moderator must unban them first')
         end
         redis.call('SADD', rk(r) .. ':invited', invitee)
         local e, json = room_event(r, 'member.invited', ARGV[7])

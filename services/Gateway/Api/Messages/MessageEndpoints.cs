@@ -23,7 +23,7 @@ internal static class MessageEndpoints
         messages.MapPost("", Post)
             .WithSummary("Posts a message; acknowledged once durable. Repeat with the same Idempotency-Key to retry safely.");
         messages.MapPatch("/{id}", Edit).WithSummary("Edits the caller's own message.");
-        messages.MapDelete("/{id}", Delete).WithSummary("Deletes a message (its author, or the room owner); history keeps a tombstone.");
+        messages.MapDelete("/{id}", Delete).WithSummary("Deletes a message (its author, a moderator or the room owner); history keeps a tombstone.");
         messages.MapPut("/{id}/reactions/{emoji}", AddReaction).WithSummary("Adds the caller's reaction to a message.");
         messages.MapDelete("/{id}/reactions/{emoji}", RemoveReaction).WithSummary("Removes the caller's reaction from a message.");
         return api;

@@ -87,10 +87,8 @@ async function openRoom(id) {
   location.hash = `room=${encodeURIComponent(id)}`;
   const entry = store.rooms.get(id);
   readBefore = entry?.lastReadEventId ?? 0;
-  $('room-title').textContent = entry ? view.roomLabel(store, entry.room) : id;
-  $('room-topic').textContent = entry?.room.topic ?? '';
+  renderRoomHeader(id);
   $('leave-room').hidden = !entry || entry.room.kind === 'direct';
-  $('composer').hidden = !entry;
   replyTo = null;
   $('reply-preview').hidden = true;
   view.renderRooms(store, current, openRoom);
@@ -107,6 +105,14 @@ async function openRoom(id) {
   } catch (e) {
     showError($('rooms-error'), e);
   }
+}
+
+/** Title, topic and composer: a read-only room hides the composer from whoever may not post in it. */
+function renderRoomHeader(id) {
+  const entry = store.rooms.get(id);
+  $('room-title').textContent = entry ? view.roomLabel(store, entry.room) : id;
+  $('room-topic').textContent = entry?.room.topic ?? '';
+  $('composer').hidden = !store.canPost(id);
 }
 
 /** The presence snapshot of a room's members; live `presence` signals keep it current afterwards. */
@@ -141,15 +147,19 @@ function renderTimeline(toBottom) {
   const timeline = $('timeline');
   const nearBottom = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 80;
   const messages = current ? store.sortedMessages(current) : [];
+  const system = current ? store.system.get(current) || [] : [];
   const items = [];
   let divided = false;
+  let line = 0;
   for (const message of messages) {
+    for (; line < system.length && system[line].id < message.id; line++) items.push(view.renderSystemLine(system[line]));
     if (!divided && message.id > readBefore && message.author !== store.me) {
       items.push(el('li', { class: 'unread-divider', 'data-testid': 'unread-divider', role: 'separator', text: 'New messages' }));
       divided = true;
     }
     items.push(view.renderMessage(store, message, handlers));
   }
+  for (; line < system.length; line++) items.push(view.renderSystemLine(system[line]));
   $('messages').replaceChildren(...items);
   const more = store.hasMore.get(current);
   $('history-status').textContent = !current ? '' : more === false ? 'This is the beginning of the room.' : more ? 'Scroll up for older messages.' : 'Loading…';
@@ -295,6 +305,10 @@ $('notifications-read').addEventListener('click', async () => {
 store.subscribe((kind, detail) => {
   switch (kind) {
     case 'rooms': view.renderRooms(store, current, openRoom); break;
+    case 'room-updated':
+      view.renderRooms(store, current, openRoom);
+      if (detail.room === current) renderRoomHeader(current);
+      break;
     case 'rooms-stale': reloadRooms(); break;
     case 'messages': if (detail.room === current) renderTimeline(false); break;
     case 'message':

@@ -12,6 +12,7 @@ export class Store {
   members = new Map();      // room → Set(user)
   presence = new Map();     // user → 'online' | 'offline'
   typing = new Map();       // room → Map(user → expiry ms)
+  system = new Map();       // room → [{ id, text }]: moderation and room changes seen live, shown as system lines
   notifications = [];       // newest first: { id, type, read, event }
   lastId = 0;               // the resume point: the largest event id received
   viewing = null;           // the room on screen
@@ -95,8 +96,15 @@ export class Store {
         this.emit('message', { room: event.room, id: d.messageId });
         break;
       }
+      case 'room.updated':
+      case 'role.updated':
+      case 'member.banned':
+      case 'member.unbanned':
+        this.#moderation(event, entry);
+        break;
       case 'member.joined':
       case 'member.left': {
+        if (d.reason === 'kicked') this.#systemLine(event, `${d.user} was removed by ${event.actor}`);
         const members = this.members.get(event.room);
         if (members) {
           if (event.type === 'member.joined') members.add(d.user); else members.delete(d.user);
@@ -129,6 +137,54 @@ export class Store {
         break;
     }
     return true;
+  }
+
+  /** Whether the user may post in the room: it is not read-only, or they are its owner or a moderator. */
+  canPost(room) {
+    const summary = this.rooms.get(room)?.room;
+    return !!summary && (!summary.readOnly || this.isModerator(room));
+  }
+
+  isModerator(room) {
+    const summary = this.rooms.get(room)?.room;
+    return !!summary && (summary.owner === this.me || (summary.moderators || []).includes(this.me));
+  }
+
+  #moderation(event, entry) {
+    const d = event.data || {};
+    const summary = entry?.room;
+    if (event.type === 'role.updated') {
+      if (summary) {
+        const others = (summary.moderators || []).filter(u => u !== d.user);
+        summary.moderators = d.role === 'moderator' ? [...others, d.user] : others;
+      }
+      this.#systemLine(event, d.role === 'moderator' ? `${event.actor} made ${d.user} a moderator` : `${event.actor} made ${d.user} a member again`);
+    } else if (event.type === 'member.banned') {
+      this.#systemLine(event, `${d.user} was banned by ${event.actor}`);
+    } else if (event.type === 'member.unbanned') {
+      this.#systemLine(event, `${event.actor} lifted the ban on ${d.user}`);
+    } else {
+      const changes = [];
+      if ('name' in d) changes.push(`renamed the room to “${d.name}”`);
+      if ('topic' in d) changes.push(d.topic ? `set the topic to “${d.topic}”` : 'cleared the topic');
+      if ('readOnly' in d) changes.push(d.readOnly ? 'made the room read-only' : 'let everyone post again');
+      if ('slowModeSeconds' in d) changes.push(d.slowModeSeconds ? `turned on slow mode (${d.slowModeSeconds} s)` : 'turned off slow mode');
+      if (summary) {
+        if ('name' in d) summary.name = d.name;
+        if ('topic' in d) summary.topic = d.topic;
+        if ('readOnly' in d) summary.readOnly = d.readOnly;
+        if ('slowModeSeconds' in d) summary.slowModeSeconds = d.slowModeSeconds;
+      }
+      this.#systemLine(event, `${event.actor} ${changes.join(', ')}`);
+    }
+    if (summary) this.emit('room-updated', { room: event.room });
+  }
+
+  #systemLine(event, text) {
+    let lines = this.system.get(event.room);
+    if (!lines) this.system.set(event.room, lines = []);
+    lines.push({ id: event.id, text });
+    this.emit('messages', { room: event.room });
   }
 
   signal(signal) {

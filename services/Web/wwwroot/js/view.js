@@ -71,11 +71,16 @@ export function renderMessage(store, message, handlers) {
   if (mine) {
     actions.append(el('button', { type: 'button', 'data-testid': 'edit', onclick: () => handlers.edit(message, item) }, 'Edit'));
   }
-  if (mine || store.rooms.get(message.room)?.room.owner === store.me) {
+  if (mine || store.isModerator(message.room)) {
     actions.append(el('button', { type: 'button', 'data-testid': 'delete', onclick: () => handlers.remove(message) }, 'Delete'));
   }
   item.append(actions);
   return item;
+}
+
+/** A moderation or room change, as a line of the timeline between the messages around it. */
+export function renderSystemLine(line) {
+  return el('li', { class: 'system-line', 'data-testid': 'system-line', 'data-id': line.id, role: 'status', text: line.text });
 }
 
 /** Swaps a message's text for an editor: Enter saves, Escape cancels. */

@@ -17,6 +17,7 @@ export const CHANNEL_NAMES = { auto: 'Auto', ws: 'WebSocket', sse: 'SSE + REST',
 
 export const LOGGED_TYPES = ['room.created', 'member.joined', 'member.left', 'member.invited', 'message.created',
   'message.edited', 'message.deleted', 'reaction.added', 'reaction.removed', 'read.updated',
+  'room.updated', 'role.updated', 'member.banned', 'member.unbanned',
   'notification.mention', 'notification.invite', 'notification.direct'];
 
 export function deferred() {
