@@ -30,9 +30,10 @@ internal sealed class CachedJwtBearerHandler(
 
         var received = new MessageReceivedContext(Context, Scheme, Options);
         await Events.MessageReceived(received);
-        if (received.Result is not null)
+        // The event's own answer (a refused query token): its AuthenticateResult, not a task.
+        if (received is { Result: { } answered })
         {
-            return received.Result;
+            return answered;
         }
 
         // The same token the base handler would take: the event's, else the Authorization header's after "Bearer ".
@@ -51,13 +52,13 @@ internal sealed class CachedJwtBearerHandler(
             {
                 var validated = new TokenValidatedContext(Context, Scheme, Options) { Principal = new ClaimsPrincipal(identity) };
                 await Events.TokenValidated(validated);
-                if (validated.Result is not null)
+                // The event refused the token (revoked, no jti) or decided itself: its AuthenticateResult, not a task.
+                if (validated is { Result: { } decided })
                 {
-                    return validated.Result;
+                    return decided;
                 }
 
-                validated.Success();
-                return validated.Result!;
+                return AuthenticateResult.Success(new AuthenticationTicket(validated.Principal!, validated.Properties, Scheme.Name));
             }
             catch (Exception exception)
             {

@@ -90,16 +90,9 @@ internal sealed class SlowConsumerScenario(ChatMeshAppFixture fixture, StreamFor
 
     public async Task A_client_that_reads_nothing_is_cut_after_the_timeout_and_resumes_without_loss_or_duplicate()
     {
-        using var alice = await ChatUser.SignInAsync(fixture, $"{format.Channel}-nothing-a");
-        using var bob = await ChatUser.SignInAsync(fixture, $"{format.Channel}-nothing-b");
-        var room = await alice.CreateRoomAsync();
-        await bob.JoinAsync(room);
-        var cutsBefore = Cuts();
-        using var direct = await DirectClientAsync();
-        using var request = format.Request(room, bob.Token, resumeAfter: null);
-        using var response = await direct.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancel);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await using var body = await response.Content.ReadAsStreamAsync(Cancel);
+        using var open = await OpenAsync("nothing");
+        var (alice, bob, room, cutsBefore) = (open.Alice, open.Bob, open.Room, open.CutsBefore);
+        await using var body = await open.Response.Content.ReadAsStreamAsync(Cancel);
 
         // Bob reads nothing while Alice posts (each message acknowledged, so durable), nor after, until the service
         // has cut him off (SlowConsumerTimeout after his stream fell behind).
@@ -133,16 +126,9 @@ internal sealed class SlowConsumerScenario(ChatMeshAppFixture fixture, StreamFor
 
     public async Task A_client_that_reads_through_a_burst_larger_than_the_queue_gets_every_event_once_in_order_and_keeps_its_stream()
     {
-        using var alice = await ChatUser.SignInAsync(fixture, $"{format.Channel}-burst-a");
-        using var bob = await ChatUser.SignInAsync(fixture, $"{format.Channel}-burst-b");
-        var room = await alice.CreateRoomAsync();
-        await bob.JoinAsync(room);
-        var cutsBefore = Cuts();
-        using var direct = await DirectClientAsync();
-        using var request = format.Request(room, bob.Token, resumeAfter: null);
-        using var response = await direct.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancel);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await using var body = new SlowStream(await response.Content.ReadAsStreamAsync(Cancel));
+        using var open = await OpenAsync("burst");
+        var (alice, room, cutsBefore) = (open.Alice, open.Room, open.CutsBefore);
+        await using var body = new SlowStream(await open.Response.Content.ReadAsStreamAsync(Cancel));
 
         // Bob reads all along, slowly while Alice posts (a slow link: far slower than she posts), then at full speed.
         var received = new ConcurrentQueue<StreamItem>();
@@ -182,6 +168,32 @@ internal sealed class SlowConsumerScenario(ChatMeshAppFixture fixture, StreamFor
         await Eventually.TrueAsync(
             () => fixture.Telemetry.Logs.Any(log => log.Attributes.GetValueOrDefault("ConnectionId") == connection && log.Body.Contains("fell behind", StringComparison.Ordinal)),
             () => $"the {format.Channel} stream {connection} never fell behind: the burst did not exceed its queue");
+    }
+
+    /// <summary>Alice and Bob in a new room, and Bob's stream opened directly on a notification replica.</summary>
+    private async Task<OpenedStream> OpenAsync(string label)
+    {
+        var alice = await ChatUser.SignInAsync(fixture, $"{format.Channel}-{label}-a");
+        var bob = await ChatUser.SignInAsync(fixture, $"{format.Channel}-{label}-b");
+        var room = await alice.CreateRoomAsync();
+        await bob.JoinAsync(room);
+        var cutsBefore = Cuts();
+        var direct = await DirectClientAsync();
+        using var request = format.Request(room, bob.Token, resumeAfter: null);
+        var response = await direct.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancel);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return new OpenedStream(alice, bob, room, cutsBefore, direct, response);
+    }
+
+    private sealed record OpenedStream(ChatUser Alice, ChatUser Bob, string Room, double CutsBefore, HttpClient Direct, HttpResponseMessage Response) : IDisposable
+    {
+        public void Dispose()
+        {
+            Response.Dispose();
+            Direct.Dispose();
+            Bob.Dispose();
+            Alice.Dispose();
+        }
     }
 
     private double Cuts() => fixture.Telemetry.Total("chatmesh.slow_consumer.disconnects", "chatmesh.channel", format.Channel);
