@@ -23,6 +23,7 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
     private volatile string _token;
     private Task? _running;
     private long _lastEventId;
+    private long _receivedId;
     private int _disposed;
 
     /// <summary>Creates a client with a token already obtained; the options are validated here.</summary>
@@ -44,7 +45,11 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
     /// <summary>The token the client authenticates with now (a newer one after each refresh by <see cref="ChatMeshClientOptions.TokenProvider"/>).</summary>
     public string Token => _token;
 
-    /// <summary>The id of the newest event delivered: the resume point (pass it to <see cref="StartAsync"/> of a new client).</summary>
+    /// <summary>
+    /// The id of the newest event handed to the caller by <see cref="ReadAllAsync"/>: the resume point (pass it to
+    /// <see cref="StartAsync"/> of a new client). Events received but still buffered are not counted, so a new client
+    /// started after it misses nothing the caller has not seen.
+    /// </summary>
     public long LastEventId => Interlocked.Read(ref _lastEventId);
 
     /// <summary>The channel currently connected, or null while (re)connecting.</summary>
@@ -79,6 +84,7 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
         }
 
         _lastEventId = after;
+        _receivedId = after;
         _running = RunAsync(_stop.Token);
         await _firstLive.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -92,6 +98,12 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
     {
         await foreach (var item in _items.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            var id = item switch { ChatEvent e => e.Id, ChatReset r => r.Head, _ => 0 };
+            if (id > LastEventId)
+            {
+                Interlocked.Exchange(ref _lastEventId, id);
+            }
+
             yield return item;
         }
     }
@@ -151,7 +163,7 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
             var openedWith = _token;
             try
             {
-                await channel.OpenAsync(LastEventId, this, stop).ConfigureAwait(false);
+                await channel.OpenAsync(Interlocked.Read(ref _receivedId), this, stop).ConfigureAwait(false);
                 worked.Add(kind);
                 attempt = 0;
                 _current = channel;
@@ -239,21 +251,21 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
     // what was delivered is dropped here, so the caller sees each event once.
     async ValueTask IEventSink.EventAsync(ChatEvent chatEvent, CancellationToken cancel)
     {
-        if (chatEvent.Id <= LastEventId)
+        if (chatEvent.Id <= Interlocked.Read(ref _receivedId))
         {
             return;
         }
 
         await _items.Writer.WriteAsync(chatEvent, cancel).ConfigureAwait(false);
-        Interlocked.Exchange(ref _lastEventId, chatEvent.Id);
+        Interlocked.Exchange(ref _receivedId, chatEvent.Id);
     }
 
     async ValueTask IEventSink.ResetAsync(long head, CancellationToken cancel)
     {
         await _items.Writer.WriteAsync(new ChatReset(head), cancel).ConfigureAwait(false);
-        if (head > LastEventId)
+        if (head > Interlocked.Read(ref _receivedId))
         {
-            Interlocked.Exchange(ref _lastEventId, head);
+            Interlocked.Exchange(ref _receivedId, head);
         }
     }
 
