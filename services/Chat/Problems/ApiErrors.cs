@@ -24,6 +24,12 @@ public static class ApiErrors
     /// <summary>500: an unexpected failure (Redis unreachable, a bug); nothing is known to be written. Details are only in the logs.</summary>
     public const string Internal = "internal_error";
 
+    /// <summary>
+    /// 503: Redis could not serve the request for a moment (unreachable, timed out, a failover under way); <c>Retry-After</c>
+    /// is 1 s. Whether a write went through is unknown, as for 500: retry a send with the same idempotency key.
+    /// </summary>
+    public const string StoreUnavailable = "store_unavailable";
+
     /// <summary>429: the caller repeated a rate-limited request too soon; <c>Retry-After</c> says when to try again.</summary>
     public const string RateLimited = "rate_limited";
 

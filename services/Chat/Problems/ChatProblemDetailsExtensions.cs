@@ -9,12 +9,14 @@ public static class ChatProblemDetailsExtensions
     /// <summary>
     /// What every HTTP API of ChatMesh shares: enums on the wire in camelCase (room kinds as "public" / "private" /
     /// "direct", as in the event JSON), and problem details that always carry an <c>error</c> code, including the ones
-    /// ASP.NET Core writes itself (see <see cref="StatusCodeErrors"/>).
+    /// ASP.NET Core writes itself (see <see cref="StatusCodeErrors"/>), and 503 <c>store_unavailable</c> when Redis
+    /// cannot serve a request for a moment (<see cref="StoreUnavailableHandler"/>).
     /// </summary>
     public static IServiceCollection AddChatProblemDetails(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddExceptionHandler<StoreUnavailableHandler>();
         services.AddProblemDetails(problems =>
         {
             var previous = problems.CustomizeProblemDetails;

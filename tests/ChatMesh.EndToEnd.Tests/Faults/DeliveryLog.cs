@@ -16,6 +16,9 @@ public sealed class DeliveryLog(string channel, string client, Stopwatch clock)
     private int _doubledTexts;
     private int _resets;
     private int _connects;
+    private readonly Dictionary<string, int> _ends = new(StringComparer.Ordinal);
+    private readonly List<string> _notes = [];
+    private readonly List<(TimeSpan At, long From, long To, string? How)> _moves = [];
 
     public string Channel { get; } = channel;
 
@@ -48,6 +51,47 @@ public sealed class DeliveryLog(string channel, string client, Stopwatch clock)
     public void Connected() => Interlocked.Increment(ref _connects);
 
     public void Reset() => Interlocked.Increment(ref _resets);
+
+    /// <summary>Why a connection ended (the exception's type and the first 160 characters of its message), tallied.</summary>
+    public void Ended(Exception reason)
+    {
+        var message = reason.Message.ReplaceLineEndings(" ");
+        var key = $"{reason.GetType().Name}: {message[..Math.Min(message.Length, 160)]}";
+        lock (_ends)
+        {
+            _ends[key] = _ends.GetValueOrDefault(key) + 1;
+        }
+    }
+
+    /// <summary>Something the client did that a failure message should show (at most 20 kept).</summary>
+    public void Note(string what)
+    {
+        lock (_ends)
+        {
+            if (_notes.Count < 20)
+            {
+                _notes.Add($"{clock.Elapsed.TotalSeconds:0.000} s {what}");
+            }
+        }
+    }
+
+    /// <summary>The notes, in order, or "-".</summary>
+    public string Notes()
+    {
+        lock (_ends)
+        {
+            return _notes.Count == 0 ? "-" : string.Join("; ", _notes);
+        }
+    }
+
+    /// <summary>The reasons connections ended, most frequent first (at most five), or "-".</summary>
+    public string Ends()
+    {
+        lock (_ends)
+        {
+            return _ends.Count == 0 ? "-" : string.Join("; ", _ends.OrderByDescending(end => end.Value).Take(5).Select(end => $"{end.Key} ×{end.Value}"));
+        }
+    }
 
     /// <summary>Records a <c>message.created</c> of <paramref name="room"/>; anything else is ignored.</summary>
     public void Record(JsonElement wireEvent, string room)
@@ -91,11 +135,31 @@ public sealed class DeliveryLog(string channel, string client, Stopwatch clock)
     }
 
     /// <summary>Records that the client has seen everything up to <paramref name="id"/> (a cursor that skipped nothing of ours).</summary>
-    public void Advance(long id)
+    public void Advance(long id, string? how = null)
     {
         lock (_first)
         {
+            if (id > LastId && _moves.Count < 10_000)
+            {
+                _moves.Add((clock.Elapsed, LastId, id, how));
+            }
+
             LastId = Math.Max(LastId, id);
+        }
+    }
+
+    /// <summary>
+    /// The cursor moves (<see cref="Advance"/>) that passed over one of <paramref name="missing"/> without delivering it:
+    /// where a silent gap came from (at most five).
+    /// </summary>
+    public string MovesOver(IEnumerable<long> missing)
+    {
+        lock (_first)
+        {
+            var gaps = missing.Where(id => !_first.ContainsKey(id)).Order().ToList();
+            var moves = _moves.Where(move => gaps.Any(id => id > move.From && id <= move.To)).Take(5)
+                .Select(move => $"at {move.At.TotalSeconds:0.000} s {move.From}→{move.To} ({move.How ?? "-"}, first missing {gaps.First(id => id > move.From)})");
+            return string.Join("; ", moves) is { Length: > 0 } text ? text : "-";
         }
     }
 

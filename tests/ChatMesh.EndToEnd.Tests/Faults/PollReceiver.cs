@@ -14,7 +14,11 @@ internal sealed class PollReceiver(FaultContext context, DeliveryLog log, string
     : Receiver(context, log, token, replica), IDisposable
 {
     private readonly HttpClient _http = FaultContext.NewHttpClient();
+    // Gateway:Api:MaxPageLimit's default.
+    private const int ReplayPage = 100;
+
     private string? _queue;
+    private long? _replayTo;
 
     public int Reregistered { get; private set; }
 
@@ -44,6 +48,12 @@ internal sealed class PollReceiver(FaultContext context, DeliveryLog log, string
     protected override async Task FollowAsync(Uri address, CancellationToken cancel)
     {
         Log.Connected();
+        if (_replayTo is { } owed)
+        {
+            // A re-registration whose replay failed: finish it before polling the new queue (its cursor is that head).
+            await ReplayUpToAsync(owed, cancel);
+        }
+
         while (!cancel.IsCancellationRequested)
         {
             var query = $"lastEventId={Log.LastId.ToString(CultureInfo.InvariantCulture)}&timeout=5";
@@ -63,12 +73,15 @@ internal sealed class PollReceiver(FaultContext context, DeliveryLog log, string
                     Log.Reset();
                 }
 
-                Log.Advance(answer.RootElement.GetProperty("lastEventId").GetInt64());
+                var events = answer.RootElement.GetProperty("events").GetArrayLength();
+                Log.Advance(answer.RootElement.GetProperty("lastEventId").GetInt64(),
+                    $"poll after {query} on :{address.Port} answered {events} events, heartbeat {answer.RootElement.GetProperty("heartbeat").GetBoolean()}");
                 continue;
             }
 
             if (body.Contains("\"queue_expired\"", StringComparison.Ordinal) || body.Contains("\"queue_not_found\"", StringComparison.Ordinal))
             {
+                Log.Note($"queue {_queue} gone on :{address.Port} ({(body.Contains("\"queue_expired\"", StringComparison.Ordinal) ? "queue_expired" : "queue_not_found")}) after {query}");
                 await RegisterAgainAsync(address, cancel);
                 continue;
             }
@@ -77,18 +90,36 @@ internal sealed class PollReceiver(FaultContext context, DeliveryLog log, string
         }
     }
 
-    /// <summary>A new queue starts at the head H; what came between the old cursor and H comes from the REST replay.</summary>
+    /// <summary>
+    /// A new queue starts at the head H; what came between the old cursor and H comes from the REST replay. The new queue
+    /// is kept at once (registering again on every failed replay would leak queues up to the per-user cap), and a replay
+    /// cut by a failure is finished on the next connection.
+    /// </summary>
     private async Task RegisterAgainAsync(Uri legacy, CancellationToken cancel)
     {
         var (queue, head) = await RegisterAsync(legacy, cancel);
+        Log.Note($"registered {queue} on :{legacy.Port} at head {head}, replaying after {Log.LastId}");
+        _queue = queue;
+        _replayTo = head;
+        Reregistered++;
+        await ReplayUpToAsync(head, cancel);
+    }
+
+    private async Task ReplayUpToAsync(long head, CancellationToken cancel)
+    {
         var gateway = Context.Topology.Pick("gateway", Reregistered) ?? throw new InvalidOperationException("no gateway replica ready");
         var after = Log.LastId;
         while (after < head)
         {
-            using var request = Request(HttpMethod.Get, new Uri(gateway, $"/api/events?after={after.ToString(CultureInfo.InvariantCulture)}&limit=200"));
+            using var request = Request(HttpMethod.Get, new Uri(gateway, $"/api/events?after={after.ToString(CultureInfo.InvariantCulture)}&limit={ReplayPage.ToString(CultureInfo.InvariantCulture)}"));
             using var response = await _http.SendAsync(request, cancel);
-            response.EnsureSuccessStatusCode();
-            using var replay = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel));
+            var text = await response.Content.ReadAsStringAsync(cancel);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"replay after {after} answered {(int)response.StatusCode}: {text[..Math.Min(text.Length, 300)]}");
+            }
+
+            using var replay = JsonDocument.Parse(text);
             var events = replay.RootElement.GetProperty("events").EnumerateArray().ToList();
             foreach (var item in events.Where(item => item.GetProperty("id").GetInt64() <= head))
             {
@@ -103,9 +134,8 @@ internal sealed class PollReceiver(FaultContext context, DeliveryLog log, string
             after = events[^1].GetProperty("id").GetInt64();
         }
 
-        _queue = queue;
-        Log.Advance(head);
-        Reregistered++;
+        Log.Advance(head, $"replayed up to the new queue's head {head}");
+        _replayTo = null;
     }
 
     private async Task<(string Queue, long Cursor)> RegisterAsync(Uri legacy, CancellationToken cancel)

@@ -34,6 +34,10 @@ internal abstract class Receiver(FaultContext context, DeliveryLog log, string t
                                            or JsonException or InvalidOperationException or TimeoutException)
             {
                 // The connection failed or was cut: reconnect (another replica on the next attempt) and resume.
+                if (!stop.IsCancellationRequested)
+                {
+                    Log.Ended(ex);
+                }
             }
 
             _attempt++;
