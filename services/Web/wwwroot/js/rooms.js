@@ -10,6 +10,7 @@ export function bindRoomControls({ reloadRooms, openRoom, currentRoom, afterLeav
   const enter = async (action, form) => {
     try {
       const room = await action();
+      $('removed-notice').textContent = '';
       form?.reset();
       form?.closest('details')?.removeAttribute('open');
       await reloadRooms();

@@ -110,8 +110,16 @@ export class Store {
           if (event.type === 'member.joined') members.add(d.user); else members.delete(d.user);
           this.emit('members', { room: event.room });
         }
+        // Leaving, a kick or a ban drops the moderator role.
+        if (event.type === 'member.left' && entry?.room.moderators) entry.room.moderators = entry.room.moderators.filter(u => u !== d.user);
         if (d.user === this.me) {
-          if (event.type === 'member.left') { this.rooms.delete(event.room); this.emit('rooms'); }
+          if (event.type === 'member.left') {
+            this.rooms.delete(event.room);
+            this.emit('rooms');
+            if (d.reason === 'kicked' || d.reason === 'banned') {
+              this.emit('removed', { room: event.room, name: entry?.room.name, reason: d.reason, by: event.actor });
+            }
+          }
           else if (!entry) this.emit('rooms-stale');
         }
         break;
@@ -150,6 +158,13 @@ export class Store {
     return !!summary && (summary.owner === this.me || (summary.moderators || []).includes(this.me));
   }
 
+  /** `owner`, `moderator` or `member` in the room, as the room summary and the live role events say. */
+  roleOf(room, user) {
+    const summary = this.rooms.get(room)?.room;
+    if (!summary) return 'member';
+    return summary.owner === user ? 'owner' : (summary.moderators || []).includes(user) ? 'moderator' : 'member';
+  }
+
   #moderation(event, entry) {
     const d = event.data || {};
     const summary = entry?.room;
@@ -183,7 +198,7 @@ export class Store {
   #systemLine(event, text) {
     let lines = this.system.get(event.room);
     if (!lines) this.system.set(event.room, lines = []);
-    lines.push({ id: event.id, text });
+    lines.push({ id: event.id, ts: event.ts, text });
     this.emit('messages', { room: event.room });
   }
 
