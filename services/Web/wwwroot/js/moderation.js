@@ -64,7 +64,11 @@ export function bindModeration({ store, write, currentRoom }) {
     if ($('settings-read-only').checked !== !!summary.readOnly) changes.readOnly = $('settings-read-only').checked;
     if (slow !== (summary.slowModeSeconds || 0)) changes.slowModeSeconds = slow;
     if (Object.keys(changes).length === 0) { status.textContent = 'Nothing changed.'; return; }
-    if (await write({ type: 'update_room', room, ...changes }, { target: $('settings-error') }) !== null) status.textContent = 'Saved.';
+    if (await write({ type: 'update_room', room, ...changes }, { target: $('settings-error') }) !== null) {
+      // What was saved is the room now, whether or not its room.updated has arrived yet.
+      Object.assign(summary, changes, 'topic' in changes ? { topic: changes.topic || null } : {});
+      status.textContent = 'Saved.';
+    }
   });
 
   async function loadBans() {
@@ -122,8 +126,9 @@ export function bindModeration({ store, write, currentRoom }) {
       const summary = store.rooms.get(room)?.room;
       const allowed = !!summary && summary.kind !== 'direct' && store.isModerator(room);
       button.hidden = !allowed;
+      // An open panel keeps what is being typed into it; its bans list follows bans and unbans.
       if (!allowed && !panel.hidden) setOpen(false);
-      else if (!panel.hidden) { fill(); loadBans(); }
+      else if (!panel.hidden) loadBans();
       const canPost = store.canPost(room);
       $('composer').hidden = !canPost;
       $('read-only-notice').hidden = !summary || canPost;

@@ -68,7 +68,7 @@ export function timelineItems(store, messages, system, readBefore, handlers) {
     if (key === day) return;
     day = key;
     previous = null;
-    items.push(el('li', { class: 'day-separator', 'data-testid': 'day-separator', role: 'separator', 'data-day': key },
+    items.push(el('li', { class: 'day-separator', 'data-testid': 'day-separator', role: 'separator', 'aria-label': formatDay(iso), 'data-day': key },
       el('span', { text: formatDay(iso) })));
   };
   const systemLine = entry => {
