@@ -42,6 +42,13 @@ public sealed record BrowserUser(string Name, IBrowserContext Context, IPage Pag
         var output = TestContext.Current.TestOutputHelper;
         page.Console += (_, message) => output?.WriteLine($"[{prefix} console.{message.Type}] {message.Text}");
         page.PageError += (_, error) => output?.WriteLine($"[{prefix} page error] {error}");
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                output?.WriteLine($"[{prefix} http {response.Status}] {response.Request.Method} {response.Url}");
+            }
+        };
         var name = Support.ChatUser.UniqueName(prefix);
         await page.GotoAsync($"/?channel={channel}&debug=1");
         await page.GetByLabel("User name").FillAsync(name);

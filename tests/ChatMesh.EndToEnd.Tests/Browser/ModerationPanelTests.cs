@@ -49,6 +49,8 @@ public sealed partial class ModerationPanelTests(ChromiumFixture chromium, ChatM
         await Person(bob, carol.Name).GetByTestId("kick").ClickAsync();
         await Expect(carol.Page.GetByTestId("removed-notice")).ToHaveTextAsync($"You were removed from #{scene.Id} by {bob.Name}.", new() { Timeout = BrowserUser.LongWaitMs });
         await Expect(carol.Page.Locator($"[data-testid=room-link][data-room='{scene.Id}']")).ToHaveCountAsync(0);
+        await Expect(carol.Page.GetByTestId("room-title")).ToHaveTextAsync("No room selected");
+        await Expect(carol.Page.GetByTestId("composer-input")).ToBeHiddenAsync();
         await Expect(alice.Page.GetByTestId("system-line").Last).ToHaveTextAsync($"{carol.Name} was removed by {bob.Name}", new() { Timeout = BrowserUser.LongWaitMs });
         await Expect(Person(alice, carol.Name)).ToHaveCountAsync(0);
 
@@ -59,6 +61,8 @@ public sealed partial class ModerationPanelTests(ChromiumFixture chromium, ChatM
         await Person(bob, carol.Name).GetByTestId("member-actions").ClickAsync();
         await Person(bob, carol.Name).GetByTestId("ban").ClickAsync();
         await Expect(carol.Page.GetByTestId("removed-notice")).ToHaveTextAsync($"You were banned from #{scene.Id} by {bob.Name}.", new() { Timeout = BrowserUser.LongWaitMs });
+        await Expect(carol.Page.GetByTestId("room-title")).ToHaveTextAsync("No room selected");
+        await Expect(carol.Page.GetByTestId("messages").GetByTestId("message")).ToHaveCountAsync(0);
         await carol.ScreenshotAsync("moderation-banned");
 
         // Banned, she cannot join again, and is told why in words.
@@ -73,7 +77,10 @@ public sealed partial class ModerationPanelTests(ChromiumFixture chromium, ChatM
         await banned.GetByTestId("unban").ClickAsync();
         await Expect(bob.Page.GetByTestId("ban-list")).ToHaveTextAsync("Nobody is banned.");
         await bob.ScreenshotAsync("moderation-settings");
-        await carol.JoinRoomAsync(scene.Id);
+        // (Her list of public rooms is still open from the refused join.)
+        await carol.Page.Locator($"[data-testid=join-room][data-room='{scene.Id}']").ClickAsync();
+        await Expect(carol.Page.GetByTestId("room-title")).ToHaveTextAsync($"#{scene.Id}");
+        await Expect(carol.Page.Locator("#rooms-error")).ToBeEmptyAsync();
     }
 
     [Fact]

@@ -163,7 +163,16 @@ function updateMessage(room, id) {
   const existing = $('messages').querySelector(`li[data-id="${id}"]`);
   const message = store.messages.get(room)?.get(id);
   if (existing && message && !existing.contains(document.activeElement?.closest('[data-testid="edit-input"]'))) {
-    existing.replaceWith(view.renderMessage(store, message, handlers, existing.classList.contains('continued')));
+    const replacement = view.renderMessage(store, message, handlers, existing.classList.contains('continued'));
+    // Keyboard focus stays on the same control (a reaction chip, an action) when the message it is in is redrawn.
+    const focused = existing.contains(document.activeElement) ? document.activeElement : null;
+    existing.replaceWith(replacement);
+    if (focused?.dataset.testid) {
+      const emoji = focused.dataset.emoji ? `[data-emoji="${CSS.escape(focused.dataset.emoji)}"]` : '';
+      replacement.querySelector(`[data-testid="${focused.dataset.testid}"]${emoji}`)?.focus();
+    } else if (focused) {
+      replacement.focus();
+    }
   } else if (!existing) {
     renderTimeline(false);
   }

@@ -104,23 +104,26 @@ export class Store {
         break;
       case 'member.joined':
       case 'member.left': {
-        if (d.reason === 'kicked') this.#systemLine(event, `${d.user} was removed by ${event.actor}`);
-        const members = this.members.get(event.room);
-        if (members) {
-          if (event.type === 'member.joined') members.add(d.user); else members.delete(d.user);
-          this.emit('members', { room: event.room });
-        }
+        // The user who joined or left also gets a personal copy (`event.user`, its own id): one line, one notice.
+        const copy = event.user !== undefined;
+        if (d.reason === 'kicked' && !copy) this.#systemLine(event, `${d.user} was removed by ${event.actor}`);
         // Leaving, a kick or a ban drops the moderator role.
         if (event.type === 'member.left' && entry?.room.moderators) entry.room.moderators = entry.room.moderators.filter(u => u !== d.user);
         if (d.user === this.me) {
           if (event.type === 'member.left') {
             this.rooms.delete(event.room);
             this.emit('rooms');
-            if (d.reason === 'kicked' || d.reason === 'banned') {
+            if (entry && (d.reason === 'kicked' || d.reason === 'banned')) {
               this.emit('removed', { room: event.room, name: entry?.room.name, reason: d.reason, by: event.actor });
             }
           }
           else if (!entry) this.emit('rooms-stale');
+        }
+        // (After the room list: a user removed from the open room has left it before its member list changes.)
+        const members = this.members.get(event.room);
+        if (members) {
+          if (event.type === 'member.joined') members.add(d.user); else members.delete(d.user);
+          this.emit('members', { room: event.room });
         }
         break;
       }
