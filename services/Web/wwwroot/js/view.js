@@ -109,16 +109,16 @@ export function renderMessage(store, message, handlers, continued = false) {
     : el('span', { class: avatarClass(message.username ?? message.author), 'data-testid': 'avatar', 'aria-hidden': 'true', text: initials(message.username ?? message.author) }));
   const body = el('div', { class: 'body' });
   item.append(body);
-  if (message.replyTo) {
-    const parent = store.messages.get(message.room)?.get(message.replyTo);
-    body.append(el('div', { class: 'reply-quote', 'data-testid': 'reply-quote',
-      text: parent ? `↪ ${parent.author}: ${parent.deleted ? '(deleted)' : parent.text.slice(0, 80)}` : `↪ message ${message.replyTo}` }));
-  }
   // A continued message keeps its sender and time for screen readers; the eye gets them from the group's first.
   body.append(el('div', { class: `meta${continued ? ' visually-hidden' : ''}` },
     el('span', { class: 'author', 'data-testid': 'message-author', text: sender }),
     el('time', { datetime: message.createdAt, text: formatTime(message.createdAt) }),
     message.editedAt && !message.deleted ? el('span', { 'data-testid': 'edited', text: '(edited)' }) : null));
+  if (message.replyTo) {
+    const parent = store.messages.get(message.room)?.get(message.replyTo);
+    body.append(el('div', { class: 'reply-quote', 'data-testid': 'reply-quote',
+      text: parent ? `↪ ${parent.author}: ${parent.deleted ? '(deleted)' : parent.text.slice(0, 80)}` : `↪ message ${message.replyTo}` }));
+  }
   body.append(el('div', { class: 'text', 'data-testid': 'message-text', text: message.deleted ? 'message deleted' : message.text }));
   if (message.deleted) return item;
   const files = renderAttachments(message);
