@@ -17,16 +17,20 @@ public sealed record BrowserUser(string Name, IBrowserContext Context, IPage Pag
     /// <param name="prepare">Runs on the new context before the page opens (e.g. network routes).</param>
     /// <param name="expectChannel">The channel that should end up live; <paramref name="channel"/> when not given.</param>
     /// <param name="viewport">The window size; a desktop window (1200 × 760) when not given.</param>
+    /// <param name="options">Changes the context's options (time zone, touch screen) before it is made.</param>
     public static async Task<BrowserUser> SignInAsync(
         ChromiumFixture chromium, ChatMeshAppFixture app, string prefix, string channel,
-        Func<IBrowserContext, Task>? prepare = null, string? expectChannel = null, ViewportSize? viewport = null)
+        Func<IBrowserContext, Task>? prepare = null, string? expectChannel = null, ViewportSize? viewport = null,
+        Action<BrowserNewContextOptions>? options = null)
     {
         var edge = app.App.GetEndpoint("web", "http");
-        var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
+        var contextOptions = new BrowserNewContextOptions
         {
             BaseURL = edge.ToString(),
             ViewportSize = viewport ?? new ViewportSize { Width = 1200, Height = 760 },
-        });
+        };
+        options?.Invoke(contextOptions);
+        var context = await chromium.Browser.NewContextAsync(contextOptions);
         if (prepare is not null)
         {
             await prepare(context);
@@ -38,6 +42,13 @@ public sealed record BrowserUser(string Name, IBrowserContext Context, IPage Pag
         var output = TestContext.Current.TestOutputHelper;
         page.Console += (_, message) => output?.WriteLine($"[{prefix} console.{message.Type}] {message.Text}");
         page.PageError += (_, error) => output?.WriteLine($"[{prefix} page error] {error}");
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                output?.WriteLine($"[{prefix} http {response.Status}] {response.Request.Method} {response.Url}");
+            }
+        };
         var name = Support.ChatUser.UniqueName(prefix);
         await page.GotoAsync($"/?channel={channel}&debug=1");
         await page.GetByLabel("User name").FillAsync(name);
@@ -87,6 +98,20 @@ public sealed record BrowserUser(string Name, IBrowserContext Context, IPage Pag
 
     public ILocator Message(string text) =>
         Page.GetByTestId("messages").GetByTestId("message").Filter(new() { Has = Page.GetByTestId("message-text").GetByText(text, new() { Exact = true }) });
+
+    /// <summary>
+    /// Clicks one of a message's actions as a person with a mouse does: hovers the message, sees its toolbar appear,
+    /// clicks the button (<paramref name="action"/> is its test id: react, reply, edit, delete; a reaction names its emoji).
+    /// </summary>
+    public async Task ClickActionAsync(string text, string action, string? emoji = null)
+    {
+        var message = Message(text);
+        await message.HoverAsync();
+        var toolbar = message.GetByTestId("message-actions");
+        await Expect(toolbar).ToHaveCSSAsync("opacity", "1");
+        var button = emoji is null ? toolbar.GetByTestId(action) : toolbar.Locator($"[data-testid={action}][data-emoji='{emoji}']");
+        await button.ClickAsync();
+    }
 
     public async Task<string> ScreenshotAsync(string name)
     {

@@ -19,13 +19,13 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
         await Expect(bob.MessageTexts).ToHaveTextAsync(["first draft", "to be removed"], new() { Timeout = BrowserUser.LongWaitMs });
 
         // Bob reacts; alice sees the count and who reacted.
-        await bob.Message("first draft").Locator("[data-testid=react][data-emoji='👍']").ClickAsync();
+        await bob.ClickActionAsync("first draft", "react", "👍");
         var reaction = alice.Message("first draft").GetByTestId("reaction");
         await Expect(reaction).ToHaveTextAsync("👍 1", new() { Timeout = BrowserUser.LongWaitMs });
         await Expect(reaction).ToHaveAttributeAsync("title", bob.Name);
 
         // Alice edits with the keyboard (Enter saves); bob sees the new text marked as edited.
-        await alice.Message("first draft").GetByTestId("edit").ClickAsync();
+        await alice.ClickActionAsync("first draft", "edit");
         var editor = alice.Page.GetByTestId("edit-input");
         await editor.FillAsync("final text");
         await editor.PressAsync("Enter");
@@ -33,12 +33,12 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
         await Expect(bob.Message("final text").GetByTestId("reaction")).ToHaveTextAsync("👍 1");
 
         // Alice deletes her second message; bob sees a tombstone and no delete button on alice's messages.
-        await alice.Message("to be removed").GetByTestId("delete").ClickAsync();
+        await alice.ClickActionAsync("to be removed", "delete");
         await Expect(bob.MessageTexts).ToHaveTextAsync(["final text", "message deleted"], new() { Timeout = BrowserUser.LongWaitMs });
         await Expect(bob.Message("final text").GetByTestId("delete")).ToHaveCountAsync(0);
 
         // Bob replies; alice sees the quote of the message replied to.
-        await bob.Message("final text").GetByTestId("reply").ClickAsync();
+        await bob.ClickActionAsync("final text", "reply");
         await bob.SendAsync("a reply");
         await Expect(alice.Message("a reply").GetByTestId("reply-quote")).ToHaveTextAsync($"↪ {alice.Name}: final text", new() { Timeout = BrowserUser.LongWaitMs });
         await alice.ScreenshotAsync($"actions-{aliceChannel}-{bobChannel}");

@@ -33,7 +33,7 @@ public sealed class ModerationBrowserTests(ChromiumFixture chromium, ChatMeshApp
         // The owner still posts; the line stays where it happened, before her message.
         await alice.SendAsync("read-only from now on");
         await Expect(bob.MessageTexts).ToHaveTextAsync(["welcome", "read-only from now on"], new() { Timeout = BrowserUser.LongWaitMs });
-        var order = await bob.Page.Locator("#messages > li:not(.unread-divider)").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.testid)");
+        var order = await bob.Page.Locator("#messages > li:not(.unread-divider):not(.day-separator)").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.testid)");
         Assert.Equal(["message", "system-line", "message"], order);
         await bob.ScreenshotAsync("moderation-read-only");
     }

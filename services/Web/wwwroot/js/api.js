@@ -2,10 +2,12 @@
 
 /** An API refusal: `code` is the problem-details `error` member (docs/rest-api.md), `status` the HTTP status. */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  /** `retryAfterMs`: for `slow_mode`, how long until the server accepts the next message (problem extension or frame member). */
+  constructor(status, code, message, retryAfterMs) {
     super(message || code);
     this.status = status;
     this.code = code;
+    this.retryAfterMs = typeof retryAfterMs === 'number' ? retryAfterMs : undefined;
   }
 }
 
@@ -27,7 +29,7 @@ export async function request(method, path, body, headers = {}) {
   const text = await response.text();
   const json = text ? safeParse(text) : null;
   if (!response.ok) {
-    throw new ApiError(response.status, json?.error || 'http_' + response.status, json?.detail || json?.title || response.statusText);
+    throw new ApiError(response.status, json?.error || 'http_' + response.status, json?.detail || json?.title || response.statusText, json?.retryAfterMs);
   }
   return json;
 }
@@ -48,6 +50,7 @@ export const api = {
   presence: room => request('GET', `/api/rooms/${enc(room)}/presence`),
   join: room => request('POST', `/api/rooms/${enc(room)}/join`),
   leave: room => request('POST', `/api/rooms/${enc(room)}/leave`),
+  bans: room => request('GET', `/api/rooms/${enc(room)}/bans`),
   direct: user => request('POST', `/api/direct/${enc(user)}`),
   history: (room, { before, after, limit = 30 } = {}) => {
     const q = new URLSearchParams({ limit: String(limit) });
@@ -73,6 +76,15 @@ export const api = {
       case 'join': return request('POST', `/api/rooms/${room}/join`);
       case 'leave': return request('POST', `/api/rooms/${room}/leave`);
       case 'typing': return request('POST', `/api/rooms/${room}/typing`); // 202, no body
+      // Moderation (docs/protocol.md, "Moderation and roles"): the same frames as the WebSocket's.
+      case 'role': return request('PUT', `/api/rooms/${room}/roles/${enc(frame.user)}`, { role: frame.role });
+      case 'kick': return request('DELETE', `/api/rooms/${room}/members/${enc(frame.user)}`);
+      case 'ban': return request('PUT', `/api/rooms/${room}/bans/${enc(frame.user)}`);
+      case 'unban': return request('DELETE', `/api/rooms/${room}/bans/${enc(frame.user)}`);
+      case 'update_room': {
+        const { type, room: _, ...changes } = frame;
+        return request('PATCH', `/api/rooms/${room}`, changes);
+      }
       default: return Promise.reject(new ApiError(0, 'unknown_type', frame.type));
     }
   },

@@ -1,12 +1,13 @@
 // The chat client: wires the store, the live connection and the view together.
 import { api } from './api.js';
-import { $, el, showError } from './dom.js';
+import { $, showError } from './dom.js';
 import { Store } from './store.js';
 import { Connection, CHANNEL_NAMES } from './transports/transport.js';
 import * as view from './view.js';
 import { bindSignIn, sessionEnded } from './session.js';
 import { bindRoomControls } from './rooms.js';
 import { PendingAttachments } from './attachments.js';
+import { bindModeration } from './moderation.js';
 
 const store = new Store();
 let connection = null;
@@ -20,17 +21,16 @@ const debug = new URLSearchParams(location.search).has('debug') ? (...args) => c
 
 bindSignIn(start);
 
-const joinRoom = bindRoomControls({
-  reloadRooms,
-  openRoom,
-  currentRoom: () => current,
-  async afterLeave() {
-    current = store.viewing = null;
-    await reloadRooms();
-    const next = store.rooms.keys().next().value;
-    if (next) await openRoom(next); else renderTimeline(true);
-  },
-});
+/** After leaving (or being removed from) the open room: open another, or show none. */
+async function afterLeave() {
+  current = store.viewing = null;
+  await reloadRooms();
+  const next = store.rooms.keys().next().value;
+  if (next) await openRoom(next); else { renderRoomHeader(null); renderTimeline(true); }
+}
+
+const joinRoom = bindRoomControls({ reloadRooms, openRoom, currentRoom: () => current, afterLeave });
+const moderation = bindModeration({ store, write, currentRoom: () => current });
 
 function chosenChannel() {
   const query = new URLSearchParams(location.search).get('channel');
@@ -88,7 +88,6 @@ async function openRoom(id) {
   const entry = store.rooms.get(id);
   readBefore = entry?.lastReadEventId ?? 0;
   renderRoomHeader(id);
-  $('leave-room').hidden = !entry || entry.room.kind === 'direct';
   replyTo = null;
   $('reply-preview').hidden = true;
   view.renderRooms(store, current, openRoom);
@@ -98,7 +97,7 @@ async function openRoom(id) {
     if (current !== id) return;
     store.members.set(id, new Set(members));
     store.addHistory(id, page, false);
-    view.renderPeople(store, id);
+    renderPeople();
     loadPresence(id);
     renderTimeline(true);
     markRead();
@@ -107,19 +106,24 @@ async function openRoom(id) {
   }
 }
 
-/** Title, topic and composer: a read-only room hides the composer from whoever may not post in it. */
+/** Title, topic, the settings button and the composer: a read-only room hides the composer from whoever may not post. */
 function renderRoomHeader(id) {
   const entry = store.rooms.get(id);
-  $('room-title').textContent = entry ? view.roomLabel(store, entry.room) : id;
+  $('room-title').textContent = entry ? view.roomLabel(store, entry.room) : id ?? 'No room selected';
   $('room-topic').textContent = entry?.room.topic ?? '';
-  $('composer').hidden = !store.canPost(id);
+  $('leave-room').hidden = !entry || entry.room.kind === 'direct';
+  moderation.renderRoom(id);
+}
+
+function renderPeople() {
+  if (current) view.renderPeople(store, current, moderation.moderate);
 }
 
 /** The presence snapshot of a room's members; live `presence` signals keep it current afterwards. */
 async function loadPresence(room) {
   const online = new Set(await api.presence(room).catch(() => []));
   for (const user of store.members.get(room) || []) store.presence.set(user, online.has(user) ? 'online' : 'offline');
-  if (room === current) view.renderPeople(store, room);
+  if (room === current) renderPeople();
 }
 
 // ---- timeline ------------------------------------------------------------------------------------------------
@@ -148,19 +152,7 @@ function renderTimeline(toBottom) {
   const nearBottom = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 80;
   const messages = current ? store.sortedMessages(current) : [];
   const system = current ? store.system.get(current) || [] : [];
-  const items = [];
-  let divided = false;
-  let line = 0;
-  for (const message of messages) {
-    for (; line < system.length && system[line].id < message.id; line++) items.push(view.renderSystemLine(system[line]));
-    if (!divided && message.id > readBefore && message.author !== store.me) {
-      items.push(el('li', { class: 'unread-divider', 'data-testid': 'unread-divider', role: 'separator', text: 'New messages' }));
-      divided = true;
-    }
-    items.push(view.renderMessage(store, message, handlers));
-  }
-  for (; line < system.length; line++) items.push(view.renderSystemLine(system[line]));
-  $('messages').replaceChildren(...items);
+  $('messages').replaceChildren(...view.timelineItems(store, messages, system, readBefore, handlers));
   const more = store.hasMore.get(current);
   $('history-status').textContent = !current ? '' : more === false ? 'This is the beginning of the room.' : more ? 'Scroll up for older messages.' : 'Loading…';
   if (toBottom || nearBottom) timeline.scrollTop = timeline.scrollHeight;
@@ -171,7 +163,16 @@ function updateMessage(room, id) {
   const existing = $('messages').querySelector(`li[data-id="${id}"]`);
   const message = store.messages.get(room)?.get(id);
   if (existing && message && !existing.contains(document.activeElement?.closest('[data-testid="edit-input"]'))) {
-    existing.replaceWith(view.renderMessage(store, message, handlers));
+    const replacement = view.renderMessage(store, message, handlers, existing.classList.contains('continued'));
+    // Keyboard focus stays on the same control (a reaction chip, an action) when the message it is in is redrawn.
+    const focused = existing.contains(document.activeElement) ? document.activeElement : null;
+    existing.replaceWith(replacement);
+    if (focused?.dataset.testid) {
+      const emoji = focused.dataset.emoji ? `[data-emoji="${CSS.escape(focused.dataset.emoji)}"]` : '';
+      replacement.querySelector(`[data-testid="${focused.dataset.testid}"]${emoji}`)?.focus();
+    } else if (focused) {
+      replacement.focus();
+    }
   } else if (!existing) {
     renderTimeline(false);
   }
@@ -201,8 +202,8 @@ $('timeline').addEventListener('scroll', async () => {
  * Sends a write over the WebSocket when that is the live channel, else over REST. A send carries an idempotency
  * key, so when the socket drops before the ack the REST retry cannot create a second message.
  */
-async function write(frame) {
-  const error = $('composer-error');
+async function write(frame, { target = $('composer-error'), onRefused } = {}) {
+  const error = target;
   showError(error, null);
   try {
     const viaSocket = connection?.write(frame);
@@ -214,7 +215,7 @@ async function write(frame) {
     return answer ?? true;
   } catch (e) {
     debug('write failed', frame.type, e.code, e.message);
-    showError(error, e);
+    if (!onRefused?.(e)) showError(error, e);
     return null;
   }
 }
@@ -225,7 +226,7 @@ $('composer').addEventListener('submit', async e => {
   e.preventDefault();
   const input = $('message-input');
   const text = input.value.trim();
-  if ((!text && pending.count === 0) || !current) return;
+  if ((!text && pending.count === 0) || !current || moderation.waiting(current)) return;
   const frame = { type: 'send', room: current, text, replyTo, key: crypto.randomUUID() };
   if (pending.count > 0) {
     const ids = await pending.ids();
@@ -237,7 +238,8 @@ $('composer').addEventListener('submit', async e => {
   replyTo = null;
   $('reply-preview').hidden = true;
   // One send at a time, so messages typed quickly keep the order they were typed in.
-  const sent = sending.then(() => write(frame));
+  const room = current;
+  const sent = sending.then(() => write(frame, { onRefused: error => error.code === 'slow_mode' && (moderation.slowMode(room, error), true) }));
   sending = sent;
   if ((await sent) === null && !input.value) input.value = text; // refused: keep the text so nothing typed is lost
 });
@@ -307,7 +309,12 @@ store.subscribe((kind, detail) => {
     case 'rooms': view.renderRooms(store, current, openRoom); break;
     case 'room-updated':
       view.renderRooms(store, current, openRoom);
-      if (detail.room === current) renderRoomHeader(current);
+      // A role change also changes who may delete which message and act on which member.
+      if (detail.room === current) { renderRoomHeader(current); renderTimeline(false); renderPeople(); }
+      break;
+    case 'removed':
+      moderation.removed(detail);
+      if (detail.room === current) afterLeave();
       break;
     case 'rooms-stale': reloadRooms(); break;
     case 'messages': if (detail.room === current) renderTimeline(false); break;
@@ -315,8 +322,8 @@ store.subscribe((kind, detail) => {
       updateMessage(detail.room, detail.id);
       if (detail.created && detail.room === current) markReadSoon();
       break;
-    case 'members': if (detail.room === current) { view.renderPeople(store, current); loadPresence(current); } break;
-    case 'presence': if (current) view.renderPeople(store, current); break;
+    case 'members': if (detail.room === current) { renderPeople(); loadPresence(current); } break;
+    case 'presence': renderPeople(); break;
     case 'typing':
       if (detail.room === current) { view.renderTyping(store, current); setTimeout(() => view.renderTyping(store, current), 4100); }
       break;

@@ -10,6 +10,9 @@ export function bindRoomControls({ reloadRooms, openRoom, currentRoom, afterLeav
   const enter = async (action, form) => {
     try {
       const room = await action();
+      // Done: an earlier refusal or removal notice no longer applies.
+      showError($('rooms-error'), null);
+      $('removed-notice').textContent = '';
       form?.reset();
       form?.closest('details')?.removeAttribute('open');
       await reloadRooms();

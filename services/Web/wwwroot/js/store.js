@@ -104,15 +104,26 @@ export class Store {
         break;
       case 'member.joined':
       case 'member.left': {
-        if (d.reason === 'kicked') this.#systemLine(event, `${d.user} was removed by ${event.actor}`);
+        // The user who joined or left also gets a personal copy (`event.user`, its own id): one line, one notice.
+        const copy = event.user !== undefined;
+        if (d.reason === 'kicked' && !copy) this.#systemLine(event, `${d.user} was removed by ${event.actor}`);
+        // Leaving, a kick or a ban drops the moderator role.
+        if (event.type === 'member.left' && entry?.room.moderators) entry.room.moderators = entry.room.moderators.filter(u => u !== d.user);
+        if (d.user === this.me) {
+          if (event.type === 'member.left') {
+            this.rooms.delete(event.room);
+            this.emit('rooms');
+            if (entry && (d.reason === 'kicked' || d.reason === 'banned')) {
+              this.emit('removed', { room: event.room, name: entry?.room.name, reason: d.reason, by: event.actor });
+            }
+          }
+          else if (!entry) this.emit('rooms-stale');
+        }
+        // (After the room list: a user removed from the open room has left it before its member list changes.)
         const members = this.members.get(event.room);
         if (members) {
           if (event.type === 'member.joined') members.add(d.user); else members.delete(d.user);
           this.emit('members', { room: event.room });
-        }
-        if (d.user === this.me) {
-          if (event.type === 'member.left') { this.rooms.delete(event.room); this.emit('rooms'); }
-          else if (!entry) this.emit('rooms-stale');
         }
         break;
       }
@@ -150,6 +161,13 @@ export class Store {
     return !!summary && (summary.owner === this.me || (summary.moderators || []).includes(this.me));
   }
 
+  /** `owner`, `moderator` or `member` in the room, as the room summary and the live role events say. */
+  roleOf(room, user) {
+    const summary = this.rooms.get(room)?.room;
+    if (!summary) return 'member';
+    return summary.owner === user ? 'owner' : (summary.moderators || []).includes(user) ? 'moderator' : 'member';
+  }
+
   #moderation(event, entry) {
     const d = event.data || {};
     const summary = entry?.room;
@@ -183,7 +201,7 @@ export class Store {
   #systemLine(event, text) {
     let lines = this.system.get(event.room);
     if (!lines) this.system.set(event.room, lines = []);
-    lines.push({ id: event.id, text });
+    lines.push({ id: event.id, ts: event.ts, text });
     this.emit('messages', { room: event.room });
   }
 

@@ -35,7 +35,7 @@ export class WebSocketTransport {
         case 'ack': this.#settle(frame.ref, p => p.resolve(frame)); break;
         case 'error':
           if (frame.ref === 'sub') { ready.reject(new ApiError(0, frame.code, frame.message)); socket.close(); }
-          else this.#settle(frame.ref, p => p.reject(new ApiError(0, frame.code, frame.message)));
+          else this.#settle(frame.ref, p => p.reject(new ApiError(0, frame.code, frame.message, frame.retryAfterMs)));
           break;
         case 'pong': case 'authenticated': break;
         default: if (frame.id !== undefined) sink.event(frame);
