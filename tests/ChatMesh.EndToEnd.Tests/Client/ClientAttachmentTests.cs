@@ -22,8 +22,9 @@ public sealed class ClientAttachmentTests(ChatMeshAppFixture fixture)
         Assert.Equal(ChatChannel.WebSocket, alice.Channel);
 
         var png = TestImages.Png(40, 30);
-        // Binary that is not text: random bytes behind a PDF signature (the type is decided from the first bytes).
-        var pdf = new byte[300 * 1024];
+        // Binary that is not text: random bytes behind a PDF signature (the type is decided from the first bytes), under
+        // the fixture's Gateway:Attachments:MaxFileBytes (256 KiB).
+        var pdf = new byte[200 * 1024];
         Random.Shared.NextBytes(pdf);
         "%PDF-1.7\n"u8.CopyTo(pdf);
 
@@ -74,6 +75,10 @@ public sealed class ClientAttachmentTests(ChatMeshAppFixture fixture)
         Assert.Equal(("content_type_mismatch", 415), (spoofed.Code, spoofed.Status));
         var empty = await Assert.ThrowsAsync<ChatMeshException>(() => eve.UploadAsync(room, new MemoryStream(), "empty.txt", cancellationToken: Cancel));
         Assert.Equal(("empty_file", 400), (empty.Code, empty.Status));
+        var tooLarge = new byte[AttachmentOverrides.MaxFileBytes + 1];
+        "%PDF-1.7\n"u8.CopyTo(tooLarge);
+        var large = await Assert.ThrowsAsync<ChatMeshException>(() => eve.UploadAsync(room, new MemoryStream(tooLarge), "big.pdf", cancellationToken: Cancel));
+        Assert.Equal(("payload_too_large", 413), (large.Code, large.Status));
         var notHers = await Assert.ThrowsAsync<ChatMeshException>(() => eve.SendAsync(room, "mine now", [pending.Id], Cancel));
         Assert.Equal("attachment_not_found", notHers.Code);
     }
