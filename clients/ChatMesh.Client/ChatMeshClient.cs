@@ -110,7 +110,8 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
 
     /// <summary>
     /// Posts <paramref name="text"/> to <paramref name="room"/> and returns its event id once it is durable. One
-    /// idempotency key per message, reused on every retry: a retry never creates a second message.
+    /// idempotency key per message, reused on every retry: a retry never creates a second message. A refusal throws
+    /// <see cref="ChatMeshException"/>; <c>slow_mode</c> is not retried and carries <see cref="ChatMeshException.RetryAfter"/>.
     /// </summary>
     public Task<long> SendAsync(string room, string text, CancellationToken cancellationToken = default)
     {

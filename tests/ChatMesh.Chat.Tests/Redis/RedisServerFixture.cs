@@ -90,11 +90,15 @@ public sealed class RedisServerFixture : IAsyncLifetime
                 options.EndPoints.Add("127.0.0.1", port);
                 if (sentinel)
                 {
+                    // A Sentinel has no database to run INFO on: ask it as a server (an admin command for the client).
                     options.CommandMap = CommandMap.Sentinel;
+                    options.AllowAdmin = true;
                 }
 
                 connection = await ConnectionMultiplexer.ConnectAsync(options);
-                var info = await connection.GetServer("127.0.0.1", port).InfoRawAsync("server") ?? "";
+                var info = (sentinel
+                    ? await connection.GetServer("127.0.0.1", port).InfoRawAsync("server")
+                    : (string?)await connection.GetDatabase().ExecuteAsync("INFO", "server")) ?? "";
                 var owner = info.Split('\n').FirstOrDefault(line => line.StartsWith("process_id:", StringComparison.Ordinal))?["process_id:".Length..].Trim();
                 if (owner != server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 {
