@@ -13,6 +13,11 @@ public sealed record ChatEvent(long Id, string Type, string? Room, string? Actor
         ? text.GetString()
         : null;
 
+    /// <summary>The files of a <c>message.created</c> event (<c>data.attachments</c>); empty for any other event or a message without files.</summary>
+    public IReadOnlyList<ChatAttachment> Attachments => Data.ValueKind == JsonValueKind.Object && Data.TryGetProperty("attachments", out var files) && files.ValueKind == JsonValueKind.Array
+        ? [.. files.EnumerateArray().Select(ChatAttachment.Parse)]
+        : [];
+
     internal static ChatEvent Parse(JsonElement root, string json) => new(
         root.GetProperty("id").GetInt64(),
         root.GetProperty("type").GetString() ?? "",

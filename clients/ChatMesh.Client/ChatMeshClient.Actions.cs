@@ -21,7 +21,7 @@ public sealed partial class ChatMeshClient
         return WriteAsync(HttpMethod.Patch, Message(room, messageId), writer => writer.WriteString("text", text), cancellationToken);
     }
 
-    /// <summary>Deletes message <paramref name="messageId"/> (the author's, or any as the room owner); returns the <c>message.deleted</c> event id.</summary>
+    /// <summary>Deletes message <paramref name="messageId"/> (the author's, or anyone's as a moderator or the room owner); returns the <c>message.deleted</c> event id.</summary>
     public Task<long> DeleteAsync(string room, long messageId, CancellationToken cancellationToken = default) =>
         WriteAsync(HttpMethod.Delete, Message(room, messageId), null, cancellationToken);
 
@@ -38,13 +38,17 @@ public sealed partial class ChatMeshClient
         WriteAsync(HttpMethod.Post, $"{RestApi.Room(Required(room))}/read", writer => writer.WriteNumber("eventId", eventId), cancellationToken);
 
     /// <summary>One REST write within <see cref="ChatMeshClientOptions.RequestTimeout"/>; a refusal throws <see cref="ChatMeshException"/> with its code.</summary>
-    private async Task<long> WriteAsync(HttpMethod method, string path, Action<System.Text.Json.Utf8JsonWriter>? json, CancellationToken cancellationToken)
+    private Task<long> WriteAsync(HttpMethod method, string path, Action<System.Text.Json.Utf8JsonWriter>? json, CancellationToken cancellationToken) =>
+        WithinTimeoutAsync(method, path, cancel => _rest.WriteAsync(method, path, json, cancel), cancellationToken);
+
+    /// <summary>One REST call bounded by <see cref="ChatMeshClientOptions.RequestTimeout"/>: a <see cref="TimeoutException"/> past it, not retried.</summary>
+    private async Task<T> WithinTimeoutAsync<T>(HttpMethod method, string path, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            return await _rest.WriteAsync(method, path, json, timeout.Token).ConfigureAwait(false);
+            return await call(timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -61,9 +65,9 @@ public sealed partial class ChatMeshClient
         return $"{Message(room, messageId)}/reactions/{Uri.EscapeDataString(emoji)}";
     }
 
-    private static string Required(string room)
+    private static string Required(string value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? name = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(room);
-        return room;
+        ArgumentException.ThrowIfNullOrEmpty(value, name);
+        return value;
     }
 }

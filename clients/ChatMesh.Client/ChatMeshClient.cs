@@ -110,12 +110,18 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
 
     /// <summary>
     /// Posts <paramref name="text"/> to <paramref name="room"/> and returns its event id once it is durable. One
-    /// idempotency key per message, reused on every retry: a retry never creates a second message.
+    /// idempotency key per message, reused on every retry: a retry never creates a second message. A refusal throws
+    /// <see cref="ChatMeshException"/>; <c>slow_mode</c> is not retried and carries <see cref="ChatMeshException.RetryAfter"/>.
     /// </summary>
-    public async Task<long> SendAsync(string room, string text, CancellationToken cancellationToken = default)
+    public Task<long> SendAsync(string room, string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return SendCoreAsync(room, text, [], cancellationToken);
+    }
+
+    private async Task<long> SendCoreAsync(string room, string text, IReadOnlyList<string> attachments, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
-        ArgumentNullException.ThrowIfNull(text);
         var key = Guid.NewGuid().ToString("N");
         for (var attempt = 1; ; attempt++)
         {
@@ -124,8 +130,8 @@ public sealed partial class ChatMeshClient : IAsyncDisposable, IEventSink
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.RequestTimeout);
                 return _current is WebSocketChannel { IsOpen: true } socket
-                    ? await socket.SendMessageAsync(room, text, key, _options.RequestTimeout, timeout.Token).ConfigureAwait(false)
-                    : await _rest.PostMessageAsync(room, text, key, timeout.Token).ConfigureAwait(false);
+                    ? await socket.SendMessageAsync(room, text, attachments, key, _options.RequestTimeout, timeout.Token).ConfigureAwait(false)
+                    : await _rest.PostMessageAsync(room, text, attachments, key, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (attempt < _options.MaxSendAttempts && !cancellationToken.IsCancellationRequested && IsRetryable(ex))
             {

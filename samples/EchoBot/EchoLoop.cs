@@ -2,7 +2,10 @@ using ChatMesh.Client;
 
 namespace ChatMesh.Samples.EchoBot;
 
-/// <summary>The bot: joins the room, then answers every <c>/echo text</c> someone else posts there with <c>text</c>.</summary>
+/// <summary>
+/// The bot: joins the room, then answers every <c>/echo text</c> someone else posts there with <c>text</c> — in slow mode
+/// as soon as the room lets it post again.
+/// </summary>
 public static class EchoLoop
 {
     private const string Prefix = "/echo ";
@@ -10,18 +13,31 @@ public static class EchoLoop
     public static async Task RunAsync(ChatMeshClient bot, string room, Action? ready = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bot);
-        using (var joined = await bot.SendRequestAsync(HttpMethod.Post, $"/api/rooms/{Uri.EscapeDataString(room)}/join", cancellationToken: cancellationToken))
-        {
-            joined.EnsureSuccessStatusCode();
-        }
-
+        await bot.JoinAsync(room, cancellationToken);
         await bot.StartAsync(cancellationToken: cancellationToken);
         ready?.Invoke();
         await foreach (var item in bot.ReadAllAsync(cancellationToken))
         {
             if (Answer(item, room, bot.UserId) is { } answer)
             {
-                await bot.SendAsync(room, answer, cancellationToken);
+                await SendPatientlyAsync(bot, room, answer, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>A slow-mode refusal says when the room takes the next post: wait that long, then post.</summary>
+    private static async Task SendPatientlyAsync(ChatMeshClient bot, string room, string text, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await bot.SendAsync(room, text, cancellationToken);
+                return;
+            }
+            catch (ChatMeshException refused) when (refused is { Code: "slow_mode", RetryAfter: { } wait })
+            {
+                await Task.Delay(wait, cancellationToken);
             }
         }
     }

@@ -5,14 +5,17 @@ namespace ChatMesh.Client.Channels;
 /// <summary>Reads an RFC 9457 problem details answer into a <see cref="ChatMeshException"/> with the server's <c>error</c> code.</summary>
 internal static class Problems
 {
+    public const string RetryAfterMember = "retryAfterMs";
+
     public static async Task<ChatMeshException> ReadAsync(HttpResponseMessage response, CancellationToken cancel)
     {
         var body = await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false);
-        return FromBody((int)response.StatusCode, response.ReasonPhrase, body);
+        var header = response.Headers.RetryAfter?.Delta;
+        return FromBody((int)response.StatusCode, response.ReasonPhrase, body, retryAfter: header);
     }
 
     /// <summary>The refusal a <paramref name="status"/> and its body say; without problem details, a code from the status.</summary>
-    public static ChatMeshException FromBody(int status, string? reasonPhrase, string? body, Func<int, string>? codeOfStatus = null)
+    public static ChatMeshException FromBody(int status, string? reasonPhrase, string? body, Func<int, string>? codeOfStatus = null, TimeSpan? retryAfter = null)
     {
         string? code = null;
         string? detail = null;
@@ -23,6 +26,8 @@ internal static class Problems
             {
                 code = ChatEvent.String(problem.RootElement, "error");
                 detail = ChatEvent.String(problem.RootElement, "detail") ?? ChatEvent.String(problem.RootElement, "title");
+                // The body's milliseconds are exact; the header is whole seconds, rounded up.
+                retryAfter = RetryAfter(problem.RootElement) ?? retryAfter;
             }
         }
         catch (JsonException)
@@ -36,6 +41,12 @@ internal static class Problems
             401 => "token_invalid",
             _ => $"http_{status}",
         };
-        return new ChatMeshException(code, detail ?? $"{status} {reasonPhrase}: {code}", status);
+        return new ChatMeshException(code, detail ?? $"{status} {reasonPhrase}: {code}", status) { RetryAfter = retryAfter };
     }
+
+    /// <summary>The <c>retryAfterMs</c> member of a problem details body or an error frame, if any.</summary>
+    public static TimeSpan? RetryAfter(JsonElement root) =>
+        root.TryGetProperty(RetryAfterMember, out var wait) && wait.ValueKind == JsonValueKind.Number && wait.TryGetInt64(out var ms) && ms >= 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : null;
 }

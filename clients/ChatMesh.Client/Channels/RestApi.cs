@@ -26,22 +26,30 @@ internal sealed class RestApi(HttpClient http, Func<string> token)
     }
 
     /// <summary>POST /api/rooms/{room}/messages with <c>Idempotency-Key</c>: a repeat answers the original id.</summary>
-    public async Task<long> PostMessageAsync(string room, string text, string key, CancellationToken cancel)
+    public async Task<long> PostMessageAsync(string room, string text, IReadOnlyList<string> attachments, string key, CancellationToken cancel)
     {
         using var request = Authorized(HttpMethod.Post, $"{Room(room)}/messages");
         request.Headers.Add("Idempotency-Key", key);
-        request.Content = Json(writer => writer.WriteString("text", text));
+        request.Content = Json(writer =>
+        {
+            writer.WriteString("text", text);
+            WriteAttachments(writer, attachments);
+        });
         using var body = await SendAsync(request, cancel).ConfigureAwait(false);
         return body.RootElement.GetProperty("id").GetInt64();
     }
 
-    /// <summary>A write answered with <c>{"eventId"}</c> (join, leave, read, edit, delete, reactions): returns that id.</summary>
-    public async Task<long> WriteAsync(HttpMethod method, string path, Action<Utf8JsonWriter>? json, CancellationToken cancel)
+    /// <summary>A write answered with <c>{"eventId"}</c> (join, leave, read, edit, delete, reactions, moderation): returns that id.</summary>
+    public Task<long> WriteAsync(HttpMethod method, string path, Action<Utf8JsonWriter>? json, CancellationToken cancel) =>
+        ReadAsync(method, path, json, body => body.GetProperty("eventId").GetInt64(), cancel);
+
+    /// <summary>A call with an optional JSON body whose JSON answer <paramref name="read"/> turns into the result.</summary>
+    public async Task<T> ReadAsync<T>(HttpMethod method, string path, Action<Utf8JsonWriter>? json, Func<JsonElement, T> read, CancellationToken cancel)
     {
         using var request = Authorized(method, path);
         request.Content = json is null ? null : Json(json);
         using var body = await SendAsync(request, cancel).ConfigureAwait(false);
-        return body.RootElement.GetProperty("eventId").GetInt64();
+        return read(body.RootElement);
     }
 
     /// <summary>Sends <paramref name="request"/>; the JSON answer, or the refusal's <see cref="ChatMeshException"/>.</summary>
@@ -62,6 +70,23 @@ internal sealed class RestApi(HttpClient http, Func<string> token)
         var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token());
         return request;
+    }
+
+    /// <summary>The <c>attachments</c> member of a post (the ids of the sender's uploads), left out when there are none.</summary>
+    public static void WriteAttachments(Utf8JsonWriter writer, IReadOnlyList<string> attachments)
+    {
+        if (attachments.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartArray("attachments");
+        foreach (var id in attachments)
+        {
+            writer.WriteStringValue(id);
+        }
+
+        writer.WriteEndArray();
     }
 
     public static string Room(string room) => $"/api/rooms/{Uri.EscapeDataString(room)}";

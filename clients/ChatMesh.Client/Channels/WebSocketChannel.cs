@@ -49,12 +49,13 @@ internal sealed class WebSocketChannel(Uri baseAddress, Func<string> token) : IR
     }
 
     /// <summary>Sends one <c>send</c> frame and returns the acknowledged event id (the original one for a repeated key).</summary>
-    public Task<long> SendMessageAsync(string room, string text, string key, TimeSpan timeout, CancellationToken cancel) =>
+    public Task<long> SendMessageAsync(string room, string text, IReadOnlyList<string> attachments, string key, TimeSpan timeout, CancellationToken cancel) =>
         RequestAsync("send", writer =>
         {
             writer.WriteString("room", room);
             writer.WriteString("text", text);
             writer.WriteString("key", key);
+            RestApi.WriteAttachments(writer, attachments);
         }, timeout, cancel);
 
     /// <summary>Hands the server a fresh token (<c>auth</c>); completes on <c>authenticated</c>, throws on its error frame.</summary>
@@ -201,7 +202,10 @@ internal sealed class WebSocketChannel(Uri baseAddress, Func<string> token) : IR
 
                 break;
             case "error":
-                var error = new ChatMeshException(ChatEvent.String(root, "code") ?? "unknown", ChatEvent.String(root, "message") ?? "refused");
+                var error = new ChatMeshException(ChatEvent.String(root, "code") ?? "unknown", ChatEvent.String(root, "message") ?? "refused")
+                {
+                    RetryAfter = Problems.RetryAfter(root),
+                };
                 var errorRef = ChatEvent.String(root, "ref");
                 if (errorRef == "sub")
                 {

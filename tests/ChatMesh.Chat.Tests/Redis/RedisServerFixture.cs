@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using ChatMesh.Chat.Tests.Infrastructure;
 using StackExchange.Redis;
 
 [assembly: AssemblyFixture(typeof(ChatMesh.Chat.Tests.Redis.RedisServerFixture))]
@@ -9,7 +8,8 @@ namespace ChatMesh.Chat.Tests.Redis;
 
 /// <summary>
 /// One real redis-server for the test assembly, on a free loopback port, with no persistence; tests isolate by
-/// unique room and user names. Killed (with its temp dir removed) when the assembly's tests end.
+/// unique room and user names. Killed (with its temp dir removed) when the assembly's tests end. A server that lost its
+/// port before binding it (it exits; or another server answers there) is started again on a fresh port.
 /// </summary>
 public sealed class RedisServerFixture : IAsyncLifetime
 {
@@ -18,7 +18,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     private readonly string directory = Directory.CreateTempSubdirectory("chatmesh-redis-").FullName;
     private readonly string[] extraArguments;
-    private Process? process;
+    private ServerProcess? process;
     private ConnectionMultiplexer? connection;
 
     public RedisServerFixture()
@@ -45,56 +45,78 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
     }
 
-    public async ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync() =>
+        (process, connection, Port) = await ServerStart.RetryAsync(ServerPath, async _ =>
+        {
+            var port = FreePort.Next();
+            var start = new ProcessStartInfo(ServerPath);
+            foreach (var arg in (string[])["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+                         "--save", "", "--appendonly", "no", "--dir", directory, .. extraArguments])
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            var server = ServerProcess.Start(start);
+            try
+            {
+                return (server, await ConnectToOwnAsync(server, port), port);
+            }
+            catch (ServerStartException)
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        });
+
+    /// <summary>
+    /// Connects once <paramref name="server"/> answers PING on <paramref name="port"/>, and only if the answer is its own
+    /// (<c>INFO server</c>'s <c>process_id</c>): a server that lost the port to another one exits, and the other one would answer.
+    /// </summary>
+    internal static async Task<ConnectionMultiplexer> ConnectToOwnAsync(ServerProcess server, int port, bool sentinel = false)
     {
-        Port = FreePort();
-        var start = new ProcessStartInfo(ServerPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in (string[])["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                     "--save", "", "--appendonly", "no", "--dir", directory, .. extraArguments])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {ServerPath}");
-        // Drain its output so a chatty server never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
         var deadline = DateTime.UtcNow + StartTimeout;
         Exception? last = null;
         while (DateTime.UtcNow < deadline)
         {
-            if (process.HasExited)
+            if (server.HasExited)
             {
-                throw new InvalidOperationException($"redis-server exited with {process.ExitCode} before answering PING.");
+                throw new ServerStartException($"port {port}: {server.Describe()}");
             }
 
+            ConnectionMultiplexer? connection = null;
             try
             {
-                var options = ConfigurationOptions.Parse($"127.0.0.1:{Port}");
-                options.AbortOnConnectFail = true;
-                options.ConnectTimeout = 1000;
+                var options = new ConfigurationOptions { AbortOnConnectFail = true, ConnectTimeout = 1000 };
+                options.EndPoints.Add("127.0.0.1", port);
+                if (sentinel)
+                {
+                    // A Sentinel has no database to run INFO on: ask it as a server (an admin command for the client).
+                    options.CommandMap = CommandMap.Sentinel;
+                    options.AllowAdmin = true;
+                }
+
                 connection = await ConnectionMultiplexer.ConnectAsync(options);
-                await connection.GetDatabase().PingAsync();
-                return;
+                var info = (sentinel
+                    ? await connection.GetServer("127.0.0.1", port).InfoRawAsync("server")
+                    : (string?)await connection.GetDatabase().ExecuteAsync("INFO", "server")) ?? "";
+                var owner = info.Split('\n').FirstOrDefault(line => line.StartsWith("process_id:", StringComparison.Ordinal))?["process_id:".Length..].Trim();
+                if (owner != server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                {
+                    await connection.DisposeAsync();
+                    throw new ServerStartException($"port {port} is answered by another server (pid {owner}). {server.Describe()}");
+                }
+
+                return connection;
             }
-            catch (RedisConnectionException ex)
+            catch (RedisException ex)
             {
                 last = ex;
                 connection?.Dispose();
-                connection = null;
                 await Task.Delay(50);
             }
         }
 
-        throw new TimeoutException($"redis-server on port {Port} did not answer PING within {StartTimeout}.", last);
+        throw new ServerStartException($"port {port}: no PING answer within {StartTimeout} ({last?.Message}). {server.Describe()}");
     }
 
     public async ValueTask DisposeAsync()
@@ -104,13 +126,10 @@ public sealed class RedisServerFixture : IAsyncLifetime
             await connection.DisposeAsync();
         }
 
-        if (process is { HasExited: false })
+        if (process is not null)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await process.DisposeAsync();
         }
-
-        process?.Dispose();
         try
         {
             Directory.Delete(directory, recursive: true);
@@ -121,10 +140,4 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using ChatMesh.Chat.Tests.Infrastructure;
 using StackExchange.Redis;
 
 namespace ChatMesh.Chat.Tests.Redis;
@@ -17,7 +18,7 @@ public sealed class SentinelTopology : IAsyncLifetime
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
     private readonly string _directory = Directory.CreateTempSubdirectory("chatmesh-sentinel-").FullName;
-    private readonly List<Process> _sentinels = [];
+    private readonly List<ServerProcess> _sentinels = [];
     private readonly List<int> _sentinelPorts = [];
 
     /// <summary>The servers: [0] is the first primary, [1] and [2] its replicas.</summary>
@@ -41,25 +42,8 @@ public sealed class SentinelTopology : IAsyncLifetime
 
         for (var i = 0; i < 3; i++)
         {
-            var port = FreePort();
-            var config = Path.Combine(_directory, $"sentinel-{i}.conf");
-            await File.WriteAllTextAsync(config, string.Join('\n',
-                $"port {port}",
-                "bind 127.0.0.1",
-                "daemonize no",
-                $"dir {_directory}",
-                $"sentinel monitor {ServiceName} 127.0.0.1 {primary.Port} 2",
-                $"sentinel down-after-milliseconds {ServiceName} 1000",
-                $"sentinel failover-timeout {ServiceName} 5000",
-                $"sentinel parallel-syncs {ServiceName} 1",
-                ""));
-            var start = new ProcessStartInfo(SentinelPath, [config]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {SentinelPath}");
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            _sentinels.Add(process);
+            var (sentinel, port) = await ServerStart.RetryAsync(SentinelPath, attempt => StartSentinelAsync(i, attempt, primary.Port));
+            _sentinels.Add(sentinel);
             _sentinelPorts.Add(port);
         }
 
@@ -73,6 +57,34 @@ public sealed class SentinelTopology : IAsyncLifetime
             }
 
             await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Sentinel <paramref name="index"/> on a fresh port, answering as itself (a fresh config file each attempt: Sentinel rewrites its own).</summary>
+    private async Task<(ServerProcess Sentinel, int Port)> StartSentinelAsync(int index, int attempt, int primaryPort)
+    {
+        var port = FreePort.Next();
+        var config = Path.Combine(_directory, $"sentinel-{index}-{attempt}.conf");
+        await File.WriteAllTextAsync(config, string.Join('\n',
+            $"port {port}",
+            "bind 127.0.0.1",
+            "daemonize no",
+            $"dir {_directory}",
+            $"sentinel monitor {ServiceName} 127.0.0.1 {primaryPort} 2",
+            $"sentinel down-after-milliseconds {ServiceName} 1000",
+            $"sentinel failover-timeout {ServiceName} 5000",
+            $"sentinel parallel-syncs {ServiceName} 1",
+            ""));
+        var sentinel = ServerProcess.Start(new ProcessStartInfo(SentinelPath, [config]));
+        try
+        {
+            await (await RedisServerFixture.ConnectToOwnAsync(sentinel, port, sentinel: true)).DisposeAsync();
+            return (sentinel, port);
+        }
+        catch (ServerStartException)
+        {
+            await sentinel.DisposeAsync();
+            throw;
         }
     }
 
@@ -156,13 +168,7 @@ public sealed class SentinelTopology : IAsyncLifetime
     {
         foreach (var sentinel in _sentinels)
         {
-            if (!sentinel.HasExited)
-            {
-                sentinel.Kill(entireProcessTree: true);
-                await sentinel.WaitForExitAsync();
-            }
-
-            sentinel.Dispose();
+            await sentinel.DisposeAsync();
         }
 
         foreach (var server in Servers)
@@ -178,12 +184,5 @@ public sealed class SentinelTopology : IAsyncLifetime
         {
             // A leftover temp dir is harmless.
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -89,24 +89,4 @@ public sealed class ClientActionsTests(ChatMeshAppFixture fixture)
         using var history = await owner.GetJsonAsync($"/api/rooms/{room}/messages");
         Assert.Equal("mine", Assert.Single(history.RootElement.GetProperty("messages").EnumerateArray()).GetProperty("text").GetString());
     }
-
-    private static async Task<List<ChatEvent>> EventsUntilAsync(ChatMeshClient client, long lastId)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
-        deadline.CancelAfter(TimeSpan.FromSeconds(30));
-        var events = new List<ChatEvent>();
-        await foreach (var item in client.ReadAllAsync(deadline.Token))
-        {
-            if (item is ChatEvent e)
-            {
-                events.Add(e);
-                if (e.Id >= lastId)
-                {
-                    break;
-                }
-            }
-        }
-
-        return events;
-    }
 }

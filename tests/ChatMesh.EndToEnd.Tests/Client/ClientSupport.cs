@@ -1,4 +1,5 @@
 using ChatMesh.Client;
+using ChatMesh.EndToEnd.Tests.Support;
 
 namespace ChatMesh.EndToEnd.Tests.Client;
 
@@ -42,6 +43,40 @@ internal static class ClientSupport
         }
 
         return messages;
+    }
+
+    /// <summary>Every event received until one with an id at or above <paramref name="lastId"/> arrived (within 30 s).</summary>
+    public static async Task<List<ChatEvent>> EventsUntilAsync(ChatMeshClient client, long lastId)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        var events = new List<ChatEvent>();
+        await foreach (var item in client.ReadAllAsync(deadline.Token))
+        {
+            if (item is ChatEvent e)
+            {
+                events.Add(e);
+                if (e.Id >= lastId)
+                {
+                    break;
+                }
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>A dev sign-in through the edge as a unique user; with <paramref name="only"/>, that channel alone.</summary>
+    public static Task<ChatMeshClient> SignInAsync(ChatMeshAppFixture fixture, string prefix, ChatChannel? only = null)
+    {
+        var options = Options(Edge(fixture));
+        if (only is { } channel)
+        {
+            options.Channels.Clear();
+            options.Channels.Add(channel);
+        }
+
+        return ChatMeshClient.SignInAsync(ChatUser.UniqueName(prefix), options, TestContext.Current.CancellationToken);
     }
 
     /// <summary>What the client received within <paramref name="window"/>: used to show that nothing more (no duplicate) arrives.</summary>
