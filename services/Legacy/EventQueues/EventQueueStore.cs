@@ -46,7 +46,7 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
             memory = (long)settings.ExpiredQueueMemory.TotalMilliseconds,
             indexTtl = IndexTtl(settings),
             max = settings.MaxQueuesPerUser,
-        });
+        }, flags: QueueFlags);
         return result == EventQueueScripts.TooMany ? null : id;
     }
 
@@ -86,7 +86,7 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
             maxHeld = settings.MaxHeldPollsPerUser,
             changed = EventQueueScripts.Changed.ToString(),
             instance = LegacyInstance.Id,
-        }))!;
+        }, flags: QueueFlags))!;
         var code = (long)result[0];
         if (code != 1)
         {
@@ -140,7 +140,7 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
             user,
             changed = EventQueueScripts.Changed.ToString(),
             instance = LegacyInstance.Id,
-        });
+        }, flags: QueueFlags);
 
     /// <summary>Counts a short poll; returns the seconds until the user may poll again, or null when within the rate.</summary>
     public async Task<int?> CountShortPollAsync(string user)
@@ -150,9 +150,13 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
         var count = (long)await EventQueueScripts.CountShortPoll.EvaluateAsync(redis.GetDatabase(), new
         {
             key = EventQueueScripts.RateKey(user, window),
-        });
+        }, flags: QueueFlags);
         return count > options.Value.ShortPollsPerMinute ? (int)(((window + 1) * 60) - now) : null;
     }
+
+    // Queue state is read and written on the primary only: while it is down (before the Sentinels promote a replica) a
+    // poll fails fast as 503 store_unavailable instead of a replica answering from a stale or resyncing dataset.
+    private const CommandFlags QueueFlags = CommandFlags.DemandMaster;
 
     // The per-user index lives as long as its longest-lived queue can.
     private static long IndexTtl(LegacyOptions settings) =>
