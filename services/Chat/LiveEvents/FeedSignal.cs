@@ -8,6 +8,7 @@ namespace ChatMesh.Chat.LiveEvents;
 /// waiter would go to the pool's global FIFO queue): a fan-out of one event to a thousand feeds then queues a thousand
 /// wake-ups on the dispatching worker, where idle workers steal them, and leaves the global queue to the pipeline's own
 /// hops (socket completions, the broker's confirms, the next consume), which would otherwise wait behind the fan-out.
+/// Inside a hub dispatch the wake-ups are batched, several feeds per work item (<see cref="FeedWakeBatch"/>).
 /// </summary>
 internal sealed class FeedSignal : IValueTaskSource, IThreadPoolWorkItem
 {
@@ -30,7 +31,7 @@ internal sealed class FeedSignal : IValueTaskSource, IThreadPoolWorkItem
                 case Idle when Interlocked.CompareExchange(ref _state, Pending, Idle) == Idle:
                     return;
                 case Waiting when Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting:
-                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+                    FeedWakeBatch.Queue(this);
                     return;
             }
         }

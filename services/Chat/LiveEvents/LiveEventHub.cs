@@ -207,6 +207,8 @@ public sealed partial class LiveEventHub(
         var delivered = 0;
         var end = 0;
         var slots = targets is null ? NoSlots : targets.Read(out end);
+        // The writer loops this hand-over wakes are resumed a chunk of feeds per work item, not one work item each.
+        using var wakes = FeedWakeBatch.Open(options.Value.WakeBatchSize);
         for (var i = 0; i < end; i++)
         {
             if (Volatile.Read(ref slots[i]) is not { } subscription || subscription.IsDisposed)

@@ -37,6 +37,13 @@ public sealed class LiveEventOptions
     /// loses from 50 messages/s to 1,000 receivers on (each event fanned out alone; docs/benchmarks.md).
     /// </summary>
     public bool DispatchCommittedLocally { get; set; }
+
+    /// <summary>
+    /// How many connections' writer loops one thread-pool work item resumes when a dispatched event wakes them: a
+    /// fan-out to a thousand connections queues ~1,000 / this work items (stolen by idle workers, so the writes still
+    /// spread over every core) instead of a thousand. 1 queues one work item per connection.
+    /// </summary>
+    public int WakeBatchSize { get; set; } = 32;
 }
 
 /// <summary>Rejects live delivery limits that cannot work, at start.</summary>
@@ -57,6 +64,10 @@ public sealed class LiveEventOptionsValidator : IValidateOptions<LiveEventOption
         if (options.WriteSpansPerDispatch is < 0 or > 1_000_000)
         {
             failures.Add($"{nameof(LiveEventOptions.WriteSpansPerDispatch)} must be between 0 and 1000000.");
+        }
+        if (options.WakeBatchSize is < 1 or > 4096)
+        {
+            failures.Add($"{nameof(LiveEventOptions.WakeBatchSize)} must be between 1 and 4096.");
         }
         if (options.CatchUpAfter < TimeSpan.FromMilliseconds(100) || options.CatchUpAfter > TimeSpan.FromMinutes(5))
         {

@@ -85,6 +85,52 @@ public sealed class LiveEventHubDispatchTests(RedisProcess redis) : IAsyncLifeti
         Assert.Equal(2, _hub.LastDispatchedId);
     }
 
+    [Fact]
+    public async Task Every_waiting_feed_of_a_large_room_is_woken_once_per_event_in_id_order()
+    {
+        // 100 feeds with their readers waiting: the default wake batch (32) queues three full chunks and a remainder of
+        // 4, the last of which only the end of the hand-over queues.
+        const int Feeds = 100;
+        var feeds = Enumerable.Range(0, Feeds).Select(i => new ResumableFeed($"reader-{i}", capacity: 64)).ToArray();
+        var subscriptions = feeds.Select(feed => _hub.Subscribe(feed, ["big-room"])).ToArray();
+        var readers = feeds.Select(feed => Task.Run(async () =>
+        {
+            var ids = new List<long>();
+            await foreach (var item in feed.ReadAllAsync(TestContext.Current.CancellationToken))
+            {
+                ids.Add(item.Id);
+                if (ids.Count == 3)
+                {
+                    break;
+                }
+            }
+            return ids;
+        })).ToArray();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await DeliverAsync("big-room");
+        }
+
+        var received = await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.All(received, ids => Assert.Equal([1L, 2, 3], ids));
+        foreach (var (subscription, feed) in subscriptions.Zip(feeds))
+        {
+            subscription.Dispose();
+            feed.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_wake_batch_outside_1_to_4096_is_refused_at_start()
+    {
+        var validator = new LiveEventOptionsValidator();
+
+        Assert.True(validator.Validate(null, new LiveEventOptions { WakeBatchSize = 0 }).Failed);
+        Assert.True(validator.Validate(null, new LiveEventOptions { WakeBatchSize = 4097 }).Failed);
+        Assert.True(validator.Validate(null, new LiveEventOptions { WakeBatchSize = 1 }).Succeeded);
+    }
+
     private ValueTask DeliverAsync(string room) => Deliver(ChatEventTypes.MessageCreated, room, null);
 
     private ValueTask DeliverPersonalAsync(string user) => Deliver(ChatEventTypes.NotificationMention, null, user);
