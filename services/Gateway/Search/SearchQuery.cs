@@ -58,7 +58,7 @@ public sealed class SearchQuery
             throw new SearchQueryException(SearchErrors.QueryTooLong, $"'q' is {text.Length} characters; at most {maxLength} are allowed.");
         }
 
-        var parser = new QueryParser(SearchIndex.Version, SearchIndex.TextField, analyzer)
+        var parser = new ChatQueryParser(analyzer)
         {
             DefaultOperator = Operator.AND,
             AllowLeadingWildcard = false,
@@ -70,6 +70,11 @@ public sealed class SearchQuery
         }
         catch (ParseException exception)
         {
+            throw new SearchQueryException(SearchErrors.InvalidQuery, $"'q' is not a valid query: {FirstLine(exception.Message)}");
+        }
+        catch (ArgumentException exception)
+        {
+            // Lucene's own refusals of a term it cannot build (measured with fuzzed input), never the caller's fault to see as a 500.
             throw new SearchQueryException(SearchErrors.InvalidQuery, $"'q' is not a valid query: {FirstLine(exception.Message)}");
         }
         catch (BooleanQuery.TooManyClausesException)
@@ -176,6 +181,16 @@ public sealed class SearchQuery
     // A query of excluded words only matches nothing in Lucene; say so instead of answering an empty page.
     private static bool HasRequiredPart(Query query) => query is not BooleanQuery boolean
         || boolean.Clauses.Any(clause => !clause.IsProhibited && HasRequiredPart(clause.Query));
+
+    /// <summary>
+    /// The classic parser without /regular expressions/: one like <c>/a{99999}/</c> takes the parser close to a minute to
+    /// compile (measured), a denial of service in a search box.
+    /// </summary>
+    private sealed class ChatQueryParser(Analyzer analyzer) : QueryParser(SearchIndex.Version, SearchIndex.TextField, analyzer)
+    {
+        protected override Query GetRegexpQuery(string field, string termStr) =>
+            throw new ParseException("regular expressions (/…/) are not supported; put the text in quotes to search for it.");
+    }
 
     private static string FirstLine(string message)
     {

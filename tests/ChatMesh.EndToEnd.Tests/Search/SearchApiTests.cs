@@ -165,6 +165,8 @@ public sealed class SearchApiTests(ChatMeshAppFixture fixture)
         await ProblemAsync(alice, SearchClient.Path("(a OR"), HttpStatusCode.BadRequest, "invalid_query");
         await ProblemAsync(alice, SearchClient.Path("*leading"), HttpStatusCode.BadRequest, "invalid_query");
         await ProblemAsync(alice, SearchClient.Path("-excluded"), HttpStatusCode.BadRequest, "invalid_query");
+        await ProblemAsync(alice, SearchClient.Path("/a{99999}/"), HttpStatusCode.BadRequest, "invalid_query");
+        await ProblemAsync(alice, SearchClient.Path("/[/"), HttpStatusCode.BadRequest, "invalid_query");
         await ProblemAsync(alice, SearchClient.Path("?!&"), HttpStatusCode.BadRequest, "invalid_query");
         await ProblemAsync(alice, SearchClient.Path(new string('a', 257)), HttpStatusCode.BadRequest, "query_too_long");
         await ProblemAsync(alice, SearchClient.Path("hello", limit: 0), HttpStatusCode.BadRequest, "invalid_argument");

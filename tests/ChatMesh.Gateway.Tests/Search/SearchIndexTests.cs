@@ -134,6 +134,8 @@ public sealed class SearchIndexTests : IDisposable
     [InlineData("*leading", SearchErrors.InvalidQuery)]
     [InlineData("!!! ...", SearchErrors.InvalidQuery)]
     [InlineData("-only -excluded", SearchErrors.InvalidQuery)]
+    [InlineData("/a{99999}/", SearchErrors.InvalidQuery)]
+    [InlineData("/[/", SearchErrors.InvalidQuery)]
     public void Bad_queries_are_refused_with_a_code(string q, string code)
     {
         var refused = Assert.Throws<SearchQueryException>(() => SearchQuery.Parse(q, 256, _analyzer));
