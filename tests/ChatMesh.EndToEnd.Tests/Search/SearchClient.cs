@@ -35,13 +35,13 @@ internal static class SearchClient
 
     /// <summary>
     /// Searches until the hits are exactly <paramref name="expected"/> (ids, newest first) on every gateway the edge may
-    /// pick: each has its own index, so the answer must hold twice in a row... several times, while requests spread over them.
+    /// pick: each has its own index, so the answer must hold six times in a row while the edge spreads requests over them.
     /// </summary>
     public static async Task<JsonElement> WaitForAsync(this ApiUser user, string q, long[] expected, string? room = null)
     {
         var deadline = Stopwatch.StartNew();
         var agreeing = 0;
-        JsonElement page = default;
+        JsonElement page;
         while (true)
         {
             page = await user.SearchAsync(q, room);
