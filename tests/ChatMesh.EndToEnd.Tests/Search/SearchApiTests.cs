@@ -205,8 +205,8 @@ public sealed class SearchApiTests(ChatMeshAppFixture fixture)
         var report = $"search lag (commit → searchable through the edge, {lags.Count} messages): " +
             $"median {lags[lags.Count / 2]:F1} ms, p90 {lags[(int)(lags.Count * 0.9)]:F1} ms, max {lags[^1]:F1} ms";
         TestContext.Current.TestOutputHelper?.WriteLine(report);
+        // What can fail here is a message that never becomes searchable (the deadline above); the figures are only reported.
         TestContext.Current.SendDiagnosticMessage(report);
-        Assert.Equal(20, lags.Count);
     }
 
     private static async Task NeverFindsAsync(ApiUser user, string word)
