@@ -10,7 +10,8 @@ var signingKey = builder.AddParameter("jwt-signing-key",
     new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true);
 
 var gateway = builder.AddChatService<Projects.ChatMesh_Gateway>("gateway", redis, messaging, signingKey)
-    .WithAttachmentStorage();
+    .WithAttachmentStorage()
+    .WithSearchIndexStorage();
 var notification = builder.AddChatService<Projects.ChatMesh_Notification>("notification", redis, messaging, signingKey);
 // Thousands of held polls keep their request's state until the next event: a gen-0 budget (128 MB) above a second of
 // their allocation lets it die young instead of being copied into gen 2 (docs/operations.md, runtime settings).

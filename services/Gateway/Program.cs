@@ -6,6 +6,7 @@ using ChatMesh.Chat.Outbox;
 using ChatMesh.Chat.Presence;
 using ChatMesh.Gateway.Api;
 using ChatMesh.Gateway.Attachments;
+using ChatMesh.Gateway.Search;
 using ChatMesh.Gateway.WebSockets;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,7 @@ builder.AddChatAuthentication();
 builder.AddChatPresence();
 builder.AddChatApi();
 builder.AddChatAttachments();
+builder.AddChatSearch();
 builder.AddChatWebSockets();
 
 var app = builder.Build();
@@ -31,6 +33,7 @@ app.MapDefaultEndpoints();
 app.MapDevSignIn();
 app.MapChatApi();
 app.MapChatAttachments();
+app.UseChatSearchIndex();
 app.MapChatWebSockets();
 
 app.Run();

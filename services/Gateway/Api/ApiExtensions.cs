@@ -5,6 +5,7 @@ using ChatMesh.Chat.Problems;
 using ChatMesh.Gateway.Api.Events;
 using ChatMesh.Gateway.Api.Messages;
 using ChatMesh.Gateway.Api.Rooms;
+using ChatMesh.Gateway.Search;
 using ChatMesh.Gateway.Typing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -59,6 +60,7 @@ public static class ApiExtensions
         api.MapModerationEndpoints();
         api.MapMessageEndpoints();
         api.MapEventEndpoints();
+        api.MapSearchEndpoints();
 
         // The API description holds no user data, and code generators fetch it without a token.
         endpoints.MapOpenApi(OpenApiPattern).AllowAnonymous();

@@ -8,6 +8,7 @@ import { bindSignIn, sessionEnded } from './session.js';
 import { bindRoomControls } from './rooms.js';
 import { PendingAttachments } from './attachments.js';
 import { bindModeration } from './moderation.js';
+import { bindSearch } from './search.js';
 
 const store = new Store();
 let connection = null;
@@ -49,6 +50,7 @@ async function start(me) {
     store.emit('notifications');
   }).catch(() => {});
   connect(chosenChannel());
+  bindSearch({ openRoom, roomName: id => store.rooms.get(id)?.room.name ?? id });
   const wanted = decodeURIComponent(location.hash.replace(/^#room=/, ''));
   const first = store.rooms.has(wanted) ? wanted : store.rooms.keys().next().value;
   if (first) await openRoom(first);

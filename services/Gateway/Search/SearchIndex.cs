@@ -1,0 +1,186 @@
+using System.Globalization;
+using Lucene.Net.Analysis;
+using Lucene.Net.Analysis.Standard;
+using Lucene.Net.Analysis.Util;
+using Lucene.Net.Documents;
+using Lucene.Net.Index;
+using Lucene.Net.Queries;
+using Lucene.Net.Search;
+using Lucene.Net.Store;
+using Lucene.Net.Util;
+using LuceneDirectory = Lucene.Net.Store.Directory;
+
+namespace ChatMesh.Gateway.Search;
+
+/// <summary>A message as the index holds it: what a search matched, to be checked against Redis before it is shown.</summary>
+public sealed record IndexedMessage(long Id, string Room, string Author, string Text);
+
+/// <summary>
+/// One Lucene index of message text (one document per live message, keyed by its global id) and the event-log position
+/// it has applied, recorded with each commit. Writes come from one indexer; searches from any thread see them after
+/// <see cref="Refresh"/> (near-real-time readers, no commit needed).
+/// </summary>
+public sealed class SearchIndex : IDisposable
+{
+    internal const LuceneVersion Version = LuceneVersion.LUCENE_48;
+    // Bumped when documents change shape: an index written by another schema is rebuilt.
+    private const string Schema = "1";
+    private const string PositionKey = "position";
+    private const string SchemaKey = "schema";
+    private const string KeyField = "mid";
+    private const string IdField = "id";
+    private const string OrderField = "order";
+    internal const string RoomField = "room";
+    private const string AuthorField = "author";
+    internal const string TextField = "text";
+
+    private static readonly Sort NewestFirst = new(new SortField(OrderField, SortFieldType.INT64, true));
+
+    private readonly LuceneDirectory _directory;
+    private readonly IndexWriter _writer;
+    private readonly SearcherManager _searchers;
+    private long _position;
+
+    private SearchIndex(LuceneDirectory directory, IndexWriter writer, long position, bool current)
+    {
+        _directory = directory;
+        _writer = writer;
+        _position = position;
+        IsCurrent = current;
+        _searchers = new SearcherManager(writer, true, null);
+    }
+
+    /// <summary>The analyzer of the text field: Unicode word breaks (UAX #29), lower case, no stop words (chat is short).</summary>
+    public static Analyzer CreateAnalyzer() => new StandardAnalyzer(Version, CharArraySet.Empty);
+
+    /// <summary>The last event-log id applied (0 for a new index).</summary>
+    public long Position => Interlocked.Read(ref _position);
+
+    /// <summary>False for a new, unreadable or other-schema index: it holds nothing to trust and must be rebuilt.</summary>
+    public bool IsCurrent { get; private set; }
+
+    /// <summary>Opens (or creates) the index in <paramref name="path"/>; an unreadable one is wiped and started empty.</summary>
+    public static SearchIndex Open(string path)
+    {
+        System.IO.Directory.CreateDirectory(path);
+        try
+        {
+            return OpenAt(path);
+        }
+        catch (Exception exception) when (exception is CorruptIndexException or IndexFormatTooOldException or IndexFormatTooNewException or EndOfStreamException)
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(path))
+            {
+                File.Delete(file);
+            }
+
+            return OpenAt(path);
+        }
+    }
+
+    private static SearchIndex OpenAt(string path)
+    {
+        var directory = FSDirectory.Open(path);
+        var config = new IndexWriterConfig(Version, CreateAnalyzer()) { OpenMode = OpenMode.CREATE_OR_APPEND };
+        var writer = new IndexWriter(directory, config);
+        var data = writer.CommitData;
+        var current = data is not null && data.TryGetValue(SchemaKey, out var schema) && schema == Schema
+            && data.TryGetValue(PositionKey, out var recorded)
+            && long.TryParse(recorded, NumberStyles.None, CultureInfo.InvariantCulture, out _);
+        var position = current ? long.Parse(data![PositionKey], CultureInfo.InvariantCulture) : 0;
+        return new SearchIndex(directory, writer, position, current);
+    }
+
+    /// <summary>Adds or replaces the document of message <paramref name="id"/>.</summary>
+    public void Put(long id, string room, string author, string text)
+    {
+        var key = id.ToString(CultureInfo.InvariantCulture);
+        var document = new Document
+        {
+            new StringField(KeyField, key, Field.Store.NO),
+            new Int64Field(IdField, id, Field.Store.YES),
+            new NumericDocValuesField(OrderField, id),
+            new StringField(RoomField, room, Field.Store.YES),
+            new StringField(AuthorField, author, Field.Store.YES),
+            new TextField(TextField, text, Field.Store.YES),
+        };
+        _writer.UpdateDocument(new Term(KeyField, key), document);
+    }
+
+    /// <summary>Removes message <paramref name="id"/> (deleted, or gone from history).</summary>
+    public void Remove(long id) => _writer.DeleteDocuments(new Term(KeyField, id.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>Records that every event up to <paramref name="position"/> is applied (committed with the next <see cref="Commit"/>).</summary>
+    public void Advance(long position) => Interlocked.Exchange(ref _position, position);
+
+    /// <summary>Empties the index before a rebuild; searches keep the previous view until the next <see cref="Refresh"/>.</summary>
+    public void Clear()
+    {
+        _writer.DeleteAll();
+        IsCurrent = false;
+    }
+
+    /// <summary>Makes every write so far visible to searches.</summary>
+    public void Refresh() => _searchers.MaybeRefreshBlocking();
+
+    /// <summary>Writes the index and its position to disk: a restart resumes from here.</summary>
+    public void Commit()
+    {
+        _writer.SetCommitData(new Dictionary<string, string>
+        {
+            [SchemaKey] = Schema,
+            [PositionKey] = Position.ToString(CultureInfo.InvariantCulture),
+        });
+        _writer.Commit();
+        IsCurrent = true;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> messages of <paramref name="rooms"/> matching <paramref name="query"/> with an id below
+    /// <paramref name="before"/>, newest first.
+    /// </summary>
+    public IReadOnlyList<IndexedMessage> Search(Query query, IReadOnlyCollection<string> rooms, long? before, int count)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(rooms);
+        if (rooms.Count == 0 || count < 1)
+        {
+            return [];
+        }
+
+        var filter = new BooleanFilter
+        {
+            { new TermsFilter(rooms.Select(room => new Term(RoomField, room)).ToList()), Occur.MUST },
+        };
+        if (before is { } below)
+        {
+            filter.Add(NumericRangeFilter.NewInt64Range(IdField, null, below, false, false), Occur.MUST);
+        }
+
+        var searcher = _searchers.Acquire();
+        try
+        {
+            var top = searcher.Search(new FilteredQuery(query, filter), count, NewestFirst);
+            var found = new List<IndexedMessage>(top.ScoreDocs.Length);
+            foreach (var hit in top.ScoreDocs)
+            {
+                var document = searcher.Doc(hit.Doc);
+                found.Add(new IndexedMessage(document.GetField(IdField).GetInt64Value() ?? 0, document.Get(RoomField),
+                    document.Get(AuthorField), document.Get(TextField)));
+            }
+
+            return found;
+        }
+        finally
+        {
+            _searchers.Release(searcher);
+        }
+    }
+
+    public void Dispose()
+    {
+        _searchers.Dispose();
+        _writer.Dispose();
+        _directory.Dispose();
+    }
+}

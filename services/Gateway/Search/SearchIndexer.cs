@@ -1,0 +1,160 @@
+using System.Text.Json;
+using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.Events;
+using ChatMesh.Chat.Outbox;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatMesh.Gateway.Search;
+
+/// <summary>
+/// Keeps this gateway's index current: tails the outbox (the ordered stream of every logged event) from the index's
+/// position on a connection of its own, puts <c>message.created</c> / <c>message.edited</c> text, removes
+/// <c>message.deleted</c>, and makes each batch searchable at once. The index is rebuilt from history when it is new or
+/// unreadable, when the log restarted below it, when the outbox no longer holds the event after its position (it was
+/// down longer than the outbox's retention), or on every start with <see cref="SearchOptions.RebuildOnStart"/>.
+/// Membership needs no events: a search reads the caller's rooms from Redis when it runs.
+/// </summary>
+public sealed partial class SearchIndexer(
+    SearchIndexHost host,
+    SearchRebuild rebuild,
+    IConnectionMultiplexer redis,
+    IOptions<ChatOptions> chat,
+    IOptions<SearchOptions> options,
+    TimeProvider time,
+    ILogger<SearchIndexer> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var index = host.Index;
+        await using var tail = new OutboxTailReader(redis, chat.Value.Durability);
+        var mustRebuild = settings.RebuildOnStart || !index.IsCurrent;
+        var checkedHead = false;
+        var lastCommit = time.GetTimestamp();
+        LogStarting(host.Path, index.Position, mustRebuild);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (mustRebuild)
+                    {
+                        await rebuild.RebuildAsync(index, stoppingToken).ConfigureAwait(false);
+                        mustRebuild = false;
+                        checkedHead = true;
+                        lastCommit = time.GetTimestamp();
+                    }
+                    if (!checkedHead)
+                    {
+                        // A log that restarted below the index (a new Redis) or left it behind retention makes it stale.
+                        mustRebuild = await IsStaleAsync(index.Position, stoppingToken).ConfigureAwait(false);
+                        checkedHead = true;
+                        continue;
+                    }
+
+                    var batch = await tail.ReadAfterAsync(index.Position, settings.BatchSize, settings.IdleReadTimeout, stoppingToken).ConfigureAwait(false);
+                    if (batch.Count > 0 && batch[0].Id > index.Position + 1)
+                    {
+                        LogBehindRetention(index.Position, batch[0].Id);
+                        mustRebuild = true;
+                        continue;
+                    }
+                    if (batch.Count > 0)
+                    {
+                        foreach (var published in batch)
+                        {
+                            Apply(index, published);
+                        }
+                        index.Advance(batch[^1].Id);
+                        index.Refresh();
+                    }
+                    if (time.GetElapsedTime(lastCommit) >= settings.CommitInterval)
+                    {
+                        index.Commit();
+                        lastCommit = time.GetTimestamp();
+                    }
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Redis unavailable, mostly: the indexer outlives it and resumes from its position.
+                    LogIndexingFailed(exception);
+                    await Task.Delay(settings.RetryDelay, time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            index.Commit();
+        }
+    }
+
+    /// <summary>Applies one logged event to the index (message events only; everything else just moves the position).</summary>
+    internal static void Apply(SearchIndex index, ChatEventPublished published)
+    {
+        if (published.Room is null || published.Type is not (ChatEventTypes.MessageCreated or ChatEventTypes.MessageEdited or ChatEventTypes.MessageDeleted))
+        {
+            return;
+        }
+
+        using var json = JsonDocument.Parse(published.Json);
+        var root = json.RootElement;
+        var data = root.GetProperty("data");
+        var messageId = data.GetProperty("messageId").GetInt64();
+        if (published.Type == ChatEventTypes.MessageDeleted)
+        {
+            index.Remove(messageId);
+            return;
+        }
+
+        var text = data.TryGetProperty("text", out var value) ? value.GetString() ?? "" : "";
+        if (text.Length == 0)
+        {
+            // A message of attachments only: nothing to find it by.
+            index.Remove(messageId);
+            return;
+        }
+        index.Put(messageId, published.Room, root.GetProperty("actor").GetString() ?? "", text);
+    }
+
+    private async Task<bool> IsStaleAsync(long position, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var head = (long?)await db.StringGetAsync(HistoryKeys.Head).WaitAsync(cancellationToken).ConfigureAwait(false) ?? 0;
+        if (head < position)
+        {
+            LogLogRestarted(position, head);
+            return true;
+        }
+        if (head == position)
+        {
+            return false;
+        }
+        // Something happened since: the outbox must still hold the event right after the position.
+        var next = await db.StreamRangeAsync(OutboxKeys.Stream, OutboxEntries.StreamId(position + 1), "+", 1)
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var nextId = next.Length == 0 ? head : OutboxEntries.EventId(next[0].Id.ToString());
+        if (nextId != position + 1)
+        {
+            LogBehindRetention(position, nextId);
+            return true;
+        }
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Search index at {Path}, log position {Position}; rebuilding first: {Rebuild}")]
+    private partial void LogStarting(string path, long position, bool rebuild);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Search index at log position {Position} is behind the outbox's retention (next entry {Next}): rebuilding from history")]
+    private partial void LogBehindRetention(long position, long next);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The event log's head {Head} is below the search index's position {Position} (a new Redis): rebuilding from history")]
+    private partial void LogLogRestarted(long position, long head);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Search indexing failed; retrying")]
+    private partial void LogIndexingFailed(Exception exception);
+}

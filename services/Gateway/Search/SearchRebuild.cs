@@ -1,0 +1,81 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace ChatMesh.Gateway.Search;
+
+/// <summary>
+/// Refills an index from what history holds now: every room's message index and each live message's current text. The
+/// position recorded is the log head read first, so the indexer then applies every event after it; an event between the
+/// head and a room's read is applied twice, which converges (a put replaces, a delete removes) in id order.
+/// </summary>
+public sealed partial class SearchRebuild(IConnectionMultiplexer redis, ILogger<SearchRebuild> logger)
+{
+    private const int ScanCount = 1000;
+    private const int ReadBatch = 256;
+
+    public async Task RebuildAsync(SearchIndex index, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        var started = TimeProvider.System.GetTimestamp();
+        var db = redis.GetDatabase();
+        var head = (long?)await db.StringGetAsync(HistoryKeys.Head).WaitAsync(cancellationToken).ConfigureAwait(false) ?? 0;
+        index.Clear();
+        long rooms = 0, messages = 0;
+        var cursor = "0";
+        do
+        {
+            // SCAN through the database (not IServer): it goes to the primary in every topology, Sentinel included.
+            var reply = await db.ExecuteAsync("SCAN", cursor, "MATCH", HistoryKeys.RoomPrefix + "*" + HistoryKeys.MessagesSuffix,
+                "COUNT", ScanCount.ToString(CultureInfo.InvariantCulture), "TYPE", "zset").WaitAsync(cancellationToken).ConfigureAwait(false);
+            cursor = (string)reply[0]!;
+            foreach (var key in (RedisKey[])reply[1]!)
+            {
+                var name = (string)key!;
+                var room = name[HistoryKeys.RoomPrefix.Length..^HistoryKeys.MessagesSuffix.Length];
+                messages += await IndexRoomAsync(db, index, room, cancellationToken).ConfigureAwait(false);
+                rooms++;
+            }
+        }
+        while (cursor != "0");
+
+        index.Advance(head);
+        index.Commit();
+        index.Refresh();
+        LogRebuilt(rooms, messages, head, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private static async Task<long> IndexRoomAsync(IDatabase db, SearchIndex index, string room, CancellationToken cancellationToken)
+    {
+        var ids = await db.SortedSetRangeByRankAsync(HistoryKeys.Messages(room)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        long indexed = 0;
+        foreach (var chunk in ids.Chunk(ReadBatch))
+        {
+            var reads = chunk.Select(id => (Id: (long)id, Fields: db.HashGetAsync(HistoryKeys.Message(room, (long)id), HistoryKeys.MessageFields))).ToList();
+            await Task.WhenAll(reads.Select(read => read.Fields)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var (id, fields) in reads)
+            {
+                var state = MessageState.From(await fields.ConfigureAwait(false));
+                if (state is { Deleted: false, Text.Length: > 0 })
+                {
+                    index.Put(id, room, state.Author, state.Text);
+                    indexed++;
+                }
+            }
+        }
+
+        return indexed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Search index rebuilt from history: {Rooms} rooms, {Messages} messages, at log position {Head}, in {ElapsedMs:F0} ms")]
+    private partial void LogRebuilt(long rooms, long messages, long head, double elapsedMs);
+}
+
+/// <summary>A message hash as search reads it (<see cref="HistoryKeys.MessageFields"/>); null when the message is gone from history.</summary>
+internal sealed record MessageState(string Author, string Text, long CreatedAt, long EditedAt, bool Deleted)
+{
+    public static MessageState? From(RedisValue[] fields) => fields[0].IsNull
+        ? null
+        : new MessageState((string)fields[0]!, (string?)fields[1] ?? "", (long?)fields[2] ?? 0, fields[3].IsNullOrEmpty ? 0 : (long)fields[3],
+            fields[4] == "1");
+}
