@@ -24,6 +24,9 @@ public sealed partial class SearchIndexer(
     TimeProvider time,
     ILogger<SearchIndexer> logger) : BackgroundService
 {
+    // The shortest blocking outbox read (a zero would block without end).
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(10);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -32,6 +35,10 @@ public sealed partial class SearchIndexer(
         var mustRebuild = settings.RebuildOnStart || !index.IsCurrent;
         var checkedHead = false;
         var lastCommit = time.GetTimestamp();
+        // Near-real-time refreshes at most every RefreshInterval: a lone message after a quiet spell is searchable at
+        // once, a stream of them costs one reader refresh (one new segment) per interval instead of one per message.
+        var lastRefresh = time.GetTimestamp() - (long)(settings.RefreshInterval.TotalSeconds * time.TimestampFrequency);
+        var unrefreshed = false;
         LogStarting(host.Path, index.Position, mustRebuild);
         try
         {
@@ -54,7 +61,15 @@ public sealed partial class SearchIndexer(
                         continue;
                     }
 
-                    var batch = await tail.ReadAfterAsync(index.Position, settings.BatchSize, settings.IdleReadTimeout, stoppingToken).ConfigureAwait(false);
+                    var wait = settings.IdleReadTimeout;
+                    if (unrefreshed)
+                    {
+                        // Applied but not yet visible: wake up in time for the refresh even when nothing more comes.
+                        var left = settings.RefreshInterval - time.GetElapsedTime(lastRefresh);
+                        wait = left < MinimumWait ? MinimumWait : left < wait ? left : wait;
+                    }
+
+                    var batch = await tail.ReadAfterAsync(index.Position, settings.BatchSize, wait, stoppingToken).ConfigureAwait(false);
                     if (batch.Count > 0 && batch[0].Id > index.Position + 1)
                     {
                         LogBehindRetention(index.Position, batch[0].Id);
@@ -68,7 +83,14 @@ public sealed partial class SearchIndexer(
                             Apply(index, published);
                         }
                         index.Advance(batch[^1].Id);
+                        unrefreshed = true;
+                    }
+
+                    if (unrefreshed && time.GetElapsedTime(lastRefresh) >= settings.RefreshInterval)
+                    {
                         index.Refresh();
+                        lastRefresh = time.GetTimestamp();
+                        unrefreshed = false;
                     }
                     if (time.GetElapsedTime(lastCommit) >= settings.CommitInterval)
                     {

@@ -37,6 +37,13 @@ public sealed class SearchOptions
     /// </summary>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The shortest time between two near-real-time reader refreshes while messages keep coming (a message after a quiet
+    /// spell is searchable at once). 0: after every batch, which under a steady stream is one per message and costs the
+    /// gateway ≈ 5 ms of CPU each (docs/benchmarks.md, session 10).
+    /// </summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long the indexer waits before retrying after Redis failed it.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -83,6 +90,11 @@ public sealed class SearchOptionsValidator : IValidateOptions<SearchOptions>
             // The blocking read must end well inside StackExchange.Redis's default 5 s command timeout.
             failures.Add($"{section}:IdleReadTimeout must be 10 ms to 3 s, got {options.IdleReadTimeout}.");
         }
+        if (options.RefreshInterval < TimeSpan.Zero || options.RefreshInterval > TimeSpan.FromSeconds(10))
+        {
+            failures.Add($"{section}:RefreshInterval must be 0 to 10 s, got {options.RefreshInterval}.");
+        }
+
         if (options.CommitInterval < TimeSpan.FromMilliseconds(100) || options.CommitInterval > TimeSpan.FromHours(1))
         {
             failures.Add($"{section}:CommitInterval must be 100 ms to 1 h, got {options.CommitInterval}.");
