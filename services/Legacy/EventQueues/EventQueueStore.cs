@@ -156,7 +156,7 @@ public sealed class EventQueueStore(IConnectionMultiplexer redis, IOptions<Legac
 
     // Queue state is read and written on the primary only: while it is down (before the Sentinels promote a replica) a
     // poll fails fast as 503 store_unavailable instead of a replica answering from a stale or resyncing dataset.
-    private const CommandFlags QueueFlags = CommandFlags.DemandMaster;
+    internal const CommandFlags QueueFlags = CommandFlags.DemandMaster;
 
     // The per-user index lives as long as its longest-lived queue can.
     private static long IndexTtl(LegacyOptions settings) =>

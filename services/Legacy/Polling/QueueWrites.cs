@@ -114,7 +114,7 @@ internal sealed partial class QueueWrites(
             var values = new RedisValue[header.Length + count];
             header.CopyTo(values, 0);
             records.CopyTo(start, values, header.Length, count);
-            calls.Add(db.ScriptEvaluateAsync(EventQueueScripts.Flush, keys: null, values: values, CommandFlags.DemandMaster));
+            calls.Add(db.ScriptEvaluateAsync(EventQueueScripts.Flush, keys: null, values: values, EventQueueStore.QueueFlags));
         }
 
         HashSet<string>? gone = null;
