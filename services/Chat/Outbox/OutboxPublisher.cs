@@ -241,7 +241,7 @@ public sealed partial class OutboxPublisher(
         // Continue the trace of the action that committed the chunk's first event (with links to the others'): then
         // MassTransit's send span and every consumer's span join that trace, and a quiet system, where each action's
         // event travels alone, shows one message as one trace end to end. Consumers continue every other event's own
-        // trace from its stored traceparent.
+        // trace from its stored traceparent, and RecordHops puts the hop into each of those traces once confirmed.
         using var activity = ChatTelemetry.StartFromTraceParent("outbox publish", ActivityKind.Producer, chunk[0].TraceParent, LinksOf(chunk));
         if (activity is not null)
         {
@@ -252,6 +252,7 @@ public sealed partial class OutboxPublisher(
             activity.SetTag("chatmesh.last_event_id", chunk[^1].Id);
             activity.SetTag("chatmesh.lane", live ? "live" : "durable");
         }
+        var started = activity?.StartTimeUtc;
         if (live)
         {
             // Only transient per-instance queues take the live copy: persisting it would buy nothing.
@@ -259,10 +260,56 @@ public sealed partial class OutboxPublisher(
             _metrics.EventsConfirmed(chunk, live: true, time.GetUtcNow());
             // One per run of events, counted when it goes live (its durable copy follows and is not counted again).
             _metrics.MessagePublished();
+        }
+        else
+        {
+            await Bounded(bus.Publish(new ChatEventBatchPublished(chunk), cancellationToken), cancellationToken).ConfigureAwait(false);
+            _metrics.EventsConfirmed(chunk, live: false, time.GetUtcNow());
+        }
+        RecordHops(chunk, activity, started, live);
+    }
+
+    /// <summary>
+    /// The bus hop in the trace of every other event of a confirmed chunk: a busy outbox carries one action's event in
+    /// another action's bus message, and that action's trace must still show its hop. One span per event, from the
+    /// chunk's publish to its confirm, linked to the publish span (which is in the first event's trace). Per event,
+    /// not per recipient; none when nothing listens.
+    /// </summary>
+    private static void RecordHops(ChatEventPublished[] chunk, Activity? publish, DateTime? started, bool live)
+    {
+        if (publish is null || started is null || chunk.Length == 1)
+        {
             return;
         }
-        await Bounded(bus.Publish(new ChatEventBatchPublished(chunk), cancellationToken), cancellationToken).ConfigureAwait(false);
-        _metrics.EventsConfirmed(chunk, live: false, time.GetUtcNow());
+        var current = Activity.Current;
+        ActivityLink[] link = [new(publish.Context)];
+        try
+        {
+            for (var i = 1; i < chunk.Length; i++)
+            {
+                if (string.IsNullOrEmpty(chunk[i].TraceParent)
+                    || !ActivityContext.TryParse(chunk[i].TraceParent, null, out var parent)
+                    || parent.TraceId == publish.TraceId)
+                {
+                    continue;
+                }
+                using var hop = ChatTelemetry.Source.StartActivity("outbox publish", ActivityKind.Producer, parent, links: link, startTime: started.Value);
+                if (hop is not null)
+                {
+                    hop.SetTag("chatmesh.event_id", chunk[i].Id);
+                    hop.SetTag("chatmesh.event_type", chunk[i].Type);
+                    hop.SetTag("chatmesh.room", chunk[i].Room);
+                    hop.SetTag("chatmesh.event_count", chunk.Length);
+                    hop.SetTag("chatmesh.batch_event_id", chunk[0].Id);
+                    hop.SetTag("chatmesh.lane", live ? "live" : "durable");
+                }
+            }
+        }
+        finally
+        {
+            // A span started from a stored context has no parent object to make current again when it stops.
+            Activity.Current = current;
+        }
     }
 
     // A publish caught by a broker restart may never complete: give it up (TimeoutException: the lanes restart from the

@@ -62,7 +62,7 @@ public sealed class OutboxBatchingTests(RedisProcess redis, RabbitMqServerFixtur
     }
 
     [Fact]
-    public async Task Each_event_in_a_batch_is_dispatched_in_the_trace_of_the_action_that_committed_it()
+    public async Task Each_event_in_a_batch_is_published_and_dispatched_in_the_trace_of_the_action_that_committed_it()
     {
         var spans = new ConcurrentBag<Activity>();
         using var listener = new ActivityListener
@@ -90,6 +90,13 @@ public sealed class OutboxBatchingTests(RedisProcess redis, RabbitMqServerFixtur
         {
             Assert.Contains(spans, span => span.OperationName == "live dispatch" && span.TraceId == trace && Equals(span.GetTagItem("chatmesh.event_id"), id));
         }
+
+        // And each action's trace shows its own bus hop, not only the batch's first (recorded at the confirm: wait).
+        await Eventually.TrueAsync(
+            () => traces.All(pair => spans.Any(span => span.OperationName == "outbox publish" && span.TraceId == pair.Value
+                && Equals(span.GetTagItem("chatmesh.event_id"), pair.Key))),
+            "an outbox publish span in the trace of every event");
+        Assert.Contains(spans, span => span.OperationName == "outbox publish" && span.Links.Any() && span.GetTagItem("chatmesh.batch_event_id") is not null);
     }
 
     /// <summary>
