@@ -148,6 +148,35 @@ public sealed class MessageLayoutTests(ChromiumFixture chromium, ChatMeshAppFixt
     }
 
     [Fact]
+    public async Task In_a_page_left_open_past_midnight_Today_becomes_Yesterday()
+    {
+        // The page's clock runs from the real time at real speed until the test moves it on; the zone is UTC.
+        var untilMidnight = DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(1) - DateTime.UtcNow;
+        if (untilMidnight < TimeSpan.FromMinutes(2))
+        {
+            // Too close to the real midnight for "Today" to hold while the room is set up: start after it.
+            await Task.Delay(untilMidnight + TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        }
+
+        await using var alice = await BrowserUser.SignInAsync(chromium, app, "owl", "ws",
+            prepare: context => context.Clock.InstallAsync(new() { TimeDate = DateTime.UtcNow }),
+            options: o => o.TimezoneId = "UTC");
+        await alice.CreateUniqueRoomAsync("midnight");
+        await alice.SendAsync("still up");
+        var separator = alice.Page.GetByTestId("day-separator");
+        await Expect(separator).ToHaveTextAsync(["Today"]);
+
+        // The clock jumps past the page's next midnight (timers due meanwhile fire once); nothing else happens.
+        var left = await alice.Page.EvaluateAsync<double>(
+            "() => { const now = new Date(); return new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1) - now; }");
+        await alice.Page.Clock.FastForwardAsync((long)left + 1_000);
+
+        await Expect(separator).ToHaveTextAsync(["Yesterday"]);
+        await Expect(separator).ToHaveAttributeAsync("aria-label", "Yesterday");
+        await Expect(alice.MessageTexts).ToHaveTextAsync(["still up"]);
+    }
+
+    [Fact]
     public async Task Reactions_are_chips_with_counts_that_each_user_toggles_for_themselves()
     {
         await using var scene = await BrowserRoom.StartAsync(chromium, app, "chips", "ws", "sse");

@@ -1,6 +1,6 @@
 // The chat client: wires the store, the live connection and the view together.
 import { api } from './api.js';
-import { $, showError } from './dom.js';
+import { $, msUntilNextDay, showError } from './dom.js';
 import { Store } from './store.js';
 import { Connection, CHANNEL_NAMES } from './transports/transport.js';
 import * as view from './view.js';
@@ -159,6 +159,13 @@ function renderTimeline(toBottom) {
   $('history-status').textContent = !current ? '' : more === false ? 'This is the beginning of the room.' : more ? 'Scroll up for older messages.' : 'Loading…';
   if (toBottom || nearBottom) timeline.scrollTop = timeline.scrollHeight;
 }
+
+// Today and Yesterday move on at each local midnight, also in a tab left open overnight. A timer that fires early
+// (a changed clock) relabels nothing and waits again for the time that is left.
+function scheduleDayRollover() {
+  setTimeout(() => { view.relabelDays(); scheduleDayRollover(); }, msUntilNextDay() + 50);
+}
+scheduleDayRollover();
 
 function updateMessage(room, id) {
   if (room !== current) return;

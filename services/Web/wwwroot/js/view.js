@@ -68,7 +68,7 @@ export function timelineItems(store, messages, system, readBefore, handlers) {
     if (key === day) return;
     day = key;
     previous = null;
-    items.push(el('li', { class: 'day-separator', 'data-testid': 'day-separator', role: 'separator', 'aria-label': formatDay(iso), 'data-day': key },
+    items.push(el('li', { class: 'day-separator', 'data-testid': 'day-separator', role: 'separator', 'aria-label': formatDay(iso), 'data-day': key, 'data-at': iso },
       el('span', { text: formatDay(iso) })));
   };
   const systemLine = entry => {
@@ -91,6 +91,15 @@ export function timelineItems(store, messages, system, readBefore, handlers) {
   }
   for (; line < system.length; line++) systemLine(system[line]);
   return items;
+}
+
+/** Relabels the timeline's day separators for the date now (at midnight Today becomes Yesterday), nothing else redrawn. */
+export function relabelDays(now = new Date()) {
+  for (const separator of document.querySelectorAll('[data-testid="day-separator"]')) {
+    const label = formatDay(separator.dataset.at, now);
+    separator.setAttribute('aria-label', label);
+    separator.firstElementChild.textContent = label;
+  }
 }
 
 /**
