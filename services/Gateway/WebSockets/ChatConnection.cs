@@ -40,7 +40,7 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     private int _violations;
 
     public ChatConnection(WebSocket socket, ConnectionContext context, CancellationToken aborted)
-        : this(socket, coalescing: null, context, aborted)
+        : this(socket, transport: null, context, aborted)
     {
     }
 
