@@ -12,9 +12,6 @@ public readonly record struct LiveEvent(long Id, string Type, string? Room, stri
     /// (<see cref="LiveEventOptions.WriteSpansPerDispatch"/>).
     /// </summary>
     public Activity? Cause { get; init; }
-
-    /// <summary>The event's per-channel wire framing, built once for all its recipients; null for none (framed per write).</summary>
-    public EncodedFrames? Frames { get; init; }
 }
 
 /// <summary>One local connection (WebSocket, SSE stream, held long-poll queue) that wants live events for its user.</summary>

@@ -158,7 +158,7 @@ public sealed partial class LiveEventHub(
     public void DeliverSignal(EphemeralSignalPublished signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        var liveEvent = new LiveEvent(0, signal.Type, signal.Room, signal.User, signal.Json) { Frames = new EncodedFrames() };
+        var liveEvent = new LiveEvent(0, signal.Type, signal.Room, signal.User, signal.Json);
         Dispatch(in liveEvent, signal.Room is not null ? Targets(_byRoom, signal.Room) : Targets(_byUser, signal.User));
     }
 
@@ -168,8 +168,7 @@ public sealed partial class LiveEventHub(
         using var span = ChatTelemetry.StartContinuing("live dispatch", ActivityKind.Internal, published.TraceParent);
         span.Activity?.SetTag("chatmesh.event_id", published.Id);
         span.Activity?.SetTag("chatmesh.room", published.Room);
-        // One framing per channel for all the event's recipients, built by the first writer that needs it.
-        var liveEvent = new LiveEvent(published.Id, published.Type, published.Room, published.User, published.Json) { Frames = new EncodedFrames() };
+        var liveEvent = new LiveEvent(published.Id, published.Type, published.Room, published.User, published.Json);
         if (published.User is not null)
         {
             Dispatch(in liveEvent, Targets(_byUser, published.User));

@@ -500,9 +500,6 @@ public readonly record struct FeedItem(long Id, string Type, string? Room, ReadO
     /// </summary>
     public Activity? Cause { get; init; }
 
-    /// <summary>The live event's wire framing shared by all its recipients (see <see cref="LiveEvent.Frames"/>); null for a replayed event or a control item.</summary>
-    public EncodedFrames? Frames { get; init; }
-
     /// <summary>A logged event (not a signal, not a control item): the kind of item delivery metrics and spans count.</summary>
     public bool IsLogged => Id > 0 && !IsControl;
 
@@ -510,7 +507,6 @@ public readonly record struct FeedItem(long Id, string Type, string? Room, ReadO
     {
         IsLive = true,
         Cause = liveEvent.Cause,
-        Frames = liveEvent.Frames,
     };
 }
 

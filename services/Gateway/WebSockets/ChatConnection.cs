@@ -40,23 +40,19 @@ internal sealed partial class ChatConnection : IAsyncDisposable
     private int _violations;
 
     public ChatConnection(WebSocket socket, ConnectionContext context, CancellationToken aborted)
-        : this(socket, transport: null, context, aborted)
+        : this(socket, coalescing: null, context, aborted)
     {
     }
 
-    /// <param name="transport">
-    /// The stream under <paramref name="socket"/> when the connection writes its frames to it itself
-    /// (<see cref="ChatWebSocketOptions.DirectWrites"/>) or lets queued frames share a transport write
-    /// (<see cref="ChatWebSocketOptions.MaxCoalescedBytes"/>); null to write through the WebSocket only.
-    /// </param>
-    public ChatConnection(WebSocket socket, CoalescingStream? transport, ConnectionContext context, CancellationToken aborted)
+    /// <param name="coalescing">The stream under <paramref name="socket"/> when queued frames may share a transport write.</param>
+    public ChatConnection(WebSocket socket, CoalescingStream? coalescing, ConnectionContext context, CancellationToken aborted)
     {
         _socket = socket;
         _context = context;
         _options = context.Options;
         _logger = context.Logger;
         _aborted = aborted;
-        _sender = new ConnectionSender(socket, transport, _options.DirectWrites, _options.MaxCoalescedBytes > 0, context.UserId, _options.MaxQueuedFrames, context.Metrics, context.Stages, () =>
+        _sender = new ConnectionSender(socket, coalescing, context.UserId, _options.MaxQueuedFrames, context.Metrics, context.Stages, () =>
         {
             context.Metrics.SlowConsumer(DeliveryChannels.WebSocket);
             Close(CloseCodes.SlowConsumer, "slow_consumer", drain: false);

@@ -59,13 +59,6 @@ public sealed class ChatWebSocketOptions
     public int MaxCoalescedBytes { get; set; }
 
     /// <summary>
-    /// Whether a connection writes its text frames to the upgraded HTTP/1.1 stream itself, each live event framed once
-    /// for all its recipients (true, the default), instead of through <c>WebSocket.SendAsync</c> per frame (false).
-    /// Receives, pings, pongs and the close frame stay the WebSocket's either way; HTTP/2 WebSockets always use SendAsync.
-    /// </summary>
-    public bool DirectWrites { get; set; } = true;
-
-    /// <summary>
     /// Origins (scheme://host[:port]) allowed to open a WebSocket besides the gateway's own and the edge's
     /// (same origin as the forwarded host). Requests without an Origin header (non-browser clients) are allowed.
     /// </summary>

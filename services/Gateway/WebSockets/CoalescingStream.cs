@@ -3,16 +3,12 @@ using System.Buffers;
 namespace ChatMesh.Gateway.WebSockets;
 
 /// <summary>
-/// The stream under a connection's WebSocket, and the one place its frames reach the transport. The connection's writer
-/// writes each event's text frame here itself (<see cref="WriteFrameAsync"/>, <see cref="WriteTextFrameAsync"/>: no
-/// <c>WebSocket.SendAsync</c>, whose per-call lock, buffer rental and copy an event's shared pre-framed bytes do not
-/// need); the frames the WebSocket writes by itself (pong, keep-alive ping, close) come through
-/// <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>. Each write is one whole frame, and one gate
-/// serialises them, so they never interleave. Writes pass straight through to the transport (each a write and a
-/// flush), except while the writer has several frames queued (<see cref="Defer"/> … <see cref="FlushDeferredAsync"/>):
+/// The stream under a connection's WebSocket: writes pass straight through to the transport (each a write and a flush),
+/// except while the connection's writer has several frames queued (<see cref="Defer"/> … <see cref="FlushDeferredAsync"/>):
 /// then whole frames are copied into one pooled buffer and written to the transport at once, so a run of queued frames
-/// costs one transport write, one flush and one socket send instead of one each; the WebSocket's own frames meanwhile
-/// join the run in order. An idle connection holds no buffer.
+/// costs one transport write, one flush and one socket send instead of one each. The WebSocket API writes one message
+/// per call; this is where several of them meet. Control frames the WebSocket writes by itself meanwhile (pong, ping,
+/// close) join the run in order. An idle connection holds no buffer.
 /// </summary>
 internal sealed class CoalescingStream(Stream inner, int maxDeferredBytes) : Stream
 {
@@ -81,43 +77,6 @@ internal sealed class CoalescingStream(Stream inner, int maxDeferredBytes) : Str
         finally
         {
             _writeGate.Release();
-        }
-    }
-
-    /// <summary>Writes one whole, already framed WebSocket frame (an event's shared frame), or collects it while deferring.</summary>
-    public ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame) => WriteAsync(frame, CancellationToken.None);
-
-    /// <summary>
-    /// Writes <paramref name="payload"/> as one whole text frame: framed into the collected run while deferring, else
-    /// into a pooled buffer for one transport write.
-    /// </summary>
-    public ValueTask WriteTextFrameAsync(ReadOnlyMemory<byte> payload)
-    {
-        lock (_bufferGate)
-        {
-            if (_deferring)
-            {
-                Span<byte> header = stackalloc byte[WebSocketFraming.MaxHeaderLength];
-                Append(header[..WebSocketFraming.WriteTextHeader(header, payload.Length)]);
-                Append(payload.Span);
-                return ValueTask.CompletedTask;
-            }
-        }
-
-        return WriteTextThroughAsync(payload);
-    }
-
-    private async ValueTask WriteTextThroughAsync(ReadOnlyMemory<byte> payload)
-    {
-        var frame = ArrayPool<byte>.Shared.Rent(WebSocketFraming.HeaderLength(payload.Length) + payload.Length);
-        try
-        {
-            var length = WebSocketFraming.WriteText(frame, payload.Span);
-            await WriteThroughAsync(frame.AsMemory(0, length), CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
         }
     }
 

@@ -6,8 +6,7 @@ namespace ChatMesh.Gateway.WebSockets;
 /// <summary>
 /// Puts a <see cref="CoalescingStream"/> under the <c>/ws</c> WebSocket: the HTTP/1.1 upgrade feature is wrapped before
 /// ASP.NET Core's WebSocket middleware runs (it captures the feature then), so the standard handshake builds the
-/// WebSocket over our stream, and the connection can write its frames to it directly and coalesce queued ones.
-/// HTTP/2 WebSockets (extended CONNECT) keep writing each frame through the WebSocket on its own.
+/// WebSocket over our stream. HTTP/2 WebSockets (extended CONNECT) keep writing each frame on its own.
 /// </summary>
 internal sealed class CoalescingUpgrade(IHttpUpgradeFeature inner, int maxCoalescedBytes) : IHttpUpgradeFeature
 {
@@ -27,7 +26,7 @@ internal sealed class CoalescingUpgrade(IHttpUpgradeFeature inner, int maxCoales
     public static IApplicationBuilder UseFor(IApplicationBuilder app)
     {
         var options = app.ApplicationServices.GetRequiredService<IOptions<ChatWebSocketOptions>>().Value;
-        if (options is { MaxCoalescedBytes: 0, DirectWrites: false })
+        if (options.MaxCoalescedBytes == 0)
         {
             return app;
         }

@@ -67,8 +67,8 @@ internal static class WebSocketEndpoint
         });
         var context = new ConnectionContext(user, connectionId, TokenExpiry(httpContext.User), settings, chat, hub, typing, tokens, time,
             logger, metrics, stages, frames);
-        var transport = httpContext.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgrade;
-        await using var connection = new ChatConnection(socket, transport?.Stream, context, httpContext.RequestAborted);
+        var coalescing = httpContext.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgrade;
+        await using var connection = new ChatConnection(socket, coalescing?.Stream, context, httpContext.RequestAborted);
         // A sign-out elsewhere ends the socket with a close code the client can act on, not a bare abort (1006).
         RevokedTokens.OnRevoked(httpContext, () => connection.Close(CloseCodes.TokenRevoked, "token_revoked", drain: false));
         await connection.RunAsync(lifetime.ApplicationStopping);

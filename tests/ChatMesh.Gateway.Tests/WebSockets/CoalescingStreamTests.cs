@@ -1,15 +1,10 @@
-using System.Net.WebSockets;
-using System.Text;
 using ChatMesh.Gateway.WebSockets;
 
 namespace ChatMesh.Gateway.Tests.WebSockets;
 
 /// <summary>
-/// The stream under a connection's WebSocket: writes pass through one by one, except between Defer and
-/// FlushDeferredAsync, where they reach the transport as one write, in order; nothing collected is left behind. Text
-/// frames the connection writes there itself (an event's shared frame, or framed per write) reach a standard client
-/// WebSocket as the same whole messages SendAsync would send, at every header size, and the WebSocket's own close
-/// frame written after them arrives after them.
+/// The stream under a coalescing connection's WebSocket: writes pass through one by one, except between Defer and
+/// FlushDeferredAsync, where they reach the transport as one write, in order; nothing collected is left behind.
 /// </summary>
 public sealed class CoalescingStreamTests
 {
@@ -77,59 +72,6 @@ public sealed class CoalescingStreamTests
 
         Assert.Empty(transport.Writes);
         Assert.False(stream.IsDeferring);
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(125)]
-    [InlineData(126)]
-    [InlineData(65_535)]
-    [InlineData(65_536)]
-    [InlineData(70_000)]
-    public async Task Frames_written_directly_reach_a_client_as_whole_text_messages_then_the_close(int length)
-    {
-        using var sockets = new InMemoryWebSockets(serverToClientBytes: 1 << 20, directWrites: true);
-        var shared = Text(length, 'a');
-        var framedPerWrite = Text(length, 'b');
-
-        await sockets.Transport!.WriteFrameAsync(WebSocketFraming.Text(shared));
-        await sockets.Transport.WriteTextFrameAsync(framedPerWrite);
-        // Collected while deferring (header and payload framed into the run), then written out together.
-        sockets.Transport.Defer();
-        await sockets.Transport.WriteTextFrameAsync(shared);
-        await sockets.Transport.WriteFrameAsync(WebSocketFraming.Text(framedPerWrite));
-        await sockets.Transport.FlushDeferredAsync(Cancel);
-        await sockets.Server.CloseOutputAsync((WebSocketCloseStatus)4000, "slow_consumer", Cancel);
-
-        foreach (var expected in new[] { shared, framedPerWrite, shared, framedPerWrite })
-        {
-            Assert.Equal(Encoding.UTF8.GetString(expected), await ReceiveText(sockets.Client));
-        }
-
-        var close = await sockets.Client.ReceiveAsync(new byte[16], Cancel);
-        Assert.Equal(WebSocketMessageType.Close, close.MessageType);
-        Assert.Equal((WebSocketCloseStatus)4000, sockets.Client.CloseStatus);
-        Assert.Equal("slow_consumer", sockets.Client.CloseStatusDescription);
-    }
-
-    private static byte[] Text(int length, char fill) =>
-        length == 0 ? [] : Encoding.UTF8.GetBytes("\"" + new string(fill, Math.Max(0, length - 2)) + "\"")[..length];
-
-    /// <summary>One whole text message as the client sees it (reassembled if the client reads it in parts).</summary>
-    private static async Task<string> ReceiveText(WebSocket client)
-    {
-        var buffer = new byte[128 * 1024];
-        var count = 0;
-        while (true)
-        {
-            var result = await client.ReceiveAsync(buffer.AsMemory(count), Cancel);
-            Assert.Equal(WebSocketMessageType.Text, result.MessageType);
-            count += result.Count;
-            if (result.EndOfMessage)
-            {
-                return Encoding.UTF8.GetString(buffer, 0, count);
-            }
-        }
     }
 
     /// <summary>A transport that records each write it receives, as text.</summary>

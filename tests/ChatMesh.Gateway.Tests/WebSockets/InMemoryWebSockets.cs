@@ -6,20 +6,20 @@ namespace ChatMesh.Gateway.Tests.WebSockets;
 
 /// <summary>
 /// A server and a client WebSocket joined by in-memory pipes. Server-to-client bytes are bounded, so a client
-/// that does not read makes the server's sends wait — a slow consumer without a network. With <c>coalescedBytes</c>
-/// above 0 or <c>directWrites</c> the server's socket sits on a <see cref="CoalescingStream"/> (<see cref="Transport"/>),
-/// as the gateway's does with <c>Gateway:WebSocket:MaxCoalescedBytes</c> or <c>DirectWrites</c>.
+/// that does not read makes the server's sends wait — a slow consumer without a network. With
+/// <c>coalescedBytes</c> above 0 the server's socket writes through a <see cref="CoalescingStream"/>, as the gateway's
+/// does with <c>Gateway:WebSocket:MaxCoalescedBytes</c>.
 /// </summary>
 internal sealed class InMemoryWebSockets : IDisposable
 {
-    public InMemoryWebSockets(int serverToClientBytes, int coalescedBytes = 0, bool directWrites = false)
+    public InMemoryWebSockets(int serverToClientBytes, int coalescedBytes = 0)
     {
         var toClient = new Pipe(new PipeOptions(pauseWriterThreshold: serverToClientBytes, resumeWriterThreshold: serverToClientBytes / 2));
         var toServer = new Pipe();
         Stream serverStream = new DuplexStream(toServer.Reader.AsStream(), toClient.Writer.AsStream());
-        if (coalescedBytes > 0 || directWrites)
+        if (coalescedBytes > 0)
         {
-            serverStream = Transport = new CoalescingStream(serverStream, coalescedBytes);
+            serverStream = Coalescing = new CoalescingStream(serverStream, coalescedBytes);
         }
 
         Server = WebSocket.CreateFromStream(serverStream,
@@ -30,8 +30,8 @@ internal sealed class InMemoryWebSockets : IDisposable
 
     public WebSocket Server { get; }
 
-    /// <summary>The stream under <see cref="Server"/> when its frames are written directly or coalesced; null otherwise.</summary>
-    public CoalescingStream? Transport { get; }
+    /// <summary>The stream under <see cref="Server"/> when its writes are coalesced; null otherwise.</summary>
+    public CoalescingStream? Coalescing { get; }
 
     public WebSocket Client { get; }
 

@@ -27,19 +27,17 @@ public sealed class SlowConsumerTests : IDisposable
     private int _replays;
 
     [Theory]
-    [InlineData(0, false)]
-    [InlineData(0, true)]
-    [InlineData(16 * 1024, false)]
-    [InlineData(16 * 1024, true)]
-    public async Task A_client_that_stops_reading_gets_its_buffered_frames_then_close_4000(int coalescedBytes, bool directWrites)
+    [InlineData(0)]
+    [InlineData(16 * 1024)]
+    public async Task A_client_that_stops_reading_gets_its_buffered_frames_then_close_4000(int coalescedBytes)
     {
-        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes, directWrites);
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes);
         var hub = new CapturingHub();
         var options = new ChatWebSocketOptions
         {
-            MaxQueuedFrames = 16, CloseTimeout = TimeSpan.FromSeconds(30), MaxCoalescedBytes = coalescedBytes, DirectWrites = directWrites, SlowConsumerTimeout = TimeSpan.FromMilliseconds(200),
+            MaxQueuedFrames = 16, CloseTimeout = TimeSpan.FromSeconds(30), MaxCoalescedBytes = coalescedBytes, SlowConsumerTimeout = TimeSpan.FromMilliseconds(200),
         };
-        await using var connection = new ChatConnection(sockets.Server, sockets.Transport, Context(options, hub), CancellationToken.None);
+        await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub), CancellationToken.None);
         var running = connection.RunAsync(CancellationToken.None);
 
         await Send(sockets.Client, """{"type":"subscribe"}""");
@@ -81,16 +79,14 @@ public sealed class SlowConsumerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0, false)]
-    [InlineData(0, true)]
-    [InlineData(16 * 1024, false)]
-    [InlineData(16 * 1024, true)]
-    public async Task A_reading_client_gets_every_event_in_order(int coalescedBytes, bool directWrites)
+    [InlineData(0)]
+    [InlineData(16 * 1024)]
+    public async Task A_reading_client_gets_every_event_in_order(int coalescedBytes)
     {
-        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes, directWrites);
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes);
         var hub = new CapturingHub();
-        var options = new ChatWebSocketOptions { MaxQueuedFrames = 256, MaxCoalescedBytes = coalescedBytes, DirectWrites = directWrites };
-        await using var connection = new ChatConnection(sockets.Server, sockets.Transport, Context(options, hub), CancellationToken.None);
+        var options = new ChatWebSocketOptions { MaxQueuedFrames = 256, MaxCoalescedBytes = coalescedBytes };
+        await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub), CancellationToken.None);
         var running = connection.RunAsync(CancellationToken.None);
         await Send(sockets.Client, """{"type":"subscribe"}""");
         await ReadUntil(sockets.Client, frame => Type(frame) == "subscribed");
@@ -121,19 +117,17 @@ public sealed class SlowConsumerTests : IDisposable
     /// answer to a frame it sent meanwhile (control frames have room of their own), without a close.
     /// </summary>
     [Theory]
-    [InlineData(0, false)]
-    [InlineData(0, true)]
-    [InlineData(16 * 1024, false)]
-    [InlineData(16 * 1024, true)]
-    public async Task A_burst_larger_than_the_queue_to_a_reading_client_is_caught_up_from_the_log_without_a_close(int coalescedBytes, bool directWrites)
+    [InlineData(0)]
+    [InlineData(16 * 1024)]
+    public async Task A_burst_larger_than_the_queue_to_a_reading_client_is_caught_up_from_the_log_without_a_close(int coalescedBytes)
     {
-        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes, directWrites);
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes);
         var hub = new CapturingHub();
         var options = new ChatWebSocketOptions
         {
-            MaxQueuedFrames = 16, MaxCoalescedBytes = coalescedBytes, DirectWrites = directWrites, ReplayBatchSize = 7, SlowConsumerTimeout = TimeSpan.FromSeconds(30),
+            MaxQueuedFrames = 16, MaxCoalescedBytes = coalescedBytes, ReplayBatchSize = 7, SlowConsumerTimeout = TimeSpan.FromSeconds(30),
         };
-        await using var connection = new ChatConnection(sockets.Server, sockets.Transport, Context(options, hub), CancellationToken.None);
+        await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub), CancellationToken.None);
         var running = connection.RunAsync(CancellationToken.None);
         await Send(sockets.Client, """{"type":"subscribe"}""");
         await ReadUntil(sockets.Client, frame => Type(frame) == "subscribed");
@@ -169,18 +163,16 @@ public sealed class SlowConsumerTests : IDisposable
     /// coalesced writes too, where the queued frames sit in the collected run when the stop comes.
     /// </summary>
     [Theory]
-    [InlineData(0, false)]
-    [InlineData(0, true)]
-    [InlineData(16 * 1024, false)]
-    [InlineData(16 * 1024, true)]
-    public async Task A_stopping_server_writes_what_is_queued_then_closes_1001(int coalescedBytes, bool directWrites)
+    [InlineData(0)]
+    [InlineData(16 * 1024)]
+    public async Task A_stopping_server_writes_what_is_queued_then_closes_1001(int coalescedBytes)
     {
-        using var sockets = new InMemoryWebSockets(serverToClientBytes: 1024 * 1024, coalescedBytes, directWrites);
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 1024 * 1024, coalescedBytes);
         var hub = new CapturingHub();
         // A CloseTimeout far longer than the test's bound: a close that waits for it would fail the test.
-        var options = new ChatWebSocketOptions { MaxQueuedFrames = 256, CloseTimeout = TimeSpan.FromMinutes(5), MaxCoalescedBytes = coalescedBytes, DirectWrites = directWrites };
+        var options = new ChatWebSocketOptions { MaxQueuedFrames = 256, CloseTimeout = TimeSpan.FromMinutes(5), MaxCoalescedBytes = coalescedBytes };
         using var stopping = new CancellationTokenSource();
-        await using var connection = new ChatConnection(sockets.Server, sockets.Transport, Context(options, hub), CancellationToken.None);
+        await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub), CancellationToken.None);
         var running = connection.RunAsync(stopping.Token);
         await Send(sockets.Client, """{"type":"subscribe"}""");
         await ReadUntil(sockets.Client, frame => Type(frame) == "subscribed");
@@ -225,8 +217,7 @@ public sealed class SlowConsumerTests : IDisposable
             _log.Add(new StoredEvent(id, "message.created", "room", null, json));
         }
 
-        // With its shared framing, as the hub dispatches it (a direct-writing connection writes the shared frame).
-        subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, json) { Frames = new EncodedFrames() });
+        subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, json));
     }
 
     private Replay Replay(long after, int limit)
