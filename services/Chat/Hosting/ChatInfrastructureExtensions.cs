@@ -20,7 +20,8 @@ public static class ChatInfrastructureExtensions
     public static TBuilder AddChatInfrastructure<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configureBus = null)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.AddRedisClient(RedisConnectionName);
+        var scheduler = RedisSocketSchedulers.Read(builder.Configuration, RedisSocketScheduler.Dedicated);
+        builder.AddRedisClient(RedisConnectionName, configureOptions: options => options.SocketManager = RedisSocketSchedulers.SocketManagerOf(scheduler));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<DeliveryMetrics>();
 

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using StackExchange.Redis;
+
+namespace ChatMesh.Chat.Hosting;
+
+/// <summary>
+/// Which threads run the Redis client's socket reads and completions (<c>Chat:Redis:SocketScheduler</c>):
+/// StackExchange.Redis's shared pool of dedicated threads, or the .NET thread pool. Read and checked at start-up.
+/// </summary>
+public enum RedisSocketScheduler
+{
+    /// <summary>StackExchange.Redis's <see cref="SocketManager.Shared"/>: ten dedicated threads per process.</summary>
+    Dedicated,
+
+    /// <summary><see cref="SocketManager.ThreadPool"/>: completions on the .NET thread pool, no threads of its own.</summary>
+    ThreadPool,
+}
+
+public static class RedisSocketSchedulers
+{
+    public const string Key = "Chat:Redis:SocketScheduler";
+
+    /// <summary>The configured scheduler; a value that names neither is refused at start-up.</summary>
+    public static RedisSocketScheduler Read(IConfiguration configuration, RedisSocketScheduler fallback)
+    {
+        var value = configuration[Key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+        return Enum.TryParse<RedisSocketScheduler>(value, ignoreCase: true, out var scheduler) && Enum.IsDefined(scheduler)
+            ? scheduler
+            : throw new InvalidOperationException($"{Key} is '{value}'; it must be {nameof(RedisSocketScheduler.Dedicated)} or {nameof(RedisSocketScheduler.ThreadPool)}.");
+    }
+
+    public static SocketManager SocketManagerOf(RedisSocketScheduler scheduler) =>
+        scheduler == RedisSocketScheduler.ThreadPool ? SocketManager.ThreadPool : SocketManager.Shared;
+}
