@@ -42,10 +42,11 @@ public sealed class NotificationOptions
     /// Kestrel's socket transport runs its send (and receive) continuations on the thread that completed them instead of
     /// queueing them (<c>SocketTransportOptions.UnsafePreferInlineScheduling</c>): a stream's flush writes to the socket
     /// on its own writer's thread-pool item, without a second scheduled hop per delivery (the profile's Kestrel I/O-queue
-    /// hop and the pipe-lock contention between the writer and the I/O queue). On by default: measured at 10,000 SSE
-    /// streams (docs/benchmarks.md, session 11, sse9); <c>false</c> queues every send to Kestrel's I/O queues again.
+    /// hop, ~12 % of the service's CPU per delivery). Off by default: at 10,000 SSE streams it won at 10,000 deliveries/s
+    /// and lost at 100,000 (p99 +17 %, p99.9 +30 %: every send now on the writer's work item, the fan-out's chunks
+    /// serialise on the syscall; docs/benchmarks.md, session 11, sse9).
     /// </summary>
-    public bool InlineSocketScheduling { get; set; } = true;
+    public bool InlineSocketScheduling { get; set; }
 
     public SseOptions Sse { get; set; } = new();
 }

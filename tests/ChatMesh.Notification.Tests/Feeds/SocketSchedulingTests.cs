@@ -6,11 +6,11 @@ using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Notification.Tests.Feeds;
 
-/// <summary><c>Notification:InlineSocketScheduling</c> reaches Kestrel's socket transport; on unless configured off.</summary>
+/// <summary><c>Notification:InlineSocketScheduling</c> reaches Kestrel's socket transport; Kestrel's default otherwise.</summary>
 public sealed class SocketSchedulingTests
 {
     [Theory]
-    [InlineData(null, true)]
+    [InlineData(null, false)]
     [InlineData("true", true)]
     [InlineData("false", false)]
     public void The_option_sets_the_socket_transport(string? configured, bool inline)
