@@ -42,7 +42,9 @@ public sealed class NotificationOptions
     /// Kestrel's socket transport runs its send (and receive) continuations on the thread that completed them instead of
     /// queueing them (<c>SocketTransportOptions.UnsafePreferInlineScheduling</c>): a stream's flush writes to the socket
     /// on its own writer's thread-pool item, without a second scheduled hop per delivery (the profile's Kestrel I/O-queue
-    /// hop, ~12 % of the service's CPU per delivery). Off by default until a benchmark shows it pays (docs/operations.md).
+    /// hop, ~12 % of the service's CPU per delivery). Off by default: at 10,000 SSE streams it won at 10,000 deliveries/s
+    /// and lost at 100,000 (p99 +17 %, p99.9 +30 %; likely the sends of a wake-up chunk serialising on one worker;
+    /// docs/benchmarks.md, session 11, sse9).
     /// </summary>
     public bool InlineSocketScheduling { get; set; }
 
