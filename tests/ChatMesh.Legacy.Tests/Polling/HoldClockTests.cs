@@ -65,7 +65,7 @@ public sealed class HoldClockTests
 
         await stopping.CancelAsync();
 
-        Assert.All(await Task.WhenAll(waits).WaitAsync(Cancel), Assert.False);
+        Assert.All(await Task.WhenAll(waits).WaitAsync(Cancel), woken => Assert.False(woken));
         Assert.Equal(0, clock.Count);
         var late = new PollWaiter("bob", QueueFilter.All, 100);
         late.Arm(0);
