@@ -11,13 +11,20 @@ public sealed class HoldClockTests
 
     private static LiveEvent Room(long id) => new(id, "message.created", "general", null, "{}"u8.ToArray());
 
+    /// <summary>A waiter armed at 0: the next event wakes it.</summary>
+    private static PollWaiter Armed(string user = "alice")
+    {
+        var waiter = new PollWaiter(user, QueueFilter.All, 100);
+        waiter.Arm(0);
+        return waiter;
+    }
+
     [Fact]
     public async Task A_hold_ends_with_a_timeout_on_the_first_tick_past_its_deadline_and_not_before()
     {
         var time = new ManualTime();
         using var clock = new HoldClock(time);
-        var waiter = new PollWaiter("alice", QueueFilter.All, 100);
-        waiter.Arm(0);
+        var waiter = Armed();
 
         var wait = waiter.WaitAsync(TimeSpan.FromSeconds(30), clock, CancellationToken.None, Cancel);
         time.Advance(TimeSpan.FromSeconds(29.8));
@@ -35,8 +42,7 @@ public sealed class HoldClockTests
     {
         var time = new ManualTime();
         using var clock = new HoldClock(time);
-        var waiter = new PollWaiter("alice", QueueFilter.All, 100);
-        waiter.Arm(0);
+        var waiter = Armed();
         var first = waiter.WaitAsync(TimeSpan.FromSeconds(30), clock, CancellationToken.None, Cancel);
 
         waiter.OnEvent(Room(1));
@@ -59,16 +65,14 @@ public sealed class HoldClockTests
         var time = new ManualTime();
         using var clock = new HoldClock(time);
         using var stopping = new CancellationTokenSource();
-        var waiters = Enumerable.Range(0, 3).Select(_ => new PollWaiter("alice", QueueFilter.All, 100)).ToList();
-        waiters.ForEach(waiter => waiter.Arm(0));
+        var waiters = Enumerable.Range(0, 3).Select(_ => Armed()).ToList();
         var waits = waiters.Select(waiter => waiter.WaitAsync(TimeSpan.FromSeconds(30), clock, stopping.Token, Cancel)).ToList();
 
         await stopping.CancelAsync();
 
         Assert.All(await Task.WhenAll(waits).WaitAsync(Cancel), woken => Assert.False(woken));
         Assert.Equal(0, clock.Count);
-        var late = new PollWaiter("bob", QueueFilter.All, 100);
-        late.Arm(0);
+        var late = Armed("bob");
         Assert.False(await late.WaitAsync(TimeSpan.FromSeconds(30), clock, stopping.Token, Cancel).WaitAsync(Cancel));
     }
 
@@ -78,10 +82,8 @@ public sealed class HoldClockTests
         var time = new ManualTime();
         using var clock = new HoldClock(time);
         using var aborted = new CancellationTokenSource();
-        var gone = new PollWaiter("alice", QueueFilter.All, 100);
-        var staying = new PollWaiter("bob", QueueFilter.All, 100);
-        gone.Arm(0);
-        staying.Arm(0);
+        var gone = Armed();
+        var staying = Armed("bob");
         var goneWait = gone.WaitAsync(TimeSpan.FromSeconds(30), clock, CancellationToken.None, aborted.Token);
         var stayingWait = staying.WaitAsync(TimeSpan.FromSeconds(30), clock, CancellationToken.None, Cancel);
 
