@@ -13,10 +13,11 @@ var gateway = builder.AddChatService<Projects.ChatMesh_Gateway>("gateway", redis
     .WithAttachmentStorage()
     .WithSearchIndexStorage();
 var notification = builder.AddChatService<Projects.ChatMesh_Notification>("notification", redis, messaging, signingKey);
-// Thousands of held polls keep their request's state until the next event: a gen-0 budget (128 MB) above a second of
-// their allocation lets it die young instead of being copied into gen 2 (docs/operations.md, runtime settings).
+// Thousands of held polls keep their request's state until the next event: a gen-0 budget (64 MB per heap of legacy's
+// Server GC, 128 MB in all) above a second of their allocation lets it die young instead of being copied into gen 2
+// (docs/operations.md, runtime settings).
 var legacy = builder.AddChatService<Projects.ChatMesh_Legacy>("legacy", redis, messaging, signingKey)
-    .WithEnvironment("DOTNET_GCgen0size", "0x8000000");
+    .WithEnvironment("DOTNET_GCgen0size", "0x4000000");
 var integration = builder.AddChatService<Projects.ChatMesh_Integration>("integration", redis, messaging, signingKey);
 if (builder.Configuration.GetValue<bool>("ChatMesh:Webhooks:AllowLocalReceivers"))
 {

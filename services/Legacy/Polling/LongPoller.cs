@@ -22,6 +22,9 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
 
     private readonly CoalesceClock _coalesce = new(time);
 
+    // Every hold's timeout on one timer (and one watch of the instance stopping), not a timer per hold.
+    private readonly HoldClock _holds = new(time);
+
     /// <summary>
     /// Answers at once when events are pending or <paramref name="hold"/> is null; otherwise holds up to it. A held poll
     /// ends early with a heartbeat when <paramref name="release"/> fires (the instance is stopping: the client re-polls
@@ -104,7 +107,7 @@ public sealed class LongPoller(IChatService chat, ILiveEventHub hub, PollMetrics
                 waiter.Arm(position);
                 var remaining = wait - time.GetElapsedTime(started);
                 if (remaining <= TimeSpan.Zero || release.IsCancellationRequested || cancellationToken.IsCancellationRequested
-                    || !await waiter.WaitAsync(remaining, time, release, cancellationToken))
+                    || !await waiter.WaitAsync(remaining, _holds, release, cancellationToken))
                 {
                     batch = batch with { Heartbeat = true };
                     break;

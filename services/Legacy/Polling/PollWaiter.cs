@@ -23,6 +23,7 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
     private long _armedAt = long.MaxValue;
     private long _forgotThrough = long.MinValue;
     private bool _overflowed;
+    private readonly HoldTimeout _timeout = new();
 
     public string UserId { get; } = userId;
 
@@ -130,9 +131,13 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
         }
     }
 
-    /// <summary>True when woken, false at the end of <paramref name="wait"/> or when either token fires. No thread is held.</summary>
-    public async Task<bool> WaitAsync(TimeSpan wait, TimeProvider time, CancellationToken release, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when woken, false at the end of <paramref name="wait"/> (on <paramref name="clock"/>'s tick) or when either
+    /// token fires. No thread, no timer of its own.
+    /// </summary>
+    public async Task<bool> WaitAsync(TimeSpan wait, HoldClock clock, CancellationToken release, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(clock);
         TaskCompletionSource signal;
         lock (_gate)
         {
@@ -144,14 +149,31 @@ internal sealed class PollWaiter(string userId, QueueFilter filter, int capacity
             return true;
         }
 
-        // Per held poll: one timer and one registration per token, no linked source, no delay task, no WhenAny. The
-        // instance stopping ends the wait through the signal; the result below tells it from a wake-up.
-        using (release.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), signal))
+        // Per held poll: a link into the shared clock (which also watches the instance stopping) and one registration on
+        // the request's token; no timer, no linked source, no delay task, no WhenAny.
+        var timeout = _timeout;
+        timeout.TimedOut = false;
+        timeout.Signal = signal;
+        if (!clock.Add(timeout, wait, release))
         {
-            await signal.Task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            timeout.Signal = null;
+            return false;
         }
 
-        return signal.Task.IsCompleted && !release.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+        try
+        {
+            using (cancellationToken.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), signal))
+            {
+                await signal.Task.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            clock.Remove(timeout);
+            timeout.Signal = null;
+        }
+
+        return !timeout.TimedOut && !release.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -12,12 +12,14 @@ public sealed class PollWaiterTests
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
+    private static readonly HoldClock Clock = new(TimeProvider.System);
+
     [Fact]
     public async Task An_event_after_the_position_wakes_the_wait()
     {
         var waiter = new PollWaiter("alice", QueueFilter.All, 100);
         waiter.Arm(10);
-        var wait = waiter.WaitAsync(Long, TimeProvider.System, CancellationToken.None, Cancel);
+        var wait = waiter.WaitAsync(Long, Clock, CancellationToken.None, Cancel);
 
         waiter.OnEvent(Room(11, "general"));
 
@@ -32,7 +34,7 @@ public sealed class PollWaiterTests
 
         waiter.Arm(11);
 
-        Assert.True(await waiter.WaitAsync(Long, TimeProvider.System, CancellationToken.None, Cancel));
+        Assert.True(await waiter.WaitAsync(Long, Clock, CancellationToken.None, Cancel));
     }
 
     [Fact]
@@ -42,7 +44,7 @@ public sealed class PollWaiterTests
         waiter.OnEvent(Room(12, "general"));
         waiter.Arm(12);
 
-        Assert.False(await waiter.WaitAsync(TimeSpan.FromMilliseconds(1), TimeProvider.System, CancellationToken.None, Cancel));
+        Assert.False(await waiter.WaitAsync(TimeSpan.FromMilliseconds(1), Clock, CancellationToken.None, Cancel));
     }
 
     [Fact]
@@ -55,12 +57,12 @@ public sealed class PollWaiterTests
         waiter.OnEvent(Room(1, "other"));
         waiter.OnEvent(Room(2, "wanted", "message.edited"));
         waiter.OnEvent(new LiveEvent(0, "typing", "wanted", "bob", "{}"u8.ToArray()));
-        Assert.False(await waiter.WaitAsync(TimeSpan.FromMilliseconds(1), TimeProvider.System, CancellationToken.None, Cancel));
+        Assert.False(await waiter.WaitAsync(TimeSpan.FromMilliseconds(1), Clock, CancellationToken.None, Cancel));
         Assert.True(waiter.TryTakeAfter(0, 10, out var none));
         Assert.Empty(none);
 
         waiter.OnEvent(Room(3, "wanted"));
-        Assert.True(await waiter.WaitAsync(Long, TimeProvider.System, CancellationToken.None, Cancel));
+        Assert.True(await waiter.WaitAsync(Long, Clock, CancellationToken.None, Cancel));
         Assert.True(waiter.TryTakeAfter(0, 10, out var kept));
         Assert.Equal([3L], kept.Select(heard => heard.Event.Id));
     }
@@ -73,7 +75,7 @@ public sealed class PollWaiterTests
 
         waiter.OnEvent(Room(11, "general"));
 
-        Assert.False(await waiter.WaitAsync(TimeSpan.FromMilliseconds(1), TimeProvider.System, CancellationToken.None, Cancel));
+        Assert.False(await waiter.WaitAsync(TimeSpan.FromMilliseconds(1), Clock, CancellationToken.None, Cancel));
         Assert.True(waiter.TryTakeAfter(11, 10, out var heard));
         Assert.Empty(heard);
     }
@@ -98,7 +100,7 @@ public sealed class PollWaiterTests
         var waiter = new PollWaiter("alice", QueueFilter.All, 100);
         waiter.Arm(0);
         using var release = new CancellationTokenSource();
-        var wait = waiter.WaitAsync(Long, TimeProvider.System, release.Token, Cancel);
+        var wait = waiter.WaitAsync(Long, Clock, release.Token, Cancel);
 
         await release.CancelAsync();
 
