@@ -61,14 +61,8 @@ public sealed partial class SearchIndexer(
                         continue;
                     }
 
-                    var wait = settings.IdleReadTimeout;
-                    if (unrefreshed)
-                    {
-                        // Applied but not yet visible: wake up in time for the refresh even when nothing more comes.
-                        var left = settings.RefreshInterval - time.GetElapsedTime(lastRefresh);
-                        wait = left < MinimumWait ? MinimumWait : left < wait ? left : wait;
-                    }
-
+                    // After a linger (below) only what came meanwhile is wanted: a short wait, then the refresh.
+                    var wait = unrefreshed ? MinimumWait : settings.IdleReadTimeout;
                     var batch = await tail.ReadAfterAsync(index.Position, settings.BatchSize, wait, stoppingToken).ConfigureAwait(false);
                     if (batch.Count > 0 && batch[0].Id > index.Position + 1)
                     {
@@ -86,11 +80,22 @@ public sealed partial class SearchIndexer(
                         unrefreshed = true;
                     }
 
-                    if (unrefreshed && time.GetElapsedTime(lastRefresh) >= settings.RefreshInterval)
+                    if (unrefreshed)
                     {
-                        index.Refresh();
-                        lastRefresh = time.GetTimestamp();
-                        unrefreshed = false;
+                        var left = settings.RefreshInterval - time.GetElapsedTime(lastRefresh);
+                        if (left <= TimeSpan.Zero)
+                        {
+                            index.Refresh();
+                            lastRefresh = time.GetTimestamp();
+                            unrefreshed = false;
+                        }
+                        else if (batch.Count < settings.BatchSize)
+                        {
+                            // Caught up within the interval: linger until the refresh is due, so a stream of messages is
+                            // one outbox read, one batch of updates and one refresh per interval rather than one read per
+                            // message (what lands meanwhile is still searchable within the interval).
+                            await Task.Delay(left, time, stoppingToken).ConfigureAwait(false);
+                        }
                     }
                     if (time.GetElapsedTime(lastCommit) >= settings.CommitInterval)
                     {
@@ -123,30 +128,69 @@ public sealed partial class SearchIndexer(
             return;
         }
 
-        using var json = JsonDocument.Parse(published.Json);
-        var root = json.RootElement;
-        var data = root.GetProperty("data");
-        var messageId = data.GetProperty("messageId").GetInt64();
-        if (published.Type == ChatEventTypes.MessageDeleted)
+        var (messageId, actor, text) = ReadMessage(published.Json);
+        if (published.Type == ChatEventTypes.MessageDeleted || text is not { Length: > 0 })
         {
+            // Deleted, or a message of attachments only: nothing to find it by.
             index.Remove(messageId);
             return;
+        }
+        index.Put(messageId, published.Room, actor ?? "", text);
+    }
+
+    /// <summary>
+    /// The three values of a message event the index needs — <c>data.messageId</c>, <c>actor</c>, <c>data.text</c> — in
+    /// one forward pass over the wire JSON, skipping everything else (no document tree).
+    /// </summary>
+    internal static (long MessageId, string? Actor, string? Text) ReadMessage(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        long? messageId = null;
+        string? actor = null, text = null;
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("actor"u8))
+            {
+                reader.Read();
+                actor = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("messageId"u8))
+                    {
+                        reader.Read();
+                        messageId = reader.GetInt64();
+                    }
+                    else if (reader.ValueTextEquals("text"u8))
+                    {
+                        reader.Read();
+                        text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
         }
 
-        var text = data.TryGetProperty("text", out var value) ? value.GetString() ?? "" : "";
-        if (text.Length == 0)
-        {
-            // A message of attachments only: nothing to find it by.
-            index.Remove(messageId);
-            return;
-        }
-        index.Put(messageId, published.Room, root.GetProperty("actor").GetString() ?? "", text);
+        return (messageId ?? throw new JsonException("A message event without data.messageId."), actor, text);
     }
 
     private async Task<bool> IsStaleAsync(long position, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
-        var head = (long?)await db.StringGetAsync(HistoryKeys.Head).WaitAsync(cancellationToken).ConfigureAwait(false) ?? 0;
+        var head = (long?)await db.StringGetAsync(ChatKeys.Seq).WaitAsync(cancellationToken).ConfigureAwait(false) ?? 0;
         if (head < position)
         {
             LogLogRestarted(position, head);
