@@ -10,10 +10,12 @@ namespace ChatMesh.Gateway.Search;
 /// <summary>
 /// Keeps this gateway's index current: tails the outbox (the ordered stream of every logged event) from the index's
 /// position on a connection of its own, puts <c>message.created</c> / <c>message.edited</c> text, removes
-/// <c>message.deleted</c>, and makes each batch searchable at once. The index is rebuilt from history when it is new or
+/// <c>message.deleted</c>, and makes new text searchable with a near-real-time refresh at most every
+/// <see cref="SearchOptions.RefreshInterval"/> (at once after a quiet spell; under a stream, once caught up, it lingers
+/// until the refresh is due, so the stream is one read, one batch and one refresh per interval). The index is rebuilt from history when it is new or
 /// unreadable, when the log restarted below it, when the outbox no longer holds the event after its position (it was
 /// down longer than the outbox's retention), or on every start with <see cref="SearchOptions.RebuildOnStart"/>.
-/// Membership needs no events: a search reads the caller's rooms from Redis when it runs.
+/// Membership needs no events: a search asks the chat service for the caller's rooms when it runs.
 /// </summary>
 public sealed partial class SearchIndexer(
     SearchIndexHost host,
@@ -24,9 +26,6 @@ public sealed partial class SearchIndexer(
     TimeProvider time,
     ILogger<SearchIndexer> logger) : BackgroundService
 {
-    // The shortest blocking outbox read (a zero would block without end).
-    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(10);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -61,8 +60,8 @@ public sealed partial class SearchIndexer(
                         continue;
                     }
 
-                    // After a linger (below) only what came meanwhile is wanted: a short wait, then the refresh.
-                    var wait = unrefreshed ? MinimumWait : settings.IdleReadTimeout;
+                    // After a linger (below) only what came meanwhile is wanted, without waiting: then the refresh.
+                    var wait = unrefreshed ? TimeSpan.Zero : settings.IdleReadTimeout;
                     var batch = await tail.ReadAfterAsync(index.Position, settings.BatchSize, wait, stoppingToken).ConfigureAwait(false);
                     if (batch.Count > 0 && batch[0].Id > index.Position + 1)
                     {
