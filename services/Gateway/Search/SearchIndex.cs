@@ -191,7 +191,6 @@ public sealed class SearchIndex : IDisposable
         _writer.Dispose();
         _directory.Dispose();
     }
-}
 
     /// <summary>The fields of a message document, set anew for each <see cref="Put"/>.</summary>
     private sealed class ReusedDocument

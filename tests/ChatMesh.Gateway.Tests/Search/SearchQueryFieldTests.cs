@@ -64,7 +64,7 @@ public sealed class SearchQueryFieldTests : IDisposable
 
     private static void Put(SearchIndex index, long id, string text) =>
         SearchIndexer.Apply(index, new ChatEventPublished(id, ChatEventTypes.MessageCreated, "general", null, Encoding.UTF8.GetBytes(
-            $$"""{"id":{{id}},"type":"message.created","room":"general","actor":"alice","ts":"2026-12-04T21:00:00.000Z","data":{"messageId":{{id}},"text":{{System.Text.Json.JsonSerializer.Serialize(text)}},"mentions":[]}}""")));
+            $$$"""{"id":{{{id}}},"type":"message.created","room":"general","actor":"alice","ts":"2026-12-04T21:00:00.000Z","data":{"messageId":{{{id}}},"text":{{{System.Text.Json.JsonSerializer.Serialize(text)}}},"mentions":[]}}""")));
 
     public void Dispose()
     {
