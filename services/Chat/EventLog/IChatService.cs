@@ -83,7 +83,8 @@ public interface IChatService
     /// the room at the time of the request): every room they are a member of, or, with <paramref name="room"/>, that room
     /// alone — refused as history refuses it (<c>room_not_found</c>, <c>banned</c>, <c>not_member</c>).
     /// </summary>
-    Task<IReadOnlyList<string>> GetReadableRoomsAsync(string actor, string? room, CancellationToken cancellationToken);
+    Task<IReadOnlyList<string>> GetReadableRoomsAsync(string actor, string? room, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat service does not answer visibility questions.");
 
     /// <summary>
     /// Each of <paramref name="messages"/> as <see cref="GetHistoryAsync"/> would show it to <paramref name="actor"/> now
@@ -91,7 +92,8 @@ public interface IChatService
     /// member of its room at the time of the request, else why not. One result per message, in order.
     /// </summary>
     Task<IReadOnlyList<MessageVisibility>> GetVisibleMessagesAsync(string actor, IReadOnlyList<(string Room, long MessageId)> messages,
-        CancellationToken cancellationToken);
+        CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat service does not answer visibility questions.");
 
     Task<Replay> ReplayAsync(string actor, long after, int limit, CancellationToken cancellationToken);
 
