@@ -78,6 +78,23 @@ public interface IChatService
 
     Task<HistoryPage> GetHistoryAsync(string actor, string room, long? before, long? after, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The rooms whose history <paramref name="actor"/> may read now, by <see cref="GetHistoryAsync"/>'s rule (a member of
+    /// the room at the time of the request): every room they are a member of, or, with <paramref name="room"/>, that room
+    /// alone — refused as history refuses it (<c>room_not_found</c>, <c>banned</c>, <c>not_member</c>).
+    /// </summary>
+    Task<IReadOnlyList<string>> GetReadableRoomsAsync(string actor, string? room, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat service does not answer visibility questions.");
+
+    /// <summary>
+    /// Each of <paramref name="messages"/> as <see cref="GetHistoryAsync"/> would show it to <paramref name="actor"/> now
+    /// (the same rule, read atomically in one round trip): its current state (a tombstone when deleted) when the actor is a
+    /// member of its room at the time of the request, else why not. One result per message, in order.
+    /// </summary>
+    Task<IReadOnlyList<MessageVisibility>> GetVisibleMessagesAsync(string actor, IReadOnlyList<(string Room, long MessageId)> messages,
+        CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This chat service does not answer visibility questions.");
+
     Task<Replay> ReplayAsync(string actor, long after, int limit, CancellationToken cancellationToken);
 
     Task<long> GetHeadAsync(CancellationToken cancellationToken);

@@ -54,16 +54,16 @@ public sealed partial class RedisChatService
             var value = (RedisValue)flat[i + 1];
             switch (field)
             {
-                case "a": author = (string)value!; break;
-                case "t": text = (string)value!; break;
-                case "ts": createdAt = (long)value; break;
-                case "ed": editedAt = (long)value; break;
-                case "d": deleted = value == "1"; break;
-                case "rt": replyTo = value.IsNullOrEmpty ? 0 : (long)value; break;
-                case "m": mentions = (string)value!; break;
-                case "at": attachments = value; break;
+                case ChatKeys.MessageFields.Author: author = (string)value!; break;
+                case ChatKeys.MessageFields.Text: text = (string)value!; break;
+                case ChatKeys.MessageFields.CreatedAt: createdAt = (long)value; break;
+                case ChatKeys.MessageFields.EditedAt: editedAt = (long)value; break;
+                case ChatKeys.MessageFields.Deleted: deleted = value == "1"; break;
+                case ChatKeys.MessageFields.ReplyTo: replyTo = value.IsNullOrEmpty ? 0 : (long)value; break;
+                case ChatKeys.MessageFields.Mentions: mentions = (string)value!; break;
+                case ChatKeys.MessageFields.Attachments: attachments = value; break;
                 default:
-                    if (field.StartsWith("x:", StringComparison.Ordinal))
+                    if (field.StartsWith(ChatKeys.MessageFields.ReactionPrefix, StringComparison.Ordinal))
                     {
                         reactions ??= new(StringComparer.Ordinal);
                         reactions[field[2..]] = ((string)value!).Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -28,13 +28,13 @@ public sealed partial class RedisChatService
         var db = Db;
         var start = StreamId(after + 1);
         var batch = db.CreateBatch();
-        var headTask = batch.StringGetAsync(SeqKey);
-        var roomsTask = batch.HashGetAllAsync(UserKey(actor, "rooms"));
-        var floorsTask = batch.HashGetAsync(UserKey(actor), ["floor", "mfloor"]);
-        var personalTask = batch.StreamRangeAsync(UserKey(actor, "log"), start, "+", limit + 1);
+        var headTask = batch.StringGetAsync(ChatKeys.Seq);
+        var roomsTask = batch.HashGetAllAsync(ChatKeys.UserRooms(actor));
+        var floorsTask = batch.HashGetAsync(ChatKeys.User(actor), ["floor", "mfloor"]);
+        var personalTask = batch.StreamRangeAsync(ChatKeys.UserLog(actor), start, "+", limit + 1);
         // Membership changes are rare and the index is capped, so it is read whole from `after` on; entries above the
         // head still tell correctly whether the user was a member before them.
-        var membershipTask = batch.StreamRangeAsync(UserKey(actor, "memberships"), start, "+");
+        var membershipTask = batch.StreamRangeAsync(ChatKeys.UserMemberships(actor), start, "+");
         batch.Execute();
         await Task.WhenAll(headTask, roomsTask, floorsTask, personalTask, membershipTask).WaitAsync(cancellationToken).ConfigureAwait(false);
 
@@ -64,8 +64,8 @@ public sealed partial class RedisChatService
         {
             batch = db.CreateBatch();
             var reads = spans.Select(s => (Span: s,
-                Floor: batch.HashGetAsync(RoomKey(s.Room), "floor"),
-                Entries: batch.StreamRangeAsync(RoomKey(s.Room, "log"), StreamId(s.From), StreamId(s.To), limit + 1)))
+                Floor: batch.HashGetAsync(ChatKeys.Room(s.Room), "floor"),
+                Entries: batch.StreamRangeAsync(ChatKeys.Room(s.Room, "log"), StreamId(s.From), StreamId(s.To), limit + 1)))
                 .ToList();
             batch.Execute();
             await Task.WhenAll(reads.Select(r => (Task)r.Entries).Concat(reads.Select(r => r.Floor))).WaitAsync(cancellationToken).ConfigureAwait(false);

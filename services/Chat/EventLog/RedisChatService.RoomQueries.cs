@@ -10,7 +10,7 @@ public sealed partial class RedisChatService
     {
         ChatIds.RequireUser(user, "user");
         ChatIds.RequireRoom(room);
-        return await Db.HashExistsAsync(RoomKey(room, "members"), user).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await Db.HashExistsAsync(ChatKeys.Members(room), user).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<RoomSummary> GetRoomAsync(string actor, string room, CancellationToken cancellationToken)
@@ -18,9 +18,9 @@ public sealed partial class RedisChatService
         ChatIds.RequireUser(actor, "actor");
         ChatIds.RequireRoom(room);
         var batch = Db.CreateBatch();
-        var hash = batch.HashGetAllAsync(RoomKey(room));
-        var member = batch.HashExistsAsync(RoomKey(room, "members"), actor);
-        var invited = batch.SetContainsAsync(RoomKey(room, "invited"), actor);
+        var hash = batch.HashGetAllAsync(ChatKeys.Room(room));
+        var member = batch.HashExistsAsync(ChatKeys.Members(room), actor);
+        var invited = batch.SetContainsAsync(ChatKeys.Room(room, "invited"), actor);
         batch.Execute();
         await Task.WhenAll(hash, member, invited).WaitAsync(cancellationToken).ConfigureAwait(false);
         var (fields, isMember, isInvited) = (await hash.ConfigureAwait(false), await member.ConfigureAwait(false), await invited.ConfigureAwait(false));
@@ -45,9 +45,9 @@ public sealed partial class RedisChatService
         ChatIds.RequireUser(actor, "actor");
         var db = Db;
         var batch = db.CreateBatch();
-        var rooms = batch.HashKeysAsync(UserKey(actor, "rooms"));
-        var reads = batch.HashGetAllAsync(UserKey(actor, "read"));
-        var mentions = batch.HashGetAllAsync(UserKey(actor, "mentions"));
+        var rooms = batch.HashKeysAsync(ChatKeys.UserRooms(actor));
+        var reads = batch.HashGetAllAsync(ChatKeys.User(actor, "read"));
+        var mentions = batch.HashGetAllAsync(ChatKeys.User(actor, "mentions"));
         batch.Execute();
         await Task.WhenAll(rooms, reads, mentions).WaitAsync(cancellationToken).ConfigureAwait(false);
 
@@ -67,7 +67,7 @@ public sealed partial class RedisChatService
     public async Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(CancellationToken cancellationToken)
     {
         var db = Db;
-        var ids = await db.SetMembersAsync(PublicRoomsKey).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await db.SetMembersAsync(ChatKeys.PublicRooms).WaitAsync(cancellationToken).ConfigureAwait(false);
         return await GetSummariesAsync(db, ids, cancellationToken).ConfigureAwait(false);
     }
 
@@ -76,8 +76,8 @@ public sealed partial class RedisChatService
         ChatIds.RequireUser(actor, "actor");
         ChatIds.RequireRoom(room);
         var batch = Db.CreateBatch();
-        var exists = batch.KeyExistsAsync(RoomKey(room));
-        var members = batch.HashKeysAsync(RoomKey(room, "members"));
+        var exists = batch.KeyExistsAsync(ChatKeys.Room(room));
+        var members = batch.HashKeysAsync(ChatKeys.Members(room));
         batch.Execute();
         await Task.WhenAll(exists, members).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!await exists.ConfigureAwait(false))
@@ -98,7 +98,7 @@ public sealed partial class RedisChatService
     private static async Task<List<RoomSummary>> GetSummariesAsync(IDatabase db, RedisValue[] ids, CancellationToken cancellationToken)
     {
         var batch = db.CreateBatch();
-        var hashes = ids.Select(id => (Id: (string)id!, Hash: batch.HashGetAllAsync(RoomKey((string)id!)))).ToList();
+        var hashes = ids.Select(id => (Id: (string)id!, Hash: batch.HashGetAllAsync(ChatKeys.Room((string)id!)))).ToList();
         batch.Execute();
         var results = await Task.WhenAll(hashes.Select(h => h.Hash)).WaitAsync(cancellationToken).ConfigureAwait(false);
         return hashes.Zip(results, (h, fields) => (h.Id, Fields: fields))

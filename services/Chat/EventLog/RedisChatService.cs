@@ -7,13 +7,10 @@ namespace ChatMesh.Chat.EventLog;
 
 /// <summary>
 /// <see cref="IChatService"/> over Redis. Every write is one Lua script (one EVALSHA round trip): checks first, then the
-/// global id from <c>chat:seq</c>, the log append(s) and the outbox append. Reads are pipelined. Layout: docs/eventlog.md.
+/// global id from <c>chat:seq</c> (<see cref="ChatKeys"/>), the log append(s) and the outbox append. Reads are pipelined. Layout: docs/eventlog.md.
 /// </summary>
 public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOptions<ChatOptions> options, TimeProvider time) : IChatService
 {
-    internal const string SeqKey = "chat:seq";
-    internal const string PublicRoomsKey = "chat:rooms:public";
-
     private readonly ChatOptions chat = options.Value;
 
     // Null unless writes must reach replicas before they are acknowledged (Chat:Durability:Replicas).
@@ -23,17 +20,9 @@ public sealed partial class RedisChatService(IConnectionMultiplexer redis, IOpti
 
     public async Task<long> GetHeadAsync(CancellationToken cancellationToken)
     {
-        var head = await Db.StringGetAsync(SeqKey).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var head = await Db.StringGetAsync(ChatKeys.Seq).WaitAsync(cancellationToken).ConfigureAwait(false);
         return head.IsNull ? 0 : (long)head;
     }
-
-    internal static RedisKey RoomKey(string room) => "chat:room:" + room;
-
-    internal static RedisKey RoomKey(string room, string suffix) => "chat:room:" + room + ":" + suffix;
-
-    internal static RedisKey UserKey(string user) => "chat:user:" + user;
-
-    internal static RedisKey UserKey(string user, string suffix) => "chat:user:" + user + ":" + suffix;
 
     /// <summary>Now, cut to the millisecond the wire format carries, so stored and sent times agree.</summary>
     private DateTimeOffset Now()

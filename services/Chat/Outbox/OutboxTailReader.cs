@@ -23,19 +23,20 @@ public sealed class OutboxTailReader(IConnectionMultiplexer shared, ChatDurabili
 
     /// <summary>
     /// Reads up to <paramref name="count"/> entries after <paramref name="afterId"/>, waiting up to <paramref name="block"/>
-    /// for the first; throws <see cref="ReplicationTimeoutException"/> when entries were read that too few replicas confirm.
+    /// for the first (<see cref="TimeSpan.Zero"/>: not at all); throws <see cref="ReplicationTimeoutException"/> when entries were read that too few replicas confirm.
     /// </summary>
     public async Task<List<ChatEventPublished>> ReadAfterAsync(long afterId, int count, TimeSpan block, CancellationToken cancellationToken)
     {
         var connection = _connection ??= await ConnectAsync().ConfigureAwait(false);
         var generation = _barrier?.Generation ?? 0;
         // DemandMaster: a replica may lag, and only the primary's view is the one WAIT then confirms.
-        var reply = await connection.GetDatabase().ExecuteAsync(
-            "XREAD",
-            ["COUNT", count.ToString(CultureInfo.InvariantCulture),
-            "BLOCK", ((long)block.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-            "STREAMS", OutboxKeys.Stream, OutboxEntries.StreamId(afterId)],
-            CommandFlags.DemandMaster)
+        // BLOCK 0 would wait without end: a zero block is a plain XREAD (what is there now).
+        object[] args = block > TimeSpan.Zero
+            ? ["COUNT", count.ToString(CultureInfo.InvariantCulture),
+                "BLOCK", ((long)Math.Max(1, block.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture),
+                "STREAMS", OutboxKeys.Stream, OutboxEntries.StreamId(afterId)]
+            : ["COUNT", count.ToString(CultureInfo.InvariantCulture), "STREAMS", OutboxKeys.Stream, OutboxEntries.StreamId(afterId)];
+        var reply = await connection.GetDatabase().ExecuteAsync("XREAD", args, CommandFlags.DemandMaster)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
 
         var events = new List<ChatEventPublished>();

@@ -1,9 +1,7 @@
 using ChatMesh.Chat.EventLog;
-using ChatMesh.Chat.Rooms;
 using Lucene.Net.Analysis;
 using Lucene.Net.Search;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace ChatMesh.Gateway.Search;
 
@@ -18,12 +16,14 @@ public sealed record SearchHit(string Room, long MessageId, string Author, DateT
 public sealed record SearchPage(IReadOnlyList<SearchHit> Hits, long? NextBefore);
 
 /// <summary>
-/// Searches the messages a user may read. The index proposes candidates among the user's rooms as Redis lists them at
-/// the time of the request (membership is never taken from the index); each candidate is then read from history — a
-/// message deleted or gone from history, or whose current text no longer matches, is dropped — so a hit is exactly a
-/// message the history endpoint shows that user, with its current text. Only finding new text is eventually consistent.
+/// Searches the messages a user may read. The index proposes candidates among the rooms whose history the user may read
+/// at the time of the request (<see cref="IChatService.GetReadableRoomsAsync"/>: membership is never taken from the
+/// index); each candidate is then checked by history's own rule (<see cref="IChatService.GetVisibleMessagesAsync"/>) — a
+/// message deleted or gone from history, in a room the user left since, or whose current text no longer matches, is
+/// dropped — so a hit is exactly a message the history endpoint shows that user, with its current text. Only finding
+/// new text is eventually consistent.
 /// </summary>
-public sealed class MessageSearch(SearchIndexHost host, IConnectionMultiplexer redis, IOptions<SearchOptions> options)
+public sealed class MessageSearch(SearchIndexHost host, IChatService chat, IOptions<SearchOptions> options)
 {
     private readonly Analyzer _analyzer = SearchIndex.CreateAnalyzer();
 
@@ -31,8 +31,7 @@ public sealed class MessageSearch(SearchIndexHost host, IConnectionMultiplexer r
     {
         var settings = options.Value;
         var query = SearchQuery.Parse(text, settings.MaxQueryLength, _analyzer);
-        var db = redis.GetDatabase();
-        var rooms = await ReadableRoomsAsync(db, actor, room, cancellationToken).ConfigureAwait(false);
+        var rooms = await chat.GetReadableRoomsAsync(actor, room, cancellationToken).ConfigureAwait(false);
         var hits = new List<SearchHit>(limit + 1);
         var cursor = before;
         var examined = 0;
@@ -55,7 +54,7 @@ public sealed class MessageSearch(SearchIndexHost host, IConnectionMultiplexer r
             if (candidates.Count > 0)
             {
                 cursor = candidates[^1].Id;
-                await ConfirmAsync(db, query, candidates, hits, cancellationToken).ConfigureAwait(false);
+                await ConfirmAsync(actor, query, candidates, hits, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -69,68 +68,35 @@ public sealed class MessageSearch(SearchIndexHost host, IConnectionMultiplexer r
         return new SearchPage(hits, exhausted ? null : cursor);
     }
 
-    // The rooms whose history the user may read now: every room they are a member of, or the one asked for, refused as
-    // history refuses it.
-    private static async Task<IReadOnlyCollection<string>> ReadableRoomsAsync(IDatabase db, string actor, string? room, CancellationToken cancellationToken)
-    {
-        if (room is null)
-        {
-            var keys = await db.HashKeysAsync(HistoryKeys.UserRooms(actor)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            return keys.Select(key => (string)key!).ToList();
-        }
-
-        if (!ChatIds.IsRoomId(room) && !ChatIds.TryParseDirect(room, out _, out _))
-        {
-            throw new ChatException(ChatError.InvalidArgument, $"'{room}' is not a room id.");
-        }
-
-        var member = db.HashExistsAsync(HistoryKeys.UserRooms(actor), room);
-        var exists = db.KeyExistsAsync(HistoryKeys.Room(room));
-        var banned = db.SetContainsAsync(HistoryKeys.Banned(room), actor);
-        await Task.WhenAll(member, exists, banned).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (await member.ConfigureAwait(false))
-        {
-            return [room];
-        }
-        if (!await exists.ConfigureAwait(false))
-        {
-            throw new ChatException(ChatError.RoomNotFound, $"room {room} does not exist");
-        }
-        throw await banned.ConfigureAwait(false)
-            ? new ChatException(ChatError.Banned, $"banned from {room}")
-            : new ChatException(ChatError.NotMember, $"not a member of {room}");
-    }
-
-    private async Task ConfirmAsync(IDatabase db, SearchQuery query, IReadOnlyList<IndexedMessage> candidates, List<SearchHit> hits,
+    private async Task ConfirmAsync(string actor, SearchQuery query, IReadOnlyList<IndexedMessage> candidates, List<SearchHit> hits,
         CancellationToken cancellationToken)
     {
-        var reads = candidates.Select(candidate => db.HashGetAsync(HistoryKeys.Message(candidate.Room, candidate.Id), HistoryKeys.MessageFields)).ToArray();
-        await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var shown = await chat.GetVisibleMessagesAsync(actor, [.. candidates.Select(candidate => (candidate.Room, candidate.Id))], cancellationToken)
+            .ConfigureAwait(false);
         for (var i = 0; i < candidates.Count; i++)
         {
             var candidate = candidates[i];
-            var state = MessageState.From(await reads[i].ConfigureAwait(false));
-            if (state is null)
+            var (message, inHistory) = shown[i];
+            if (!inHistory)
             {
                 // Trimmed from history (no event says so): the index forgets it here.
                 host.Index.Remove(candidate.Id);
                 continue;
             }
-            if (state.Deleted || state.Text.Length == 0)
+            if (message is null || message.Deleted || message.Text.Length == 0)
             {
                 continue;
             }
 
-            var highlights = query.Highlights(state.Text);
-            if (highlights.Count == 0 && !string.Equals(state.Text, candidate.Text, StringComparison.Ordinal))
+            var highlights = query.Highlights(message.Text);
+            if (highlights.Count == 0 && !string.Equals(message.Text, candidate.Text, StringComparison.Ordinal))
             {
                 // Edited since it was indexed, and no longer matching; the edit's event reindexes it shortly.
                 continue;
             }
 
-            var (snippet, shown) = Snippets.Cut(state.Text, highlights, options.Value.SnippetLength);
-            hits.Add(new SearchHit(candidate.Room, candidate.Id, state.Author, DateTimeOffset.FromUnixTimeMilliseconds(state.CreatedAt),
-                state.EditedAt == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(state.EditedAt), snippet, shown));
+            var (snippet, marks) = Snippets.Cut(message.Text, highlights, options.Value.SnippetLength);
+            hits.Add(new SearchHit(candidate.Room, candidate.Id, message.Author, message.CreatedAt, message.EditedAt, snippet, marks));
         }
     }
 }

@@ -34,11 +34,17 @@ public sealed class SearchIndex : IDisposable
     private const string AuthorField = "author";
     internal const string TextField = "text";
 
+    // NRTCachingDirectory: segments up to this size (flushes, and merges expected to be this small) stay in memory …
+    private const double MaxCachedMergeMB = 4;
+    // … up to this much in total before new ones go straight to disk.
+    private const double MaxCachedMB = 32;
+
     private static readonly Sort NewestFirst = new(new SortField(OrderField, SortFieldType.INT64, true));
 
     private readonly LuceneDirectory _directory;
     private readonly IndexWriter _writer;
     private readonly SearcherManager _searchers;
+    private readonly ReusedDocument _put = new();
     private long _position;
 
     private SearchIndex(LuceneDirectory directory, IndexWriter writer, long position, bool current)
@@ -80,7 +86,9 @@ public sealed class SearchIndex : IDisposable
 
     private static SearchIndex OpenAt(string path)
     {
-        var directory = FSDirectory.Open(path);
+        // Near-real-time refreshes flush a small segment several times a second: kept in memory (and merged there) until
+        // a commit syncs it to the folder, instead of a set of files written per refresh.
+        var directory = new NRTCachingDirectory(FSDirectory.Open(path), MaxCachedMergeMB, MaxCachedMB);
         var config = new IndexWriterConfig(Version, CreateAnalyzer()) { OpenMode = OpenMode.CREATE_OR_APPEND };
         var writer = new IndexWriter(directory, config);
         var data = writer.CommitData;
@@ -91,20 +99,20 @@ public sealed class SearchIndex : IDisposable
         return new SearchIndex(directory, writer, position, current);
     }
 
-    /// <summary>Adds or replaces the document of message <paramref name="id"/>.</summary>
+    /// <summary>
+    /// Adds or replaces the document of message <paramref name="id"/>. One writer thread (the indexer, or a rebuild it
+    /// runs): the document and its fields are reused from one call to the next, as Lucene allows once a write returned.
+    /// </summary>
     public void Put(long id, string room, string author, string text)
     {
         var key = id.ToString(CultureInfo.InvariantCulture);
-        var document = new Document
-        {
-            new StringField(KeyField, key, Field.Store.NO),
-            new Int64Field(IdField, id, Field.Store.YES),
-            new NumericDocValuesField(OrderField, id),
-            new StringField(RoomField, room, Field.Store.YES),
-            new StringField(AuthorField, author, Field.Store.YES),
-            new TextField(TextField, text, Field.Store.YES),
-        };
-        _writer.UpdateDocument(new Term(KeyField, key), document);
+        _put.Key.SetStringValue(key);
+        _put.Id.SetInt64Value(id);
+        _put.Order.SetInt64Value(id);
+        _put.Room.SetStringValue(room);
+        _put.Author.SetStringValue(author);
+        _put.Text.SetStringValue(text);
+        _writer.UpdateDocument(new Term(KeyField, key), _put.Document);
     }
 
     /// <summary>Removes message <paramref name="id"/> (deleted, or gone from history).</summary>
@@ -182,5 +190,19 @@ public sealed class SearchIndex : IDisposable
         _searchers.Dispose();
         _writer.Dispose();
         _directory.Dispose();
+    }
+
+    /// <summary>The fields of a message document, set anew for each <see cref="Put"/>.</summary>
+    private sealed class ReusedDocument
+    {
+        public readonly StringField Key = new(KeyField, "", Field.Store.NO);
+        public readonly Int64Field Id = new(IdField, 0, Field.Store.YES);
+        public readonly NumericDocValuesField Order = new(OrderField, 0);
+        public readonly StringField Room = new(RoomField, "", Field.Store.YES);
+        public readonly StringField Author = new(AuthorField, "", Field.Store.YES);
+        public readonly TextField Text = new(TextField, "", Field.Store.YES);
+        public readonly Document Document;
+
+        public ReusedDocument() => Document = new Document { Key, Id, Order, Room, Author, Text };
     }
 }

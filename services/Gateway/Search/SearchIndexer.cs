@@ -10,10 +10,12 @@ namespace ChatMesh.Gateway.Search;
 /// <summary>
 /// Keeps this gateway's index current: tails the outbox (the ordered stream of every logged event) from the index's
 /// position on a connection of its own, puts <c>message.created</c> / <c>message.edited</c> text, removes
-/// <c>message.deleted</c>, and makes each batch searchable at once. The index is rebuilt from history when it is new or
+/// <c>message.deleted</c>, and makes new text searchable with a near-real-time refresh at most every
+/// <see cref="SearchOptions.RefreshInterval"/> (at once after a quiet spell; under a stream, once caught up, it lingers
+/// until the refresh is due, so the stream is one read, one batch and one refresh per interval). The index is rebuilt from history when it is new or
 /// unreadable, when the log restarted below it, when the outbox no longer holds the event after its position (it was
 /// down longer than the outbox's retention), or on every start with <see cref="SearchOptions.RebuildOnStart"/>.
-/// Membership needs no events: a search reads the caller's rooms from Redis when it runs.
+/// Membership needs no events: a search asks the chat service for the caller's rooms when it runs.
 /// </summary>
 public sealed partial class SearchIndexer(
     SearchIndexHost host,
@@ -24,9 +26,6 @@ public sealed partial class SearchIndexer(
     TimeProvider time,
     ILogger<SearchIndexer> logger) : BackgroundService
 {
-    // The shortest blocking outbox read (a zero would block without end).
-    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(10);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -61,14 +60,8 @@ public sealed partial class SearchIndexer(
                         continue;
                     }
 
-                    var wait = settings.IdleReadTimeout;
-                    if (unrefreshed)
-                    {
-                        // Applied but not yet visible: wake up in time for the refresh even when nothing more comes.
-                        var left = settings.RefreshInterval - time.GetElapsedTime(lastRefresh);
-                        wait = left < MinimumWait ? MinimumWait : left < wait ? left : wait;
-                    }
-
+                    // After a linger (below) only what came meanwhile is wanted, without waiting: then the refresh.
+                    var wait = unrefreshed ? TimeSpan.Zero : settings.IdleReadTimeout;
                     var batch = await tail.ReadAfterAsync(index.Position, settings.BatchSize, wait, stoppingToken).ConfigureAwait(false);
                     if (batch.Count > 0 && batch[0].Id > index.Position + 1)
                     {
@@ -86,11 +79,22 @@ public sealed partial class SearchIndexer(
                         unrefreshed = true;
                     }
 
-                    if (unrefreshed && time.GetElapsedTime(lastRefresh) >= settings.RefreshInterval)
+                    if (unrefreshed)
                     {
-                        index.Refresh();
-                        lastRefresh = time.GetTimestamp();
-                        unrefreshed = false;
+                        var left = settings.RefreshInterval - time.GetElapsedTime(lastRefresh);
+                        if (left <= TimeSpan.Zero)
+                        {
+                            index.Refresh();
+                            lastRefresh = time.GetTimestamp();
+                            unrefreshed = false;
+                        }
+                        else if (batch.Count < settings.BatchSize)
+                        {
+                            // Caught up within the interval: linger until the refresh is due, so a stream of messages is
+                            // one outbox read, one batch of updates and one refresh per interval rather than one read per
+                            // message (what lands meanwhile is still searchable within the interval).
+                            await Task.Delay(left, time, stoppingToken).ConfigureAwait(false);
+                        }
                     }
                     if (time.GetElapsedTime(lastCommit) >= settings.CommitInterval)
                     {
@@ -123,30 +127,69 @@ public sealed partial class SearchIndexer(
             return;
         }
 
-        using var json = JsonDocument.Parse(published.Json);
-        var root = json.RootElement;
-        var data = root.GetProperty("data");
-        var messageId = data.GetProperty("messageId").GetInt64();
-        if (published.Type == ChatEventTypes.MessageDeleted)
+        var (messageId, actor, text) = ReadMessage(published.Json);
+        if (published.Type == ChatEventTypes.MessageDeleted || text is not { Length: > 0 })
         {
+            // Deleted, or a message of attachments only: nothing to find it by.
             index.Remove(messageId);
             return;
+        }
+        index.Put(messageId, published.Room, actor ?? "", text);
+    }
+
+    /// <summary>
+    /// The three values of a message event the index needs — <c>data.messageId</c>, <c>actor</c>, <c>data.text</c> — in
+    /// one forward pass over the wire JSON, skipping everything else (no document tree).
+    /// </summary>
+    internal static (long MessageId, string? Actor, string? Text) ReadMessage(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        long? messageId = null;
+        string? actor = null, text = null;
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("actor"u8))
+            {
+                reader.Read();
+                actor = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("messageId"u8))
+                    {
+                        reader.Read();
+                        messageId = reader.GetInt64();
+                    }
+                    else if (reader.ValueTextEquals("text"u8))
+                    {
+                        reader.Read();
+                        text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
         }
 
-        var text = data.TryGetProperty("text", out var value) ? value.GetString() ?? "" : "";
-        if (text.Length == 0)
-        {
-            // A message of attachments only: nothing to find it by.
-            index.Remove(messageId);
-            return;
-        }
-        index.Put(messageId, published.Room, root.GetProperty("actor").GetString() ?? "", text);
+        return (messageId ?? throw new JsonException("A message event without data.messageId."), actor, text);
     }
 
     private async Task<bool> IsStaleAsync(long position, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
-        var head = (long?)await db.StringGetAsync(HistoryKeys.Head).WaitAsync(cancellationToken).ConfigureAwait(false) ?? 0;
+        var head = (long?)await db.StringGetAsync(ChatKeys.Seq).WaitAsync(cancellationToken).ConfigureAwait(false) ?? 0;
         if (head < position)
         {
             LogLogRestarted(position, head);

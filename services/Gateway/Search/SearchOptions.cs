@@ -39,8 +39,9 @@ public sealed class SearchOptions
 
     /// <summary>
     /// The shortest time between two near-real-time reader refreshes while messages keep coming (a message after a quiet
-    /// spell is searchable at once). 0: after every batch, which under a steady stream is one per message and costs the
-    /// gateway ≈ 5 ms of CPU each (docs/benchmarks.md, session 10).
+    /// spell is searchable at once); once caught up the indexer also waits this long before its next outbox read, so a
+    /// stream is one read, one batch of updates and one refresh per interval. 0: a read and a refresh after every batch,
+    /// which under a steady stream is one per message and costs the gateway ≈ 5 ms of CPU each (docs/benchmarks.md, session 10).
     /// </summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 

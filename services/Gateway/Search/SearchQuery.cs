@@ -66,7 +66,7 @@ public sealed class SearchQuery
         Query? query;
         try
         {
-            query = parser.Parse(text);
+            query = parser.Parse(QuoteUnknownFields(text));
         }
         catch (ParseException exception)
         {
@@ -176,6 +176,87 @@ public sealed class SearchQuery
                 _patterns.Add(new CharacterRunAutomaton(new LevenshteinAutomata(fuzzy.Term.Text, fuzzy.Transpositions).ToAutomaton(fuzzy.MaxEdits)));
                 break;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with each word that reads as a query on a field the index does not search — every
+    /// <c>name:</c> but <c>text:</c> — made the text it is: a quoted phrase of its words (<c>https://example.com/x</c>,
+    /// <c>10:30</c>), so it is neither a field query nor, after <c>https:</c>, a <c>/regular expression/</c>. Leading
+    /// <c>+ - ! (</c> and trailing <c>)</c> stay operators; a word that runs into a quote (<c>name:"a b"</c>) gets its
+    /// colon escaped instead. Quoted text and escaped characters are left as they are.
+    /// </summary>
+    internal static string QuoteUnknownFields(string text)
+    {
+        System.Text.StringBuilder? output = null;
+        var copied = 0;
+        var i = 0;
+        var quoted = false;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c == '\\')
+            {
+                i += 2;
+                continue;
+            }
+            if (c == '"')
+            {
+                quoted = !quoted;
+                i++;
+                continue;
+            }
+            if (quoted || char.IsWhiteSpace(c))
+            {
+                i++;
+                continue;
+            }
+
+            // A word outside quotes: up to whitespace or a quote.
+            var start = i;
+            var colon = -1;
+            while (i < text.Length && !char.IsWhiteSpace(text[i]) && text[i] != '"')
+            {
+                if (text[i] == '\\')
+                {
+                    i = Math.Min(i + 2, text.Length);
+                    continue;
+                }
+                if (text[i] == ':' && colon < 0)
+                {
+                    colon = i;
+                }
+                i++;
+            }
+
+            var first = start;
+            while (first < colon && text[first] is '+' or '-' or '!' or '(')
+            {
+                first++;
+            }
+            if (colon < 0 || text.AsSpan(first, colon - first).SequenceEqual(SearchIndex.TextField))
+            {
+                continue;
+            }
+
+            output ??= new System.Text.StringBuilder(text.Length + 8);
+            output.Append(text, copied, first - copied);
+            if (i < text.Length && text[i] == '"')
+            {
+                output.Append(text, first, colon - first).Append("\\:").Append(text, colon + 1, i - colon - 1);
+            }
+            else
+            {
+                var last = i;
+                while (last > colon + 1 && text[last - 1] == ')')
+                {
+                    last--;
+                }
+                output.Append('"').Append(text, first, last - first).Append('"').Append(text, last, i - last);
+            }
+            copied = i;
+        }
+
+        return output is null ? text : output.Append(text, copied, text.Length - copied).ToString();
     }
 
     // A query of excluded words only matches nothing in Lucene; say so instead of answering an empty page.

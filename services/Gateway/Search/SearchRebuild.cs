@@ -1,4 +1,5 @@
 using System.Globalization;
+using ChatMesh.Chat.EventLog;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -19,20 +20,20 @@ public sealed partial class SearchRebuild(IConnectionMultiplexer redis, ILogger<
         ArgumentNullException.ThrowIfNull(index);
         var started = TimeProvider.System.GetTimestamp();
         var db = redis.GetDatabase();
-        var head = (long?)await db.StringGetAsync(HistoryKeys.Head).WaitAsync(cancellationToken).ConfigureAwait(false) ?? 0;
+        var head = (long?)await db.StringGetAsync(ChatKeys.Seq).WaitAsync(cancellationToken).ConfigureAwait(false) ?? 0;
         index.Clear();
         long rooms = 0, messages = 0;
         var cursor = "0";
         do
         {
             // SCAN through the database (not IServer): it goes to the primary in every topology, Sentinel included.
-            var reply = await db.ExecuteAsync("SCAN", cursor, "MATCH", HistoryKeys.RoomPrefix + "*" + HistoryKeys.MessagesSuffix,
+            var reply = await db.ExecuteAsync("SCAN", cursor, "MATCH", ChatKeys.RoomPrefix + "*" + ChatKeys.MessagesSuffix,
                 "COUNT", ScanCount.ToString(CultureInfo.InvariantCulture), "TYPE", "zset").WaitAsync(cancellationToken).ConfigureAwait(false);
             cursor = (string)reply[0]!;
             foreach (var key in (RedisKey[])reply[1]!)
             {
                 var name = (string)key!;
-                var room = name[HistoryKeys.RoomPrefix.Length..^HistoryKeys.MessagesSuffix.Length];
+                var room = name[ChatKeys.RoomPrefix.Length..^ChatKeys.MessagesSuffix.Length];
                 messages += await IndexRoomAsync(db, index, room, cancellationToken).ConfigureAwait(false);
                 rooms++;
             }
@@ -47,11 +48,11 @@ public sealed partial class SearchRebuild(IConnectionMultiplexer redis, ILogger<
 
     private static async Task<long> IndexRoomAsync(IDatabase db, SearchIndex index, string room, CancellationToken cancellationToken)
     {
-        var ids = await db.SortedSetRangeByRankAsync(HistoryKeys.Messages(room)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await db.SortedSetRangeByRankAsync(ChatKeys.Messages(room)).WaitAsync(cancellationToken).ConfigureAwait(false);
         long indexed = 0;
         foreach (var chunk in ids.Chunk(ReadBatch))
         {
-            var reads = chunk.Select(id => (Id: (long)id, Fields: db.HashGetAsync(HistoryKeys.Message(room, (long)id), HistoryKeys.MessageFields))).ToList();
+            var reads = chunk.Select(id => (Id: (long)id, Fields: db.HashGetAsync(ChatKeys.Message(room, (long)id), MessageState.Fields))).ToList();
             await Task.WhenAll(reads.Select(read => read.Fields)).WaitAsync(cancellationToken).ConfigureAwait(false);
             foreach (var (id, fields) in reads)
             {
@@ -71,11 +72,13 @@ public sealed partial class SearchRebuild(IConnectionMultiplexer redis, ILogger<
     private partial void LogRebuilt(long rooms, long messages, long head, double elapsedMs);
 }
 
-/// <summary>A message hash as search reads it (<see cref="HistoryKeys.MessageFields"/>); null when the message is gone from history.</summary>
-internal sealed record MessageState(string Author, string Text, long CreatedAt, long EditedAt, bool Deleted)
+/// <summary>A message hash as the rebuild reads it (<see cref="Fields"/>); null when the message is gone from history.</summary>
+internal sealed record MessageState(string Author, string Text, bool Deleted)
 {
+    /// <summary>The fields read: author, text, deleted.</summary>
+    public static readonly RedisValue[] Fields = [ChatKeys.MessageFields.Author, ChatKeys.MessageFields.Text, ChatKeys.MessageFields.Deleted];
+
     public static MessageState? From(RedisValue[] fields) => fields[0].IsNull
         ? null
-        : new MessageState((string)fields[0]!, (string?)fields[1] ?? "", (long?)fields[2] ?? 0, fields[3].IsNullOrEmpty ? 0 : (long)fields[3],
-            fields[4] == "1");
+        : new MessageState((string)fields[0]!, (string?)fields[1] ?? "", fields[2] == "1");
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using ChatMesh.Legacy.Hosting;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using ChatKeys = ChatMesh.Chat.EventLog.ChatKeys;
 
 namespace ChatMesh.Legacy.EventQueues;
 

@@ -182,6 +182,24 @@ public sealed class SearchApiTests(ChatMeshAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_url_in_the_query_finds_the_message_that_contains_it_rather_than_being_refused_as_syntax()
+    {
+        using var alice = await ApiUser.SignInAsync(fixture, "s-url", "web");
+        var room = Names.Room("search-url");
+        await alice.CreateRoomAsync(room);
+        var word = Word();
+        var url = $"https://example.com/{word}";
+        var linked = await alice.PostMessageAsync(room, $"the spec is at {url} now");
+        await alice.PostMessageAsync(room, $"https and example.com are not the link, {word} alone is not either");
+
+        var page = await alice.WaitForAsync(url, [linked]);
+        var hit = Assert.Single(page.GetProperty("hits").EnumerateArray());
+        var snippet = hit.GetProperty("snippet").GetString()!;
+        Assert.Equal(["https", "example.com", word], hit.GetProperty("highlights").EnumerateArray()
+            .Select(mark => snippet.Substring(mark.GetProperty("start").GetInt32(), mark.GetProperty("length").GetInt32())));
+    }
+
+    [Fact]
     public async Task Search_lag_from_commit_to_searchable_is_measured_and_reported()
     {
         using var alice = await ApiUser.SignInAsync(fixture, "s-lag", "web");

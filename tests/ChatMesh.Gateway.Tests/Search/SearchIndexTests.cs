@@ -177,6 +177,53 @@ public sealed class SearchIndexTests : IDisposable
         Assert.Empty(Find(index, "alice", ["general"]));
     }
 
+    // A word with a colon that names no field the index searches (a URL, a time) is searched as the text it is.
+    [Fact]
+    public void A_url_or_a_time_in_the_query_finds_the_messages_that_contain_it_and_highlights_its_words()
+    {
+        using var index = SearchIndex.Open(_folder);
+        Apply(index, Created(1, "general", "alice", "the spec is at https://example.com/x today"));
+        Apply(index, Created(2, "general", "alice", "https is fine, see example.com for x"));
+        Apply(index, Created(3, "general", "alice", "standup moved to 10:30 tomorrow"));
+        Apply(index, Created(4, "general", "alice", "10 people at 30 desks"));
+        index.Refresh();
+
+        Assert.Equal([1L], Find(index, "https://example.com/x", ["general"]));
+        Assert.Equal([1L], Find(index, "spec https://example.com/x", ["general"]));
+        Assert.Equal([2L], Find(index, "https -https://example.com/x", ["general"]));
+        Assert.Equal([1L], Find(index, "(https://example.com/x OR nothing)", ["general"]));
+        Assert.Equal([3L], Find(index, "10:30", ["general"]));
+        Assert.Equal([3L], Find(index, "standup:\"moved to\"", ["general"]));
+
+        var text = "the spec is at https://example.com/x today";
+        var highlighted = SearchQuery.Parse("https://example.com/x", 256, _analyzer).Highlights(text)
+            .Select(mark => text.Substring(mark.Start, mark.Length));
+        Assert.Equal(["https", "example.com", "x"], highlighted);
+    }
+
+    [Fact]
+    public void The_text_field_is_still_a_field_and_regular_expressions_are_still_refused()
+    {
+        using var index = SearchIndex.Open(_folder);
+        Apply(index, Created(1, "general", "alice", "deploy on friday"));
+        index.Refresh();
+
+        Assert.Equal([1L], Find(index, "text:deploy", ["general"]));
+        Assert.Equal([1L], Find(index, "+text:friday", ["general"]));
+        Assert.Empty(Find(index, "author:deploy", ["general"]));
+        var refused = Assert.Throws<SearchQueryException>(() => SearchQuery.Parse("/dep.*/", 256, _analyzer));
+        Assert.Equal(SearchErrors.InvalidQuery, refused.Code);
+    }
+
+    [Theory]
+    [InlineData("https://example.com/x", "\"https://example.com/x\"")]
+    [InlineData("-https://a.b (c:d)", "-\"https://a.b\" (\"c:d\")")]
+    [InlineData("text:deploy \"a:b\" c\\:d", "text:deploy \"a:b\" c\\:d")]
+    [InlineData("name:\"a b\"", "name\\:\"a b\"")]
+    [InlineData("plain words", "plain words")]
+    public void Unknown_field_prefixes_are_rewritten_as_text_and_everything_else_is_left_alone(string q, string parsed) =>
+        Assert.Equal(parsed, SearchQuery.QuoteUnknownFields(q));
+
     private long[] Find(SearchIndex index, string q, string[] rooms) =>
         [.. index.Search(SearchQuery.Parse(q, 256, _analyzer).Query, rooms, null, 50).Select(m => m.Id)];
 

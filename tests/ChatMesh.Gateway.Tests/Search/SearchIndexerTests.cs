@@ -72,7 +72,7 @@ public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifeti
         // Down while the outbox drops what it missed (as its retention does): the next start rebuilds from history.
         var lost = (await _chat.PostMessageAsync(alice, room, "lost bird", null, null, Cancel)).EventId;
         await _chat.EditMessageAsync(alice, room, early, "early worm", Cancel);
-        await _redis.GetDatabase().StreamTrimAsync("chat:outbox", 0);
+        await _redis.GetDatabase().StreamTrimAsync(ChatKeys.Outbox, 0);
         await using (var running = await StartAsync())
         {
             Assert.Equal([lost, missed], await WaitForAsync(running.Search, alice, "bird", 2));
@@ -88,7 +88,7 @@ public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifeti
         var indexer = new SearchIndexer(host, new SearchRebuild(_redis, NullLogger<SearchRebuild>.Instance), _redis,
             Options.Create(new ChatOptions()), options, TimeProvider.System, NullLogger<SearchIndexer>.Instance);
         await indexer.StartAsync(Cancel);
-        return new RunningIndexer(host, indexer, new MessageSearch(host, _redis, options));
+        return new RunningIndexer(host, indexer, new MessageSearch(host, _chat, options));
     }
 
     private static async Task<long[]> WaitForAsync(MessageSearch search, string user, string q, int count)

@@ -10,11 +10,18 @@ namespace ChatMesh.Chat.EventLog.Scripts;
 /// </summary>
 internal static class ChatLua
 {
-    public const string Prelude = """
+    // The key layout's names as Lua locals (ChatKeys), so the scripts and the C# reads spell each key once.
+    private const string Keys = $"""
+        local ROOM_PREFIX, USER_PREFIX = '{ChatKeys.RoomPrefix}', '{ChatKeys.UserPrefix}'
+        local SEQ_KEY, OUTBOX_KEY, PUBLIC_ROOMS_KEY, IDEM_PREFIX = '{ChatKeys.Sequence}', '{ChatKeys.Outbox}', '{ChatKeys.PublicRooms}', '{ChatKeys.IdempotencyPrefix}'
+
+        """;
+
+    public const string Prelude = Keys + """
         local TRACEPARENT = table.remove(ARGV, 4)
         local MAXROOM, MAXUSER, OUTBOX = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-        local function rk(r) return 'chat:room:' .. r end
-        local function uk(u) return 'chat:user:' .. u end
+        local function rk(r) return ROOM_PREFIX .. r end
+        local function uk(u) return USER_PREFIX .. u end
         local function idstr(n) return string.format('%d', n) end
         local function fail(code, msg) return redis.error_reply('CHAT ' .. code .. ' ' .. msg) end
 
@@ -44,10 +51,10 @@ internal static class ChatLua
         end
 
         local function outbox(e, t, r, u, json)
-          redis.call('XADD', 'chat:outbox', 'MAXLEN', '~', OUTBOX, idstr(e) .. '-0', 't', t, 'r', r, 'u', u, 'e', json, 'tp', TRACEPARENT)
+          redis.call('XADD', OUTBOX_KEY, 'MAXLEN', '~', OUTBOX, idstr(e) .. '-0', 't', t, 'r', r, 'u', u, 'e', json, 'tp', TRACEPARENT)
         end
 
-        local function next_id() return redis.call('INCR', 'chat:seq') end
+        local function next_id() return redis.call('INCR', SEQ_KEY) end
 
         local function append_room(r, e, t, json)
           capped_add(rk(r) .. ':log', rk(r), 'floor', MAXROOM, e, 'e', json)

@@ -26,7 +26,7 @@ internal static class MessageScripts
         if err then return err end
         local idem
         if key ~= '' then
-          idem = 'chat:idem:' .. u .. ':' .. key
+          idem = IDEM_PREFIX .. u .. ':' .. key
           local prev = redis.call('GET', idem)
           if prev then return {tonumber(prev), 1} end
         end
@@ -188,5 +188,29 @@ internal static class MessageScripts
           out[#out + 1] = redis.call('HGETALL', msg_key(r, ids[i]))
         end
         return out
+        """;
+
+    // ARGV: 4 user, 5.. pairs of room id, message id. History's own rule per message: member_of its room now, then the
+    // message hash. Returns one item per pair: the hash (HGETALL; empty when gone from history) when the user is a
+    // member, else 1 if the message is still in history, 0 if not.
+    public const string Visible = ChatLua.Prelude + Helpers + """
+        local u = ARGV[4]
+        local readable, out = {}, {}
+        for i = 5, #ARGV - 1, 2 do
+          local r, m = ARGV[i], msg_key(ARGV[i], ARGV[i + 1])
+          if readable[r] == nil then
+            local _, err = member_of(r, u)
+            readable[r] = not err
+          end
+          if readable[r] then out[#out + 1] = redis.call('HGETALL', m) else out[#out + 1] = redis.call('EXISTS', m) end
+        end
+        return out
+        """;
+
+    // ARGV: 4 room, 5 user. History's refusal for one room (room_not_found, banned, not_member), else 1.
+    public const string Readable = ChatLua.Prelude + """
+        local _, err = member_of(ARGV[4], ARGV[5])
+        if err then return err end
+        return 1
         """;
 }

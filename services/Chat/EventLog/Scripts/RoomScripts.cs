@@ -9,7 +9,7 @@ internal static class RoomScripts
         if redis.call('EXISTS', rk(r)) == 1 then return fail('room_exists', 'room ' .. r .. ' already exists') end
         redis.call('HSET', rk(r), 'name', ARGV[6], 'kind', ARGV[7], 'owner', owner, 'topic', ARGV[8],
           'createdAt', ARGV[9], 'count', '0', 'members', '0')
-        if ARGV[7] == 'public' then redis.call('SADD', 'chat:rooms:public', r) end
+        if ARGV[7] == 'public' then redis.call('SADD', PUBLIC_ROOMS_KEY, r) end
         local created = room_event(r, 'room.created', ARGV[10])
         join(r, owner, created, ARGV[11], ARGV[12])
         return redis.call('HGETALL', rk(r))
