@@ -28,9 +28,15 @@ public static class RedisSocketSchedulers
         {
             return fallback;
         }
-        return Enum.TryParse<RedisSocketScheduler>(value, ignoreCase: true, out var scheduler) && Enum.IsDefined(scheduler)
-            ? scheduler
-            : throw new InvalidOperationException($"{Key} is '{value}'; it must be {nameof(RedisSocketScheduler.Dedicated)} or {nameof(RedisSocketScheduler.ThreadPool)}.");
+        // By name only: Enum.TryParse would also take numbers and comma-separated lists.
+        foreach (var scheduler in Enum.GetValues<RedisSocketScheduler>())
+        {
+            if (string.Equals(value.Trim(), scheduler.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                return scheduler;
+            }
+        }
+        throw new InvalidOperationException($"{Key} is '{value}'; it must be {nameof(RedisSocketScheduler.Dedicated)} or {nameof(RedisSocketScheduler.ThreadPool)}.");
     }
 
     public static SocketManager SocketManagerOf(RedisSocketScheduler scheduler) =>
