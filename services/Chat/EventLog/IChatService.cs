@@ -41,7 +41,8 @@ public interface IChatService
 
     Task<IReadOnlyList<MyRoom>> ListMyRoomsAsync(string actor, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(CancellationToken cancellationToken);
+    /// <summary>The public rooms <paramref name="actor"/> may join: every public room except those the actor is banned from.</summary>
+    Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(string actor, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<string>> GetMembersAsync(string actor, string room, CancellationToken cancellationToken);
 

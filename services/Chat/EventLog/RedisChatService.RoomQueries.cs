@@ -64,11 +64,18 @@ public sealed partial class RedisChatService
         return mine;
     }
 
-    public async Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(string actor, CancellationToken cancellationToken)
     {
+        ChatIds.RequireUser(actor, "actor");
         var db = Db;
         var ids = await db.SetMembersAsync(ChatKeys.PublicRooms).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await GetSummariesAsync(db, ids, cancellationToken).ConfigureAwait(false);
+        // A room the actor is banned from would only refuse the join: it is not listed to them.
+        var batch = db.CreateBatch();
+        var bans = ids.Select(id => batch.SetContainsAsync(ChatKeys.Banned((string)id!), actor)).ToArray();
+        batch.Execute();
+        await Task.WhenAll(bans).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var open = ids.Where((_, i) => !bans[i].Result).ToArray();
+        return await GetSummariesAsync(db, open, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<string>> GetMembersAsync(string actor, string room, CancellationToken cancellationToken)

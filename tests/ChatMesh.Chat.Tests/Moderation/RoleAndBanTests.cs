@@ -142,8 +142,12 @@ public sealed class RoleAndBanTests(RedisServerFixture redis)
         Assert.Equal(ChatError.Banned, await ErrorOf(() => t.Chat.GetHistoryAsync(carol, room, null, null, 10, Token)));
         Assert.DoesNotContain((await t.Chat.ReplayAsync(carol, before, 100, Token)).Events, e => e.Room == room && e.Type != ChatEventTypes.MemberLeft);
         Assert.False(await t.Chat.IsMemberAsync(carol, room, Token));
+        // The public room list does not offer carol a room that would refuse her; everyone else still sees it.
+        Assert.DoesNotContain(await t.Chat.ListPublicRoomsAsync(carol, Token), r => r.Id == room);
+        Assert.Contains(await t.Chat.ListPublicRoomsAsync(t.User("dora"), Token), r => r.Id == room);
 
         var unbanned = await t.Chat.UnbanAsync(bob, room, carol, Token);
+        Assert.Contains(await t.Chat.ListPublicRoomsAsync(carol, Token), r => r.Id == room);
         Assert.Equal(ChatEventTypes.MemberUnbanned, unbanned.Event!.Type);
         Assert.False(await t.Chat.IsMemberAsync(carol, room, Token));
         Assert.True((await t.Chat.UnbanAsync(bob, room, carol, Token)).Duplicate);

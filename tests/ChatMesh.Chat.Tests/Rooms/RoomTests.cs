@@ -29,7 +29,7 @@ public sealed class RoomTests(RedisServerFixture redis)
         Assert.Equal(0, room.MessageCount);
         Assert.True(room.LastEventId > 0);
         Assert.Equal([alice], await t.Chat.GetMembersAsync(alice, room.Id, Token));
-        Assert.Contains(await t.Chat.ListPublicRoomsAsync(Token), r => r.Id == room.Id);
+        Assert.Contains(await t.Chat.ListPublicRoomsAsync(alice, Token), r => r.Id == room.Id);
         var mine = Assert.Single(await t.Chat.ListMyRoomsAsync(alice, Token));
         Assert.Equal(room.Id, mine.Room.Id);
         Assert.Equal(0, mine.Unread);
@@ -75,7 +75,7 @@ public sealed class RoomTests(RedisServerFixture redis)
     {
         var (alice, bob, carol) = (t.User("alice"), t.User("bob"), t.User("carol"));
         var room = await t.Chat.CreateRoomAsync(alice, t.Room("secret"), "Secret", RoomKind.Private, null, Token);
-        Assert.DoesNotContain(await t.Chat.ListPublicRoomsAsync(Token), r => r.Id == room.Id);
+        Assert.DoesNotContain(await t.Chat.ListPublicRoomsAsync(alice, Token), r => r.Id == room.Id);
 
         Assert.Equal(ChatError.Forbidden, await ErrorOf(() => t.Chat.JoinRoomAsync(bob, room.Id, Token)));
         Assert.Equal(ChatError.NotMember, await ErrorOf(() => t.Chat.GetRoomAsync(bob, room.Id, Token)));

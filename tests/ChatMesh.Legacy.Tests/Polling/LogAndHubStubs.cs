@@ -83,7 +83,7 @@ internal sealed class StubLog : IChatService
     public Task<CommitResult> UnbanAsync(string actor, string room, string user, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<IReadOnlyList<string>> GetBansAsync(string actor, string room, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<CommitResult> UpdateRoomAsync(string actor, string room, RoomChanges changes, CancellationToken cancellationToken) => throw new NotSupportedException();
-    public Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<IReadOnlyList<RoomSummary>> ListPublicRoomsAsync(string actor, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<IReadOnlyList<string>> GetMembersAsync(string actor, string room, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<bool> IsMemberAsync(string user, string room, CancellationToken cancellationToken) => throw new NotSupportedException();
     public Task<CommitResult> PostMessageAsync(string actor, string room, string text, long? replyTo, string? idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -18,7 +18,7 @@ internal static class RoomEndpoints
         var rooms = api.MapGroup("/rooms").WithTags("Rooms");
 
         rooms.MapGet("", ListMine).WithSummary("The caller's rooms, with unread and mention counts.");
-        rooms.MapGet("/public", ListPublic).WithSummary("Every public room.");
+        rooms.MapGet("/public", ListPublic).WithSummary("Every public room the caller is not banned from.");
         rooms.MapPost("", Create).WithSummary("Creates a public or private room; the caller becomes its owner and first member.");
         rooms.MapGet("/{room}", Get).WithSummary("One room the caller may see.");
         rooms.MapGet("/{room}/members", Members).WithSummary("The members of a room the caller belongs to.");
@@ -39,8 +39,8 @@ internal static class RoomEndpoints
     internal static async Task<Ok<IReadOnlyList<MyRoom>>> ListMine(ClaimsPrincipal user, IChatService chat, CancellationToken cancellationToken) =>
         TypedResults.Ok(await chat.ListMyRoomsAsync(user.GetUserId(), cancellationToken));
 
-    internal static async Task<Ok<IReadOnlyList<RoomSummary>>> ListPublic(IChatService chat, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await chat.ListPublicRoomsAsync(cancellationToken));
+    internal static async Task<Ok<IReadOnlyList<RoomSummary>>> ListPublic(ClaimsPrincipal user, IChatService chat, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await chat.ListPublicRoomsAsync(user.GetUserId(), cancellationToken));
 
     internal static async Task<Results<Created<RoomSummary>, ProblemHttpResult>> Create(
         CreateRoomRequest? request, ClaimsPrincipal user, IChatService chat, CancellationToken cancellationToken)
