@@ -44,7 +44,8 @@ internal static class FreePorts
         throw new InvalidOperationException($"No {length} free consecutive loopback ports in {Lowest}–{Highest} after 1,000 tries.");
     }
 
-    private static bool IsFree(int port)
+    /// <summary>Whether a loopback listener can bind <paramref name="port"/> now.</summary>
+    internal static bool IsFree(int port)
     {
         try
         {

@@ -6,6 +6,7 @@ using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Gateway.Tests.Telemetry;
 using ChatMesh.Gateway.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace ChatMesh.Gateway.Tests.WebSockets;
 
@@ -119,9 +120,58 @@ public sealed class ReceiveLoopTests : IDisposable
         await CloseAsync(running);
     }
 
-    private ChatConnection Start(out Task running, ChatWebSocketOptions? settings = null)
+    public static TheoryData<string, string> StoreFailures => new()
     {
-        var chat = Stub<IChatService>.Create(new());
+        { "connection", "store_unavailable" },
+        { "timeout", "store_unavailable" },
+        { "readonly", "store_unavailable" },
+        { "replica", "store_unavailable" },
+        { "script-bug", "internal_error" },
+        { "bug", "internal_error" },
+    };
+
+    /// <summary>
+    /// A send whose commit hits Redis while it restarts or fails over is answered <c>store_unavailable</c> with
+    /// <c>retryAfterMs</c> (as HTTP answers 503 + <c>Retry-After</c>), naming the frame; any other failure stays
+    /// <c>internal_error</c>. The connection keeps working either way.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFailures))]
+    public async Task A_send_that_fails_in_the_store_is_answered_with_the_error_its_cause_deserves(string failure, string code)
+    {
+        Exception cause = failure switch
+        {
+            "connection" => new RedisConnectionException(ConnectionFailureType.UnableToConnect, "No connection is active/available to service this operation"),
+            "timeout" => new RedisTimeoutException("Timeout awaiting response", CommandStatus.Sent),
+            "readonly" => new RedisServerException("READONLY You can't write against a read only replica."),
+            "replica" => new ReplicationTimeoutException("No replica confirmed the write within 2 s."),
+            "script-bug" => new RedisServerException("ERR user_script:1: Unknown Redis command called from script"),
+            _ => new InvalidOperationException("a bug"),
+        };
+        var chat = Stub<IChatService>.Create(new() { [nameof(IChatService.PostMessageAsync)] = _ => Task.FromException<CommitResult>(cause) });
+        await using var connection = Start(out var running, chat: chat);
+        await ReadUntil(frame => Type(frame) == "hello");
+
+        await Send("""{"type":"send","room":"r","text":"hi","key":"k1","ref":"s1"}""");
+        var error = await ReadUntil(frame => Type(frame) == "error");
+        await Send("""{"type":"ping","ref":"p1"}""");
+        var pong = await ReadUntil(frame => Type(frame) == "pong");
+
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        Assert.Equal("s1", error.GetProperty("ref").GetString());
+        Assert.Equal(code == "store_unavailable", error.TryGetProperty("retryAfterMs", out var retryAfter));
+        if (code == "store_unavailable")
+        {
+            Assert.Equal(1000, retryAfter.GetInt64());
+        }
+
+        Assert.Equal("p1", pong.GetProperty("ref").GetString());
+        await CloseAsync(running);
+    }
+
+    private ChatConnection Start(out Task running, ChatWebSocketOptions? settings = null, IChatService? chat = null)
+    {
+        chat ??= Stub<IChatService>.Create(new());
         var options = settings ?? new ChatWebSocketOptions { MaxFrameBytes = MaxFrameBytes, CloseTimeout = TimeSpan.FromSeconds(5) };
         var context = new ConnectionContext("bob", "connection-1", null, options, chat, new NoHub(), Typing: null!, Tokens: null!,
             TimeProvider.System, NullLogger.Instance, _metrics.Metrics);
