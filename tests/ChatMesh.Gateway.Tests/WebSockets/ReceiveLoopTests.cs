@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Chat.Rooms;
 using ChatMesh.Gateway.Tests.Telemetry;
 using ChatMesh.Gateway.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -166,6 +167,31 @@ public sealed class ReceiveLoopTests : IDisposable
         }
 
         Assert.Equal("p1", pong.GetProperty("ref").GetString());
+        await CloseAsync(running);
+    }
+
+    /// <summary>
+    /// A subscribe whose room list cannot be read (Redis restarting) is answered <c>store_unavailable</c> naming the
+    /// frame, not left waiting for <c>subscribed</c>; the connection may subscribe again (not <c>already_subscribed</c>).
+    /// </summary>
+    [Fact]
+    public async Task A_subscribe_while_redis_is_unavailable_is_answered_store_unavailable_and_may_be_repeated()
+    {
+        var chat = Stub<IChatService>.Create(new()
+        {
+            [nameof(IChatService.ListMyRoomsAsync)] = _ => Task.FromException<IReadOnlyList<MyRoom>>(
+                new RedisConnectionException(ConnectionFailureType.UnableToConnect, "No connection is active/available to service this operation")),
+        });
+        await using var connection = Start(out var running, chat: chat);
+        await ReadUntil(frame => Type(frame) == "hello");
+
+        await Send("""{"type":"subscribe","ref":"sub1"}""");
+        var first = await ReadUntil(frame => Type(frame) == "error");
+        await Send("""{"type":"subscribe","after":5,"ref":"sub2"}""");
+        var second = await ReadUntil(frame => Type(frame) == "error");
+
+        Assert.Equal(["sub1", "store_unavailable"], [first.GetProperty("ref").GetString(), first.GetProperty("code").GetString()]);
+        Assert.Equal(["sub2", "store_unavailable"], [second.GetProperty("ref").GetString(), second.GetProperty("code").GetString()]);
         await CloseAsync(running);
     }
 
