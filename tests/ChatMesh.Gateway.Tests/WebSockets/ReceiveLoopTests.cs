@@ -190,8 +190,8 @@ public sealed class ReceiveLoopTests : IDisposable
         await Send("""{"type":"subscribe","after":5,"ref":"sub2"}""");
         var second = await ReadUntil(frame => Type(frame) == "error");
 
-        Assert.Equal(["sub1", "store_unavailable"], [first.GetProperty("ref").GetString(), first.GetProperty("code").GetString()]);
-        Assert.Equal(["sub2", "store_unavailable"], [second.GetProperty("ref").GetString(), second.GetProperty("code").GetString()]);
+        Assert.Equal(("sub1", "store_unavailable"), (first.GetProperty("ref").GetString(), first.GetProperty("code").GetString()));
+        Assert.Equal(("sub2", "store_unavailable"), (second.GetProperty("ref").GetString(), second.GetProperty("code").GetString()));
         await CloseAsync(running);
     }
 
