@@ -121,6 +121,7 @@ internal static partial class InfrastructureExtensions
             var command = LocalBinaries.ResolveRabbitMQServer(_builder.Configuration["ChatMesh:Infrastructure:RabbitMQServer"]);
             var ports = FreePorts.Take(3);
             var (amqpPort, distributionPort, epmdPort) = (ports[0], ports[1], ports[2]);
+            var ctlPorts = FreePorts.TakeRange(RabbitMQCtlPorts.Count);
             const string userName = "chatmesh";
             var secret = State.Secret("rabbitmq");
             var configBase = Path.Combine(State.Path, "rabbitmq");
@@ -146,6 +147,7 @@ internal static partial class InfrastructureExtensions
                     .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
                     .WithEnvironment("RABBITMQ_NODE_PORT", amqpPort.ToString(CultureInfo.InvariantCulture))
                     .WithEnvironment("RABBITMQ_DIST_PORT", distributionPort.ToString(CultureInfo.InvariantCulture))
+                    .WithRabbitMQCtlPorts(ctlPorts)
                     .WithEnvironment("ERL_EPMD_PORT", epmdPort.ToString(CultureInfo.InvariantCulture))
                     .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
                     .WithEnvironment("RABBITMQ_MNESIA_BASE", State.Sub("rabbitmq-data"))
@@ -187,6 +189,15 @@ internal static partial class InfrastructureExtensions
             _builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
                 $"{name}-probe", _ => new TcpProbeHealthCheck(port, greeting, serverName), failureStatus: null, tags: null));
     }
+
+    /// <summary>
+    /// The distribution ports a <c>rabbitmqctl</c> run with the node's environment may listen on (from
+    /// <paramref name="first"/>, <see cref="RabbitMQCtlPorts.Count"/> of them): its default, the node's distribution
+    /// port + 10000 to + 10010, can fall inside the ephemeral range or past 65535.
+    /// </summary>
+    public static IResourceBuilder<T> WithRabbitMQCtlPorts<T>(this IResourceBuilder<T> resource, int first) where T : IResourceWithEnvironment =>
+        resource.WithEnvironment(RabbitMQCtlPorts.Min, first.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment(RabbitMQCtlPorts.Max, (first + RabbitMQCtlPorts.Count - 1).ToString(CultureInfo.InvariantCulture));
 
     /// <summary>
     /// Tags a process with the CHATMESH_RUN_ID that ./chatmesh set, so the script can end anything that outlives

@@ -90,6 +90,7 @@ internal static class LocalRabbitMQCluster
         var envFile = Path.Combine(state.Path, "rabbitmq-env.conf");
 
         var ports = FreePorts.Take(2 * NodeCount);
+        var ctlPorts = FreePorts.TakeRange(RabbitMQCtlPorts.Count);
         var nodes = Enumerable.Range(1, NodeCount)
             .Select(i => new RabbitMQClusterNode($"{name}-{i}", string.Create(CultureInfo.InvariantCulture, $"chatmesh-{state.Slot}-{i}@localhost"), ports[i - 1]))
             .ToList();
@@ -119,6 +120,7 @@ internal static class LocalRabbitMQCluster
                 .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
                 .WithEnvironment("RABBITMQ_NODE_PORT", node.AmqpPort.ToString(CultureInfo.InvariantCulture))
                 .WithEnvironment("RABBITMQ_DIST_PORT", ports[NodeCount + i].ToString(CultureInfo.InvariantCulture))
+                .WithRabbitMQCtlPorts(ctlPorts)
                 // Inter-node traffic on loopback only (the distribution listener binds every interface otherwise).
                 .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}")
                 .WithEnvironment("ERL_EPMD_PORT", epmdPort.ToString(CultureInfo.InvariantCulture))
@@ -146,7 +148,7 @@ internal static class LocalRabbitMQCluster
 
         var rabbitmqctl = Path.Combine(Path.GetDirectoryName(command)!, "rabbitmqctl");
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            $"{name}-cluster", _ => new RabbitMQClusterHealthCheck(rabbitmqctl, nodes, home, envFile, epmdPort), failureStatus: null, tags: null));
+            $"{name}-cluster", _ => new RabbitMQClusterHealthCheck(rabbitmqctl, nodes, home, envFile, epmdPort, ctlPorts), failureStatus: null, tags: null));
         return builder.CreateResourceBuilder<IResourceWithConnectionString>(
             builder.AddResource(cluster)
                 .WithInitialState(new CustomResourceSnapshot

@@ -10,7 +10,7 @@ namespace ChatMesh.AppHost.Infrastructure;
 /// (<c>rabbitmqctl cluster_status</c>) for the cluster's running nodes, so a node that booted on its own instead of
 /// joining, or one that is down, makes the cluster unhealthy.
 /// </summary>
-internal sealed class RabbitMQClusterHealthCheck(string rabbitmqctl, IReadOnlyList<RabbitMQClusterNode> nodes, string home, string envFile, int epmdPort)
+internal sealed class RabbitMQClusterHealthCheck(string rabbitmqctl, IReadOnlyList<RabbitMQClusterNode> nodes, string home, string envFile, int epmdPort, int ctlPorts)
     : IHealthCheck
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
@@ -49,6 +49,8 @@ internal sealed class RabbitMQClusterHealthCheck(string rabbitmqctl, IReadOnlyLi
         start.Environment["RABBITMQ_CONF_ENV_FILE"] = envFile;
         start.Environment["ERL_EPMD_PORT"] = epmdPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
+        start.Environment[RabbitMQCtlPorts.Min] = ctlPorts.ToString(CultureInfo.InvariantCulture);
+        start.Environment[RabbitMQCtlPorts.Max] = (ctlPorts + RabbitMQCtlPorts.Count - 1).ToString(CultureInfo.InvariantCulture);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(CommandTimeout);

@@ -38,6 +38,12 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     /// <summary>Closed-loop sender sockets of each step of the commits scenario (<c>--concurrency 1,4,16</c>; at most 16: one user's connection cap is 20).</summary>
     public int[] Concurrency { get; init; } = [1, 4, 16];
 
+    /// <summary>Traffic per case of the faults scenario (<c>--fault-seconds</c>): a third before the fault, the rest after its repair.</summary>
+    public TimeSpan FaultWindow { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The fault cases to run (<c>--faults kill-redis,client-cut</c>), or null for every case.</summary>
+    public string[]? Faults { get; init; }
+
     /// <summary>How long the idle CPU of the server process is sampled with everything open and no traffic (<c>--idle-seconds</c>).</summary>
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -58,10 +64,13 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
     /// <summary>The servers of the held-connection scenarios (sse, longpoll): the raw Kestrel floor and ChatMesh.</summary>
     public static readonly string[] HeldServers = ["raw", "chatmesh"];
 
-    public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed", "commits"];
+    public static readonly string[] Scenarios = ["websocket", "sse", "longpoll", "webhooks", "rooms", "mixed", "commits", "faults"];
 
-    /// <summary><c>all</c>: every scenario in <see cref="Scenarios"/> order; else the comma-separated list given.</summary>
-    public IEnumerable<string> SelectedScenarios => Scenario == "all" ? Scenarios : Scenario.Split(',');
+    /// <summary>
+    /// <c>all</c>: every scenario in <see cref="Scenarios"/> order but <c>faults</c> (it kills the servers it measures,
+    /// and runs for minutes); else the comma-separated list given.
+    /// </summary>
+    public IEnumerable<string> SelectedScenarios => Scenario == "all" ? Scenarios.Where(scenario => scenario != "faults") : Scenario.Split(',');
 
     /// <summary>Messages per second per step: <c>--rates</c> if given, else the scenario's default.</summary>
     public int[] RatesFor(string scenario) => Rates ?? scenario switch
@@ -122,6 +131,8 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
                 "--idle" => options with { IdleConnections = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--message-length" => options with { MessageLength = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--output" => options with { Output = value },
+                "--fault-seconds" => options with { FaultWindow = double.Parse(value, CultureInfo.InvariantCulture) is var window and >= 3 and <= 600 ? TimeSpan.FromSeconds(window) : throw new ArgumentException("--fault-seconds takes 3 to 600 seconds of traffic per fault case.") },
+                "--faults" => options with { Faults = [.. value.Split(',').Select(id => ChatMesh.EndToEnd.Tests.Faults.FaultCases.Get(id.Trim()).Id)] },
                 _ => throw new ArgumentException($"Unknown option {args[i]}"),
             };
         }

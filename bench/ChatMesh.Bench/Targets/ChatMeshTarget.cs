@@ -14,7 +14,7 @@ namespace ChatMesh.Bench.Targets;
 /// the sender are raw chatmesh.v1 WebSockets, so every delivery crosses auth, the Redis commit, the outbox, RabbitMQ
 /// and the gateway's per-connection queues.
 /// </summary>
-internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilder>? configure = null) : IChatTarget
+internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilder>? configure = null, IEnumerable<string>? arguments = null) : IChatTarget
 {
     private readonly string _runId = $"bench-{Guid.NewGuid():N}";
     private readonly string _state = Directory.CreateTempSubdirectory("chatmesh-bench-").FullName;
@@ -62,7 +62,7 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         _telemetry = await OtlpSink.StartAsync(cancellationToken);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ChatMesh_AppHost>(
             ["--ChatMesh:Infrastructure:Mode=Local", $"--ChatMesh:Infrastructure:StateDirectory={_state}",
-             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL={_telemetry.Endpoint.GetLeftPart(UriPartial.Authority)}"], cancellationToken);
+             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL={_telemetry.Endpoint.GetLeftPart(UriPartial.Authority)}", .. arguments ?? []], cancellationToken);
         // Start-up health probes fail until each service is up; only real problems should reach the console.
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Aspire.Hosting", LogLevel.Critical)
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical).AddFilter("ChatMesh.AppHost.Resources", LogLevel.Warning)

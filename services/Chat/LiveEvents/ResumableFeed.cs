@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.Problems;
 
 namespace ChatMesh.Chat.LiveEvents;
 
@@ -196,8 +197,9 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
     /// Starts live delivery, first replaying what followed <paramref name="after"/> when it is set. Live events are
     /// held from before the room list is read until the replay is queued, then released unless the replay covered
     /// them. <paramref name="beforeRelease"/> runs just before the release, so a channel can queue its "subscribed"
-    /// or "reset" item ahead of the live events. On a <see cref="ChatException"/> the feed is left unsubscribed
-    /// (held events dropped) and the exception propagates; the caller may subscribe again.
+    /// or "reset" item ahead of the live events. On a <see cref="ChatException"/> or a transient Redis failure
+    /// (<see cref="StoreFailures.IsTransient"/>) the feed is left unsubscribed (held events dropped) and the exception
+    /// propagates; the caller may subscribe again.
     /// </summary>
     public async Task<ResumeResult> SubscribeAsync(
         IChatService chat,
@@ -233,7 +235,7 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
             EndHold(result.Reset ? 0 : result.LastReplayedId, result.Reset ? result.Head : result.LastReplayedId);
             return result;
         }
-        catch (ChatException)
+        catch (Exception ex) when (ex is ChatException || StoreFailures.IsTransient(ex))
         {
             Unsubscribe();
             EndHold(long.MaxValue, long.MaxValue);

@@ -1,40 +1,28 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 namespace ChatMesh.Chat.Problems;
 
 /// <summary>
-/// Answers a request that failed because Redis could not serve it — unreachable, timed out, or mid-failover (a replica
-/// that refuses writes, a server still loading, a primary the Sentinels have not replaced yet) — with 503
+/// Answers a request that failed because Redis could not serve it (<see cref="StoreFailures.IsTransient"/>: unreachable,
+/// timed out, mid-failover, no replica confirming a write in time) with 503
 /// <c>store_unavailable</c> and <c>Retry-After: 1</c> instead of a bare 500, so clients and proxies know it is transient.
 /// Whether a write went through is unknown, exactly as for 500: a send is retried with its idempotency key. Anything
 /// else is left to the default handler (500 <c>internal_error</c>).
 /// </summary>
 internal sealed partial class StoreUnavailableHandler(IProblemDetailsService problems, ILogger<StoreUnavailableHandler> logger) : IExceptionHandler
 {
-    // Server errors that a failover or a restart produces; a script bug (ERR …) stays a 500.
-    private static readonly string[] TransientServerErrors = ["READONLY", "LOADING", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS", "NOSCRIPT"];
-
-    public static bool IsTransient(Exception exception) => exception switch
-    {
-        RedisConnectionException or RedisTimeoutException => true,
-        RedisServerException server => TransientServerErrors.Any(prefix => server.Message.StartsWith(prefix, StringComparison.Ordinal)),
-        AggregateException { InnerExceptions: [var inner] } => IsTransient(inner),
-        _ => false,
-    };
-
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (!IsTransient(exception) || httpContext.Response.HasStarted)
+        if (!StoreFailures.IsTransient(exception) || httpContext.Response.HasStarted)
         {
             return false;
         }
 
         LogUnavailable(httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, exception.Message);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = "1";
+        httpContext.Response.Headers.RetryAfter = ((int)StoreFailures.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Status = StatusCodes.Status503ServiceUnavailable,

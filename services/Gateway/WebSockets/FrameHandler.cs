@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using ChatMesh.Chat.Telemetry;
 using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.Problems;
 
 namespace ChatMesh.Gateway.WebSockets;
 
@@ -46,6 +47,12 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
         catch (FrameException ex)
         {
             sender.SendControl(ServerFrames.Error(reference, ex.Code, ex.Message));
+        }
+        catch (Exception ex) when (StoreFailures.IsTransient(ex))
+        {
+            // Redis restarting or failing over: a transient answer, as HTTP's 503; a send is retried with its key.
+            LogStoreUnavailable(context.Logger, frame.Type, context.ConnectionId, ex.GetType().Name, ex.Message);
+            sender.SendControl(ServerFrames.Error(reference, ApiErrors.StoreUnavailable, "The chat store is unavailable for a moment; retry (a send with the same key).", StoreFailures.RetryAfter));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -178,6 +185,9 @@ internal sealed partial class FrameHandler(ConnectionContext context, Connection
     };
 
     private static string Truncate(string value) => value.Length <= 32 ? value : value[..32] + "…";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Frame {FrameType} on connection {ConnectionId} answered store_unavailable: {Kind}: {Reason}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string? frameType, string connectionId, string kind, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Frame {FrameType} failed on connection {ConnectionId}")]
     private static partial void LogFrameFailed(ILogger logger, Exception exception, string? frameType, string connectionId);

@@ -66,7 +66,7 @@ internal static class ServerFrames
         return FrameWriter.Finish();
     }
 
-    /// <param name="retryAfter">For <c>slow_mode</c>: written as <c>retryAfterMs</c>, the wait before the next message is accepted.</param>
+    /// <param name="retryAfter">For <c>slow_mode</c> and <c>store_unavailable</c>: written as <c>retryAfterMs</c>, the wait before a retry.</param>
     public static byte[] Error(string? reference, string code, string message, TimeSpan? retryAfter = null)
     {
         var writer = FrameWriter.Start();

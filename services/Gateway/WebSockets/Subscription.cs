@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Chat.Problems;
 
 namespace ChatMesh.Gateway.WebSockets;
 
@@ -53,6 +54,13 @@ internal sealed partial class Subscription(ConnectionContext context, Connection
         {
             Interlocked.Exchange(ref _started, 0);
             sender.SendControl(ServerFrames.Error(reference, ex.Code, ex.Message));
+        }
+        catch (Exception ex) when (StoreFailures.IsTransient(ex))
+        {
+            // Redis restarting or failing over: the client is told (it used to wait for "subscribed" forever) and may
+            // subscribe again, as after any refused subscribe.
+            Interlocked.Exchange(ref _started, 0);
+            sender.SendControl(ServerFrames.Error(reference, ApiErrors.StoreUnavailable, "The chat store is unavailable for a moment; subscribe again.", StoreFailures.RetryAfter));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Presence;
+using ChatMesh.Chat.Problems;
 using ChatMesh.Chat.Telemetry;
 
 namespace ChatMesh.Notification.Feeds;
@@ -45,8 +46,7 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
             {
                 // Redis unavailable, mostly: the stream says so and ends; the client resumes from its last event id.
                 LogCatchUpFailed(context.Logger, ex, channel, lease.ConnectionId);
-                _feed.TrySendControl(FeedControl.Error, FeedControl.ErrorJson(_typed, "internal_error", "The stream failed; reconnect to resume."));
-                _feed.Complete();
+                FailWith(ex);
             },
             _stop.Token);
     }
@@ -97,9 +97,17 @@ internal sealed partial class FeedSession : IHeartbeatStream, IAsyncDisposable
         catch (Exception ex)
         {
             LogSubscribeFailed(_context.Logger, ex, User);
-            _feed.TrySendControl(FeedControl.Error, FeedControl.ErrorJson(_typed, "internal_error", "The stream failed; reconnect to resume."));
-            _feed.Complete();
+            FailWith(ex);
         }
+    }
+
+    /// <summary>Ends the stream with a last <c>error</c>: <c>store_unavailable</c> when Redis is restarting or failing over, else <c>internal_error</c>.</summary>
+    private void FailWith(Exception ex)
+    {
+        _feed.TrySendControl(FeedControl.Error, StoreFailures.IsTransient(ex)
+            ? FeedControl.ErrorJson(_typed, ApiErrors.StoreUnavailable, "The chat store is unavailable for a moment; reconnect to resume.")
+            : FeedControl.ErrorJson(_typed, ApiErrors.Internal, "The stream failed; reconnect to resume."));
+        _feed.Complete();
     }
 
     /// <summary>The next item to write, in order (logged ids already sent skipped); false when none is queued.</summary>

@@ -15,6 +15,8 @@ internal sealed class FaultContext(Topology topology, string room, TimeSpan send
 
     public SenderTrace Trace { get; } = new();
 
+    public AnswerTally Answers { get; } = new();
+
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
     /// <summary>The wall-clock time of <see cref="Clock"/>'s zero, to line the services' logs up with it.</summary>

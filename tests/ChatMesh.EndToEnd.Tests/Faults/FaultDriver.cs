@@ -235,6 +235,8 @@ public sealed class FaultDriver : IAsyncDisposable
             logs.Max(log => log.LongestPause(faultAt, stoppedAt)),
             _context.Ledger.LongestWait,
             _context.Ledger.UnansweredAttempts,
+            _context.Answers.ServerErrors + _context.Trace.EndedWith(1011),
+            Answers(),
             Errors());
     }
 
@@ -244,6 +246,9 @@ public sealed class FaultDriver : IAsyncDisposable
         var acked = _context.Ledger.AckedIds;
         return $"{row.ToMarkdown()}\ntopology: {string.Join(", ", _context.Topology.Of("gateway").Concat(_context.Topology.Of("legacy")).Concat(_context.Topology.Of("notification")))}\nper client: {string.Join(", ", Logs.Select(log => $"{log.Client} missing {log.Missing(acked)} dup {log.Duplicates} doubled {log.DoubledTexts} connects {log.Connects}"))}\nconnection ends per client: {string.Join(" | ", Logs.Where(log => log.Connects > 1).Select(log => $"{log.Client}: {log.Ends()}"))}\nclient notes: {string.Join(" | ", Logs.Where(log => log.Notes() != "-").Select(log => $"{log.Client}: {log.Notes()}"))}\ncursor moves over missing ids: {string.Join(" | ", Logs.Where(log => log.Missing(acked) > 0).Select(log => $"{log.Client}: {log.MovesOver(acked)}"))}\nmissing per client when traffic had drained (before the forced resume): {_gapsBeforeResume}\nsender errors: {row.Errors}\nfault at {_faultAt?.TotalSeconds:0.000} s, repaired at {_repairedAt?.TotalSeconds:0.000} s; WebSocket ends: {_context.Trace.Ends}\nunanswered attempts:\n{_context.Trace.Describe()}";
     }
+
+    /// <summary>The answer tally, with the WebSocket closes 1011 (counted by the trace) added.</summary>
+    private string Answers() => _context.Trace.EndedWith(1011) is var closes and > 0 ? $"{_context.Answers}, ws close 1011 ×{closes}" : _context.Answers.ToString();
 
     private string Errors() => string.Join(", ", _context.Ledger.Errors.Select(error => $"{error.Key} ×{error.Value}"));
 

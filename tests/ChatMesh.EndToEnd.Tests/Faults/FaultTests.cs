@@ -14,76 +14,52 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
     private static readonly TimeSpan TrafficAfterRepair = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(90);
 
-
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
-    public Task A_network_cut_of_every_client_mid_stream_loses_and_doubles_nothing() =>
-        RunAsync("client network cut (every channel)", (driver, _) =>
-        {
-            driver.CutEveryClient();
-            return Task.CompletedTask;
-        });
+    public Task A_network_cut_of_every_client_mid_stream_loses_and_doubles_nothing() => RunAsync("client-cut");
 
     [Fact]
-    public Task Kill_9_of_a_gateway_replica_loses_and_doubles_nothing() =>
-        RunAsync("kill -9 gateway replica", (_, faults) => faults.KillReplicaAsync("gateway", 0, Cancel));
+    public Task Kill_9_of_a_gateway_replica_loses_and_doubles_nothing() => RunAsync("kill-gateway");
 
     [Fact]
-    public Task Kill_9_of_a_notification_replica_loses_and_doubles_nothing() =>
-        RunAsync("kill -9 notification replica", (_, faults) => faults.KillReplicaAsync("notification", 0, Cancel));
+    public Task Kill_9_of_a_notification_replica_loses_and_doubles_nothing() => RunAsync("kill-notification");
 
     [Fact]
-    public Task Kill_9_of_a_legacy_replica_loses_and_doubles_nothing() =>
-        RunAsync("kill -9 legacy replica", (_, faults) => faults.KillReplicaAsync("legacy", 0, Cancel));
+    public Task Kill_9_of_a_legacy_replica_loses_and_doubles_nothing() => RunAsync("kill-legacy");
 
     [Fact]
-    public Task Kill_9_of_the_integration_service_loses_and_doubles_nothing() =>
-        RunAsync("kill -9 integration", (_, faults) => faults.KillReplicaAsync("integration", 0, Cancel));
+    public Task Kill_9_of_the_integration_service_loses_and_doubles_nothing() => RunAsync("kill-integration");
 
     [Fact]
-    public Task Kill_9_of_redis_then_a_restart_on_its_AOF_loses_and_doubles_nothing() =>
-        RunAsync("kill -9 redis-server, restart on AOF", (_, faults) => faults.KillRedisAsync(Cancel));
+    public Task Kill_9_of_redis_then_a_restart_on_its_AOF_loses_and_doubles_nothing() => RunAsync("kill-redis");
 
     [Fact]
-    public Task Kill_9_of_rabbitmq_then_a_restart_loses_and_doubles_nothing() =>
-        RunAsync("kill -9 rabbitmq, restart", (_, faults) => faults.KillRabbitMQAsync(Cancel));
+    public Task Kill_9_of_rabbitmq_then_a_restart_loses_and_doubles_nothing() => RunAsync("kill-rabbitmq");
 
     [Fact]
-    public Task A_clean_restart_of_redis_loses_and_doubles_nothing() =>
-        RunAsync("redis clean restart (resource-stop, resource-start)", (_, faults) => faults.RestartCleanlyAsync("redis", Cancel));
+    public Task A_clean_restart_of_redis_loses_and_doubles_nothing() => RunAsync("restart-redis");
 
     [Fact]
-    public Task A_clean_restart_of_rabbitmq_loses_and_doubles_nothing() =>
-        RunAsync("rabbitmq clean restart (resource-stop, resource-start)", (_, faults) => faults.RestartCleanlyAsync("messaging", Cancel));
+    public Task A_clean_restart_of_rabbitmq_loses_and_doubles_nothing() => RunAsync("restart-rabbitmq");
 
     /// <summary>Slow Redis: every commit waits for the pause; senders get their ack (or an error) within the sender's own bound, never hang.</summary>
     [Fact]
-    public Task Redis_holding_every_write_for_5_s_delays_acks_but_loses_and_doubles_nothing() =>
-        RunAsync("redis slow: CLIENT PAUSE 5 s WRITE", (_, faults) => faults.PauseRedisWritesAsync(TimeSpan.FromSeconds(5), Cancel));
+    public Task Redis_holding_every_write_for_5_s_delays_acks_but_loses_and_doubles_nothing() => RunAsync("slow-redis");
 
     /// <summary>Slow RabbitMQ: the node frozen (SIGSTOP) for 5 s; commits need only Redis, so senders are still answered within their bound.</summary>
     [Fact]
-    public Task RabbitMQ_frozen_for_5_s_delays_live_delivery_but_loses_and_doubles_nothing() =>
-        RunAsync("rabbitmq slow: node SIGSTOP 5 s, SIGCONT", (_, faults) => faults.PauseRabbitMQAsync(TimeSpan.FromSeconds(5), Cancel));
+    public Task RabbitMQ_frozen_for_5_s_delays_live_delivery_but_loses_and_doubles_nothing() => RunAsync("slow-rabbitmq");
 
     /// <summary>The broker refusing connections for 5 s (<c>rabbitmqctl stop_app</c>, then <c>start_app</c>); commits need only Redis.</summary>
     [Fact]
-    public Task RabbitMQ_refusing_connections_for_5_s_loses_and_doubles_nothing() =>
-        RunAsync("rabbitmq refusing connections: stop_app 5 s, start_app", (_, faults) => faults.RefuseRabbitMQConnectionsAsync(TimeSpan.FromSeconds(5), Cancel));
+    public Task RabbitMQ_refusing_connections_for_5_s_loses_and_doubles_nothing() => RunAsync("refuse-rabbitmq");
 
-    private async Task RunAsync(string name, Func<FaultDriver, FaultInjector, Task> fault)
+    private Task RunAsync(string id) =>
+        FaultCases.RunAsync(FaultCases.Get(id), fixture.App, ChatMeshAppFixture.Services, TrafficBeforeFault, TrafficAfterRepair, Check, Cancel);
+
+    private void Check(FaultDriver driver, FaultRow row)
     {
-        await using var topology = await Topology.StartAsync(fixture.App, Cancel);
-        foreach (var service in ChatMeshAppFixture.Services)
-        {
-            await topology.WaitAllReadyAsync(service, TimeSpan.FromMinutes(2));
-        }
-
-        await using var driver = await FaultDriver.StartAsync(topology, name, Cancel);
-        await Task.Delay(TrafficBeforeFault, Cancel);
-        await driver.InjectAsync(() => fault(driver, new FaultInjector(fixture.App, topology)));
-        var row = await driver.FinishAsync(TrafficAfterRepair, Cancel);
         FaultReport.Add(row);
         TestContext.Current.TestOutputHelper?.WriteLine(driver.Describe(row));
         WriteServiceWarnings();
@@ -100,6 +76,8 @@ public sealed class FaultTests(ChatMeshAppFixture fixture)
         // A follower that reads everything it is sent is never cut off as a slow consumer, even when its instance hands
         // it a catch-up burst larger than MaxQueuedFrames after a broker outage.
         Assert.True(driver.SlowConsumerCloses == 0, $"{driver.SlowConsumerCloses} WebSockets closed 4000 slow_consumer: {driver.Describe(row)}");
+        // A fault makes the services answer 503 store_unavailable (retry after a second), never a 500 or internal_error.
+        Assert.True(row.ServerErrors == 0, $"{row.ServerErrors} answers said the server failed (500, internal_error, close 1011): {row.Answers}; {driver.Describe(row)}");
     }
 
     /// <summary>What every fault case asserts of its row (the failover cases too).</summary>

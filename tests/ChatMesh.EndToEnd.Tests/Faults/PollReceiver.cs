@@ -60,6 +60,7 @@ internal sealed class PollReceiver(FaultContext context, DeliveryLog log, string
             using var request = Request(HttpMethod.Get, new Uri(address, $"/poll/queues/{_queue}/events?{query}"));
             using var response = await _http.SendAsync(request, cancel);
             var body = await response.Content.ReadAsStringAsync(cancel);
+            Context.Answers.Http(response.StatusCode, body);
             if (response.StatusCode == HttpStatusCode.OK)
             {
                 using var answer = JsonDocument.Parse(body);
@@ -114,6 +115,7 @@ internal sealed class PollReceiver(FaultContext context, DeliveryLog log, string
             using var request = Request(HttpMethod.Get, new Uri(gateway, $"/api/events?after={after.ToString(CultureInfo.InvariantCulture)}&limit={ReplayPage.ToString(CultureInfo.InvariantCulture)}"));
             using var response = await _http.SendAsync(request, cancel);
             var text = await response.Content.ReadAsStringAsync(cancel);
+            Context.Answers.Http(response.StatusCode, text);
             if (!response.IsSuccessStatusCode)
             {
                 throw new HttpRequestException($"replay after {after} answered {(int)response.StatusCode}: {text[..Math.Min(text.Length, 300)]}");
@@ -143,8 +145,10 @@ internal sealed class PollReceiver(FaultContext context, DeliveryLog log, string
         using var request = Request(HttpMethod.Post, new Uri(legacy, "/poll/queues"));
         request.Content = JsonContent.Create(new { rooms = new[] { Context.Room }, types = new[] { "message.created" } });
         using var response = await _http.SendAsync(request, cancel);
+        var text = await response.Content.ReadAsStringAsync(cancel);
+        Context.Answers.Http(response.StatusCode, text);
         response.EnsureSuccessStatusCode();
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancel));
+        using var body = JsonDocument.Parse(text);
         return (body.RootElement.GetProperty("queueId").GetString()!, body.RootElement.GetProperty("lastEventId").GetInt64());
     }
 

@@ -79,7 +79,7 @@ internal sealed class WsReceiver(FaultContext context, DeliveryLog log, string t
 
     protected override async Task FollowAsync(Uri address, CancellationToken cancel)
     {
-        await using var connection = await WsConnection.ConnectAsync(address, Token, OnFrame, cancel);
+        await using var connection = await WsConnection.ConnectAsync(address, Token, OnFrame, Context.Answers, cancel);
         _connection = connection;
         Log.Connected();
         try
@@ -98,6 +98,10 @@ internal sealed class WsReceiver(FaultContext context, DeliveryLog log, string t
         if (frame.TryGetProperty("type", out var type) && type.GetString() == "reset")
         {
             Log.Reset();
+        }
+        else if (type.ValueKind == JsonValueKind.String && type.GetString() == "error")
+        {
+            Context.Answers.Error("ws", frame.TryGetProperty("code", out var code) ? code.GetString() : null);
         }
 
         if (frame.TryGetProperty("id", out _) && type.GetString() != "ack")
@@ -131,9 +135,11 @@ internal sealed class StreamReceiver(FaultContext context, DeliveryLog log, stri
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel);
         if (!response.IsSuccessStatusCode)
         {
+            Context.Answers.Http(response.StatusCode, await response.Content.ReadAsStringAsync(cancel));
             throw new HttpRequestException($"{path} answered {(int)response.StatusCode}");
         }
 
+        Context.Answers.Http(response.StatusCode);
         Log.Connected();
         await using var body = await response.Content.ReadAsStreamAsync(cancel);
         if (ndjson)
@@ -156,6 +162,11 @@ internal sealed class StreamReceiver(FaultContext context, DeliveryLog log, stri
                 {
                     Log.Reset();
                 }
+                else if (item.EventType == "error")
+                {
+                    using var error = JsonDocument.Parse(item.Data);
+                    Context.Answers.Error("sse", error.RootElement.TryGetProperty("code", out var code) ? code.GetString() : null);
+                }
                 else if (item.EventId is not null)
                 {
                     using var document = JsonDocument.Parse(item.Data);
@@ -174,6 +185,10 @@ internal sealed class StreamReceiver(FaultContext context, DeliveryLog log, stri
         else if (line.TryGetProperty("type", out var type) && type.GetString() == "reset")
         {
             Log.Reset();
+        }
+        else if (type.ValueKind == JsonValueKind.String && type.GetString() == "error")
+        {
+            Context.Answers.Error("ndjson", line.TryGetProperty("code", out var code) ? code.GetString() : null);
         }
     }
 

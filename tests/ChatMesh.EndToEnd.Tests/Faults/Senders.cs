@@ -119,7 +119,7 @@ internal sealed class WsSender(FaultContext context, string name, string token, 
             _gateway = gateway;
             _phase = "connecting (upgrade not answered)";
             Note($"connecting to {gateway}");
-            var connection = await WsConnection.ConnectAsync(gateway, token, OnFrame, cancel);
+            var connection = await WsConnection.ConnectAsync(gateway, token, OnFrame, Context.Answers, cancel);
             _connection = connection;
             Note("upgraded");
             _ = connection.Ended.ContinueWith(
@@ -144,10 +144,13 @@ internal sealed class WsSender(FaultContext context, string name, string token, 
         var frame = await answer.Task;
         if (frame.GetProperty("type").GetString() == "error")
         {
-            Context.Ledger.Error($"ws {frame.GetProperty("code").GetString()}");
+            var code = frame.GetProperty("code").GetString();
+            Context.Answers.Error("ws", code);
+            Context.Ledger.Error($"ws {code}");
             return null;
         }
 
+        Context.Answers.Ack();
         return (frame.GetProperty("id").GetInt64(), frame.TryGetProperty("duplicate", out var duplicate) && duplicate.GetBoolean());
     }
 
@@ -193,13 +196,15 @@ internal sealed class PollSender(FaultContext context, string name, string token
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Add("Idempotency-Key", key);
         using var response = await _http.SendAsync(request, linked.Token);
+        var text = await response.Content.ReadAsStringAsync(linked.Token);
+        Context.Answers.Http(response.StatusCode, text);
         if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
         {
             Context.Ledger.Error($"poll POST {(int)response.StatusCode}");
             return null;
         }
 
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(linked.Token));
+        using var body = JsonDocument.Parse(text);
         return (body.RootElement.GetProperty("id").GetInt64(), body.RootElement.GetProperty("duplicate").GetBoolean());
     }
 

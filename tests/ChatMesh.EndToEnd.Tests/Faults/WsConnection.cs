@@ -30,9 +30,11 @@ internal sealed class WsConnection : IAsyncDisposable
 
     public long LastFrameAt { get; private set; }
 
-    public static async Task<WsConnection> ConnectAsync(Uri gateway, string token, Action<JsonElement> onFrame, CancellationToken cancel)
+    /// <summary>Connects; an upgrade the gateway refuses is counted in <paramref name="answers"/> by its status.</summary>
+    public static async Task<WsConnection> ConnectAsync(Uri gateway, string token, Action<JsonElement> onFrame, AnswerTally answers, CancellationToken cancel)
     {
         var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
         socket.Options.AddSubProtocol("chatmesh.v1");
         socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -43,6 +45,11 @@ internal sealed class WsConnection : IAsyncDisposable
         }
         catch
         {
+            if (socket.HttpStatusCode != 0)
+            {
+                answers.Http(socket.HttpStatusCode);
+            }
+
             socket.Dispose();
             throw;
         }

@@ -3,9 +3,11 @@ using System.Text;
 using System.Text.Json;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.LiveEvents;
+using ChatMesh.Chat.Rooms;
 using ChatMesh.Gateway.Tests.Telemetry;
 using ChatMesh.Gateway.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace ChatMesh.Gateway.Tests.WebSockets;
 
@@ -119,9 +121,83 @@ public sealed class ReceiveLoopTests : IDisposable
         await CloseAsync(running);
     }
 
-    private ChatConnection Start(out Task running, ChatWebSocketOptions? settings = null)
+    public static TheoryData<string, string> StoreFailures => new()
     {
-        var chat = Stub<IChatService>.Create(new());
+        { "connection", "store_unavailable" },
+        { "timeout", "store_unavailable" },
+        { "readonly", "store_unavailable" },
+        { "replica", "store_unavailable" },
+        { "script-bug", "internal_error" },
+        { "bug", "internal_error" },
+    };
+
+    /// <summary>
+    /// A send whose commit hits Redis while it restarts or fails over is answered <c>store_unavailable</c> with
+    /// <c>retryAfterMs</c> (as HTTP answers 503 + <c>Retry-After</c>), naming the frame; any other failure stays
+    /// <c>internal_error</c>. The connection keeps working either way.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFailures))]
+    public async Task A_send_that_fails_in_the_store_is_answered_with_the_error_its_cause_deserves(string failure, string code)
+    {
+        Exception cause = failure switch
+        {
+            "connection" => new RedisConnectionException(ConnectionFailureType.UnableToConnect, "No connection is active/available to service this operation"),
+            "timeout" => new RedisTimeoutException("Timeout awaiting response", CommandStatus.Sent),
+            "readonly" => new RedisServerException("READONLY You can't write against a read only replica."),
+            "replica" => new ReplicationTimeoutException("No replica confirmed the write within 2 s."),
+            "script-bug" => new RedisServerException("ERR user_script:1: Unknown Redis command called from script"),
+            _ => new InvalidOperationException("a bug"),
+        };
+        var chat = Stub<IChatService>.Create(new() { [nameof(IChatService.PostMessageAsync)] = _ => Task.FromException<CommitResult>(cause) });
+        await using var connection = Start(out var running, chat: chat);
+        await ReadUntil(frame => Type(frame) == "hello");
+
+        await Send("""{"type":"send","room":"r","text":"hi","key":"k1","ref":"s1"}""");
+        var error = await ReadUntil(frame => Type(frame) == "error");
+        await Send("""{"type":"ping","ref":"p1"}""");
+        var pong = await ReadUntil(frame => Type(frame) == "pong");
+
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        Assert.Equal("s1", error.GetProperty("ref").GetString());
+        Assert.Equal(code == "store_unavailable", error.TryGetProperty("retryAfterMs", out var retryAfter));
+        if (code == "store_unavailable")
+        {
+            Assert.Equal(1000, retryAfter.GetInt64());
+        }
+
+        Assert.Equal("p1", pong.GetProperty("ref").GetString());
+        await CloseAsync(running);
+    }
+
+    /// <summary>
+    /// A subscribe whose room list cannot be read (Redis restarting) is answered <c>store_unavailable</c> naming the
+    /// frame, not left waiting for <c>subscribed</c>; the connection may subscribe again (not <c>already_subscribed</c>).
+    /// </summary>
+    [Fact]
+    public async Task A_subscribe_while_redis_is_unavailable_is_answered_store_unavailable_and_may_be_repeated()
+    {
+        var chat = Stub<IChatService>.Create(new()
+        {
+            [nameof(IChatService.ListMyRoomsAsync)] = _ => Task.FromException<IReadOnlyList<MyRoom>>(
+                new RedisConnectionException(ConnectionFailureType.UnableToConnect, "No connection is active/available to service this operation")),
+        });
+        await using var connection = Start(out var running, chat: chat);
+        await ReadUntil(frame => Type(frame) == "hello");
+
+        await Send("""{"type":"subscribe","ref":"sub1"}""");
+        var first = await ReadUntil(frame => Type(frame) == "error");
+        await Send("""{"type":"subscribe","after":5,"ref":"sub2"}""");
+        var second = await ReadUntil(frame => Type(frame) == "error");
+
+        Assert.Equal(("sub1", "store_unavailable"), (first.GetProperty("ref").GetString(), first.GetProperty("code").GetString()));
+        Assert.Equal(("sub2", "store_unavailable"), (second.GetProperty("ref").GetString(), second.GetProperty("code").GetString()));
+        await CloseAsync(running);
+    }
+
+    private ChatConnection Start(out Task running, ChatWebSocketOptions? settings = null, IChatService? chat = null)
+    {
+        chat ??= Stub<IChatService>.Create(new());
         var options = settings ?? new ChatWebSocketOptions { MaxFrameBytes = MaxFrameBytes, CloseTimeout = TimeSpan.FromSeconds(5) };
         var context = new ConnectionContext("bob", "connection-1", null, options, chat, new NoHub(), Typing: null!, Tokens: null!,
             TimeProvider.System, NullLogger.Instance, _metrics.Metrics);
