@@ -101,9 +101,9 @@ public sealed class SentinelTopology : IAsyncLifetime
                     return endpoint.Port;
                 }
             }
-            catch (RedisConnectionException)
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
             {
-                // Not answering: ask the next.
+                // Not answering (or too slow, mid-failover on a loaded machine): ask the next.
             }
         }
 
