@@ -73,8 +73,8 @@ public sealed partial class RedisChatService
         var batch = db.CreateBatch();
         var bans = ids.Select(id => batch.SetContainsAsync(ChatKeys.Banned((string)id!), actor)).ToArray();
         batch.Execute();
-        await Task.WhenAll(bans).WaitAsync(cancellationToken).ConfigureAwait(false);
-        var open = ids.Where((_, i) => !bans[i].Result).ToArray();
+        var banned = await Task.WhenAll(bans).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var open = ids.Where((_, i) => !banned[i]).ToArray();
         return await GetSummariesAsync(db, open, cancellationToken).ConfigureAwait(false);
     }
 
