@@ -6,19 +6,18 @@ namespace ChatMesh.Gateway.WebSockets;
 /// The stream under a <c>/ws</c> WebSocket when its writes are not coalesced: Kestrel's HTTP/1.1 upgrade stream, whose
 /// every write already flushes (its <c>WritePipeAsync</c> writes to the connection's output pipe and flushes it, under
 /// one lock), with the flush that follows each WebSocket frame (<c>ManagedWebSocket</c> writes a frame, then flushes)
-/// answered here: passed on, it takes Kestrel's output lock a second and third time per frame for nothing to send
-/// (3 % of the gateway's samples at 160,000 deliveries/s; docs/benchmarks.md, session 12). Reads, writes and disposal
-/// pass through unchanged.
+/// answered here: passed on, it takes Kestrel's output lock again per frame for nothing to send (1.4 % of the
+/// gateway's samples at 160,000 deliveries/s; docs/benchmarks.md, session 12). Reads, writes and disposal pass through.
 /// </summary>
-internal sealed class FlushedWritesStream(Stream inner) : Stream
+internal sealed class FlushedWritesStream(Stream inner) : UpgradedStream(inner)
 {
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.WriteAsync(buffer, cancellationToken);
+        Inner.WriteAsync(buffer, cancellationToken);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.WriteAsync(buffer, offset, count, cancellationToken);
+        Inner.WriteAsync(buffer, offset, count, cancellationToken);
 
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => Inner.Write(buffer, offset, count);
 
     // Every write above has flushed already.
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -27,32 +26,11 @@ internal sealed class FlushedWritesStream(Stream inner) : Stream
     {
     }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-    public override bool CanRead => inner.CanRead;
-
-    public override bool CanWrite => inner.CanWrite;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            inner.Dispose();
+            Inner.Dispose();
         }
 
         base.Dispose(disposing);
@@ -60,7 +38,7 @@ internal sealed class FlushedWritesStream(Stream inner) : Stream
 
     public override async ValueTask DisposeAsync()
     {
-        await inner.DisposeAsync().ConfigureAwait(false);
+        await Inner.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
 }

@@ -61,12 +61,7 @@ public sealed class SlowConsumerTests : IDisposable
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
 
-        List<long> received = [];
-        while (await Receive(sockets.Client) is { } frame)
-        {
-            received.Add(frame.GetProperty("id").GetInt64());
-        }
-
+        var received = await ReceiveIdsUntilClosed(sockets.Client);
         Assert.Equal((WebSocketCloseStatus)4000, sockets.Client.CloseStatus);
         Assert.Equal("slow_consumer", sockets.Client.CloseStatusDescription);
         Assert.InRange(received.Count, 1, 199);
@@ -177,21 +172,13 @@ public sealed class SlowConsumerTests : IDisposable
             : new InvalidOperationException("a bug in the replay");
         await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub, replayFails: failure), CancellationToken.None);
         var running = connection.RunAsync(CancellationToken.None);
-        await Send(sockets.Client, """{"type":"subscribe"}""");
-        await ReadUntil(sockets.Client, frame => Type(frame) == "subscribed");
-        var subscriber = await hub.Subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-
-        for (var id = 1; id <= 200; id++)
+        var subscriber = await SubscribeAsync(sockets.Client, hub);
+        foreach (var id in Enumerable.Range(1, 200))
         {
             Dispatch(subscriber, id);
         }
 
-        List<long> received = [];
-        while (await Receive(sockets.Client) is { } frame)
-        {
-            received.Add(frame.GetProperty("id").GetInt64());
-        }
-
+        var received = await ReceiveIdsUntilClosed(sockets.Client);
         Assert.True(Volatile.Read(ref _replays) > 0, "the burst never left the feed behind: the test proved nothing");
         Assert.Equal((WebSocketCloseStatus)closeStatus, sockets.Client.CloseStatus);
         Assert.Equal(reason, sockets.Client.CloseStatusDescription);
@@ -289,6 +276,26 @@ public sealed class SlowConsumerTests : IDisposable
 
     private static Task Send(WebSocket socket, string text) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+
+    /// <summary>Subscribes the client (waits for its <c>subscribed</c>) and returns the feed the hub was handed.</summary>
+    private static async Task<ILiveSubscriber> SubscribeAsync(WebSocket client, CapturingHub hub)
+    {
+        await Send(client, """{"type":"subscribe"}""");
+        await ReadUntil(client, frame => Type(frame) == "subscribed");
+        return await hub.Subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The ids of the event frames the client reads until the server's close frame.</summary>
+    private static async Task<List<long>> ReceiveIdsUntilClosed(WebSocket client)
+    {
+        List<long> received = [];
+        while (await Receive(client) is { } frame)
+        {
+            received.Add(frame.GetProperty("id").GetInt64());
+        }
+
+        return received;
+    }
 
     private static string? Type(JsonElement frame) => frame.TryGetProperty("type", out var type) ? type.GetString() : null;
 
