@@ -85,7 +85,8 @@ public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifeti
     {
         var options = Options.Create(new SearchOptions { Directory = _folder, CommitInterval = TimeSpan.FromMilliseconds(100) });
         var host = new SearchIndexHost(options);
-        var indexer = new SearchIndexer(host, new SearchRebuild(_redis, NullLogger<SearchRebuild>.Instance), _redis,
+        var state = new SearchRebuildState(TimeProvider.System);
+        var indexer = new SearchIndexer(host, new SearchRebuild(_redis, state, NullLogger<SearchRebuild>.Instance), state, _redis,
             Options.Create(new ChatOptions()), options, TimeProvider.System, NullLogger<SearchIndexer>.Instance);
         await indexer.StartAsync(Cancel);
         return new RunningIndexer(host, indexer, new MessageSearch(host, _chat, options));
