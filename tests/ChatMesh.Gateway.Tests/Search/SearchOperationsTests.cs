@@ -24,7 +24,6 @@ namespace ChatMesh.Gateway.Tests.Search;
 public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLifetime
 {
     private const string Key = "operator-key-for-the-tests-0123456789";
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "chatmesh-operations-" + Guid.NewGuid().ToString("N"));
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
     private ConnectionMultiplexer _redis = null!;
@@ -75,7 +74,7 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLif
         var hold = new RebuildHold();
         await using var gateway = await StartAsync(Key, hold);
         var search = gateway.App.Services.GetRequiredService<MessageSearch>();
-        Assert.Equal([second, first], await WaitForAsync(search, alice, $"kiwi{_suffix}", 2));
+        Assert.Equal([second, first], await SearchProbe.WaitForAsync(search, alice, $"kiwi{_suffix}", 2));
         await WaitForStatusAsync(gateway, status => status.State == SearchRebuildStates.Idle);
         hold.Arm();
 
@@ -86,12 +85,12 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLif
             new[] { SearchRebuildStates.Pending, SearchRebuildStates.Rebuilding });
 
         // Held after its first room: the index is emptied and partly refilled, but not yet what searches read.
-        await hold.Entered.WaitAsync(Patience, Cancel);
+        await hold.Entered.WaitAsync(SearchProbe.Patience, Cancel);
         var running = await StatusAsync(gateway);
         Assert.Equal(SearchRebuildStates.Rebuilding, running.State);
         Assert.NotNull(running.StartedAt);
         Assert.Null(running.FinishedAt);
-        Assert.Equal([second, first], await IdsAsync(search, alice, $"kiwi{_suffix}"));
+        Assert.Equal([second, first], await SearchProbe.IdsAsync(search, alice, $"kiwi{_suffix}"));
 
         var conflict = await Send(gateway, HttpMethod.Post, "/operations/search/rebuild", Key);
         Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
@@ -99,13 +98,13 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLif
 
         // Posted while it runs: found once the rebuild is done (it is after the head the rebuild started from).
         var during = (await _chat.PostMessageAsync(alice, room, $"kiwi{_suffix} three", null, null, Cancel)).EventId;
-        Assert.Equal([second, first], await IdsAsync(search, alice, $"kiwi{_suffix}"));
+        Assert.Equal([second, first], await SearchProbe.IdsAsync(search, alice, $"kiwi{_suffix}"));
         hold.Release();
 
         var done = await WaitForStatusAsync(gateway, status => status.State == SearchRebuildStates.Idle && status.Lag == 0);
         Assert.NotNull(done.FinishedAt);
         Assert.True(done.MessagesIndexed >= 2, $"{done.MessagesIndexed} messages indexed");
-        Assert.Equal([during, second, first], await WaitForAsync(search, alice, $"kiwi{_suffix}", 3));
+        Assert.Equal([during, second, first], await SearchProbe.WaitForAsync(search, alice, $"kiwi{_suffix}", 3));
         // And the next one is accepted again.
         Assert.Equal(HttpStatusCode.Accepted, (await Send(gateway, HttpMethod.Post, "/operations/search/rebuild", Key)).StatusCode);
     }
@@ -151,7 +150,7 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLif
 
     private static async Task<SearchIndexStatus> WaitForStatusAsync(RunningGateway gateway, Func<SearchIndexStatus, bool> wanted)
     {
-        using var deadline = new CancellationTokenSource(Patience);
+        using var deadline = new CancellationTokenSource(SearchProbe.Patience);
         while (true)
         {
             var status = await StatusAsync(gateway);
@@ -169,23 +168,6 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLif
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel));
         return body.RootElement.GetProperty(ChatProblems.ErrorExtension).GetString();
     }
-
-    private static async Task<long[]> WaitForAsync(MessageSearch search, string user, string q, int count)
-    {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var ids = await IdsAsync(search, user, q);
-            if (ids.Length == count)
-            {
-                return ids;
-            }
-            await Task.Delay(20, deadline.Token);
-        }
-    }
-
-    private static async Task<long[]> IdsAsync(MessageSearch search, string user, string q) =>
-        [.. (await search.SearchAsync(user, q, null, null, 20, Cancel)).Hits.Select(hit => hit.MessageId)];
 
     private string Name(string prefix) => $"{prefix}-{_suffix}";
 
