@@ -1,4 +1,5 @@
 using System.Globalization;
+using ChatMesh.EndToEnd.Tests.Faults;
 using ChatMesh.Testing.Faults;
 using ChatMesh.EndToEnd.Tests.WebSockets;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using ChatMesh.AppHost.Infrastructure;
+using ChatMesh.EndToEnd.Tests.Faults;
 using ChatMesh.Testing.Faults;
 using ChatMesh.EndToEnd.Tests.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
