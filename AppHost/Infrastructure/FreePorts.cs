@@ -10,6 +10,8 @@ namespace ChatMesh.AppHost.Infrastructure;
 /// gives) can be handed to any outgoing connection or port-0 listener on the machine between the pick and the server's
 /// bind — seconds for an Erlang node booting, and again whenever a killed server is started on the same ports — and
 /// RabbitMQ whose distribution or epmd port is taken exits with 0. No port is handed out twice in one process.
+/// The one rule for every project that starts servers: the test projects compile this file by a link
+/// (tests/ChatMesh.Chat.Tests/Infrastructure/FreePort.cs).
 /// </summary>
 internal static class FreePorts
 {
@@ -72,15 +74,4 @@ internal static class FreePorts
             return 32_768;
         }
     }
-}
-
-/// <summary>The environment variables that bound the distribution ports of a <c>rabbitmqctl</c> run, and how many it gets.</summary>
-internal static class RabbitMQCtlPorts
-{
-    public const string Min = "RABBITMQ_CTL_DIST_PORT_MIN";
-
-    public const string Max = "RABBITMQ_CTL_DIST_PORT_MAX";
-
-    /// <summary>Enough for the health check's and an operator's commands at once (each takes one port of the range).</summary>
-    public const int Count = 10;
 }

@@ -132,7 +132,7 @@ internal sealed record BenchOptions(int Receivers, int[]? Rates, TimeSpan StepDu
                 "--message-length" => options with { MessageLength = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--output" => options with { Output = value },
                 "--fault-seconds" => options with { FaultWindow = double.Parse(value, CultureInfo.InvariantCulture) is var window and >= 3 and <= 600 ? TimeSpan.FromSeconds(window) : throw new ArgumentException("--fault-seconds takes 3 to 600 seconds of traffic per fault case.") },
-                "--faults" => options with { Faults = [.. value.Split(',').Select(id => ChatMesh.EndToEnd.Tests.Faults.FaultCases.Get(id.Trim()).Id)] },
+                "--faults" => options with { Faults = [.. value.Split(',').Select(id => ChatMesh.Testing.Faults.FaultCases.Get(id.Trim()).Id)] },
                 _ => throw new ArgumentException($"Unknown option {args[i]}"),
             };
         }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Aspire.Hosting;
 using ChatMesh.Bench.Targets;
-using ChatMesh.EndToEnd.Tests.Faults;
+using ChatMesh.Testing.Faults;
 
 namespace ChatMesh.Bench;
 

@@ -21,14 +21,25 @@ internal static class ProcessMemory
         Find(commPrefix, directory => File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Contains(marker));
 
     /// <summary>
-    /// The pid of the process whose name starts with <paramref name="commPrefix"/> and whose working directory is under
-    /// <paramref name="directory"/>: for redis-server, which overwrites its environment block with its process title.
+    /// The pids of the processes whose name starts with <paramref name="commPrefix"/> and whose working directory is under
+    /// <paramref name="directory"/>: for redis-server, which overwrites its environment block with its process title (a
+    /// Sentinel run has a primary and replicas there).
     /// </summary>
-    public static int? FindUnder(string commPrefix, string directory) =>
-        Find(commPrefix, proc => new DirectoryInfo(Path.Combine(proc, "cwd")).ResolveLinkTarget(returnFinalTarget: true)?.FullName is { } cwd
-            && (cwd + "/").StartsWith(directory.TrimEnd('/') + "/", StringComparison.Ordinal));
+    public static IReadOnlyList<int> FindAllUnder(string commPrefix, string directory) =>
+        [.. Matching(commPrefix, proc => new DirectoryInfo(Path.Combine(proc, "cwd")).ResolveLinkTarget(returnFinalTarget: true)?.FullName is { } cwd
+            && (cwd + "/").StartsWith(directory.TrimEnd('/') + "/", StringComparison.Ordinal))];
 
     private static int? Find(string commPrefix, Func<string, bool> matches)
+    {
+        foreach (var pid in Matching(commPrefix, matches))
+        {
+            return pid;
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<int> Matching(string commPrefix, Func<string, bool> matches)
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
@@ -40,17 +51,18 @@ internal static class ProcessMemory
             try
             {
                 var comm = File.ReadAllText(Path.Combine(directory, "comm")).Trim();
-                if (comm.StartsWith(commPrefix, StringComparison.Ordinal) && matches(directory))
+                if (!comm.StartsWith(commPrefix, StringComparison.Ordinal) || !matches(directory))
                 {
-                    return pid;
+                    continue;
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Gone, or not ours.
+                continue;
             }
-        }
 
-        return null;
+            yield return pid;
+        }
     }
 }

@@ -34,6 +34,7 @@ app.MapDevSignIn();
 app.MapChatApi();
 app.MapChatAttachments();
 app.UseChatSearchIndex();
+app.MapChatSearchOperations();
 app.MapChatWebSockets();
 
 app.Run();

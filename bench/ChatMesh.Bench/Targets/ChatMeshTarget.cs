@@ -24,6 +24,7 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
     private DistributedApplication? _app;
     private OtlpSink? _telemetry;
     private string _leaderAtStart = "outbox leader: unknown";
+    private (int? Pid, string Description) _redis = (null, "redis-server CPU not sampled: not started");
     private HttpClient? _http;
     private Uri? _ws;
 
@@ -84,6 +85,8 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
             ?? throw new InvalidOperationException("The gateway process was not found.");
         _leaderAtStart = await OutboxLeader.DescribeAsync(_app, RunMarker, cancellationToken);
         Console.WriteLine($"   {_leaderAtStart}");
+        _redis = await RedisPrimary.FindAsync(_app, _state, cancellationToken);
+        Console.WriteLine($"   {_redis.Description}");
 
         var owner = await SignInAsync("bench-owner", cancellationToken);
         _rooms = rooms == 1 ? [_room] : [.. Enumerable.Range(0, rooms).Select(k => $"{_room}-{k}")];
@@ -128,7 +131,7 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
 
     /// <summary>For the report: the outbox leader at the start and now, and what the OTLP sink received so far.</summary>
     public async Task<string> DescribeAsync(CancellationToken cancellationToken) =>
-        $"{_leaderAtStart} at the start, {await OutboxLeader.DescribeAsync(App, RunMarker, cancellationToken)} at the end; {_telemetry?.Summary()}";
+        $"{_leaderAtStart} at the start, {await OutboxLeader.DescribeAsync(App, RunMarker, cancellationToken)} at the end; {_redis.Description}; {_telemetry?.Summary()}";
 
     public async Task<RawSocket> ConnectReceiverAsync(int index, LatencyRecorder? recorder, CancellationToken cancellationToken)
     {
@@ -153,11 +156,11 @@ internal sealed class ChatMeshTarget(Action<IDistributedApplicationTestingBuilde
         return (room, text, token) => socket.SendAsync(JsonSerializer.Serialize(new { type = "send", room, text }), token);
     }
 
-    /// <summary>The run's processes whose CPU a step reports: gateway, Redis, RabbitMQ, the other services, the load generator.</summary>
+    /// <summary>The run's processes whose CPU a step reports: gateway, the Redis primary (<see cref="RedisPrimary"/>), RabbitMQ, the other services, the load generator.</summary>
     public CpuWatch CpuWatch() => new(
     [
         ("gateway", ServerProcessId),
-        ("redis-server", ProcessMemory.FindUnder("redis-server", _state)),
+        ("redis-server", _redis.Pid),
         ("rabbitmq", ProcessMemory.Find("beam.smp", RunMarker)),
         ("notification", ProcessMemory.Find("ChatMesh.Notifi", RunMarker)),
         ("legacy", ProcessMemory.Find("ChatMesh.Legacy", RunMarker)),

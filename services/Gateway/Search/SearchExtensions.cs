@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Gateway.Search;
 
-/// <summary>Composition of message search: validated <see cref="SearchOptions"/>, this process's index and its indexer.</summary>
+/// <summary>Composition of message search: validated <see cref="SearchOptions"/>, this process's index, its indexer and its operator endpoints.</summary>
 public static class SearchExtensions
 {
     public static WebApplicationBuilder AddChatSearch(this WebApplicationBuilder builder)
@@ -16,10 +16,21 @@ public static class SearchExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SearchOptions>, SearchOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SearchIndexHost>();
+        services.TryAddSingleton<SearchRebuildState>();
         services.TryAddSingleton<SearchRebuild>();
         services.TryAddSingleton<MessageSearch>();
         services.AddHostedService<SearchIndexer>();
         return builder;
+    }
+
+    /// <summary>
+    /// Maps <c>/operations/search</c> (the index's status, a rebuild on demand) when <see cref="SearchOptions.OperatorKey"/>
+    /// is set; outside <c>/api</c>, so the edge never routes a user there.
+    /// </summary>
+    public static IEndpointRouteBuilder MapChatSearchOperations(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return endpoints.MapSearchOperationsEndpoints();
     }
 
     /// <summary>Opens the index now, so a folder that cannot be created or locked stops the start.</summary>

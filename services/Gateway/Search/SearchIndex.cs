@@ -46,6 +46,7 @@ public sealed class SearchIndex : IDisposable
     private readonly SearcherManager _searchers;
     private readonly ReusedDocument _put = new();
     private long _position;
+    private volatile bool _rebuilding;
 
     private SearchIndex(LuceneDirectory directory, IndexWriter writer, long position, bool current)
     {
@@ -121,11 +122,26 @@ public sealed class SearchIndex : IDisposable
     /// <summary>Records that every event up to <paramref name="position"/> is applied (committed with the next <see cref="Commit"/>).</summary>
     public void Advance(long position) => Interlocked.Exchange(ref _position, position);
 
-    /// <summary>Empties the index before a rebuild; searches keep the previous view until the next <see cref="Refresh"/>.</summary>
+    /// <summary>
+    /// Empties the index before a rebuild; searches keep the previous view until the next <see cref="Refresh"/>. Until
+    /// <see cref="EndRebuild"/>, a <see cref="Commit"/> (a stop mid-rebuild) records no position, so the next start
+    /// rebuilds again instead of trusting a half-filled index.
+    /// </summary>
     public void Clear()
     {
         _writer.DeleteAll();
+        _rebuilding = true;
+        RecordCommitData(rebuilding: true);
         IsCurrent = false;
+    }
+
+    /// <summary>Ends a rebuild begun with <see cref="Clear"/>: records <paramref name="position"/>, commits and refreshes.</summary>
+    public void EndRebuild(long position)
+    {
+        _rebuilding = false;
+        Advance(position);
+        Commit();
+        Refresh();
     }
 
     /// <summary>Makes every write so far visible to searches.</summary>
@@ -134,14 +150,20 @@ public sealed class SearchIndex : IDisposable
     /// <summary>Writes the index and its position to disk: a restart resumes from here.</summary>
     public void Commit()
     {
-        _writer.SetCommitData(new Dictionary<string, string>
+        var rebuilding = _rebuilding;
+        RecordCommitData(rebuilding);
+        _writer.Commit();
+        IsCurrent = !rebuilding;
+    }
+
+    // Mid-rebuild no position: a commit then (or the writer's own on dispose) leaves an index the next start rebuilds.
+    private void RecordCommitData(bool rebuilding) => _writer.SetCommitData(rebuilding
+        ? new Dictionary<string, string> { [SchemaKey] = Schema }
+        : new Dictionary<string, string>
         {
             [SchemaKey] = Schema,
             [PositionKey] = Position.ToString(CultureInfo.InvariantCulture),
         });
-        _writer.Commit();
-        IsCurrent = true;
-    }
 
     /// <summary>
     /// Up to <paramref name="count"/> messages of <paramref name="rooms"/> matching <paramref name="query"/> with an id below

@@ -14,12 +14,14 @@ namespace ChatMesh.Gateway.Search;
 /// <see cref="SearchOptions.RefreshInterval"/> (at once after a quiet spell; under a stream, once caught up, it lingers
 /// until the refresh is due, so the stream is one read, one batch and one refresh per interval). The index is rebuilt from history when it is new or
 /// unreadable, when the log restarted below it, when the outbox no longer holds the event after its position (it was
-/// down longer than the outbox's retention), or on every start with <see cref="SearchOptions.RebuildOnStart"/>.
+/// down longer than the outbox's retention), on every start with <see cref="SearchOptions.RebuildOnStart"/>, and when an
+/// operator asks for it (<see cref="SearchRebuildState"/>).
 /// Membership needs no events: a search asks the chat service for the caller's rooms when it runs.
 /// </summary>
 public sealed partial class SearchIndexer(
     SearchIndexHost host,
     SearchRebuild rebuild,
+    SearchRebuildState rebuildState,
     IConnectionMultiplexer redis,
     IOptions<ChatOptions> chat,
     IOptions<SearchOptions> options,
@@ -45,6 +47,8 @@ public sealed partial class SearchIndexer(
             {
                 try
                 {
+                    // An operator's rebuild (POST /operations/search/rebuild) runs here, the index's one writer.
+                    mustRebuild |= rebuildState.IsRequested;
                     if (mustRebuild)
                     {
                         await rebuild.RebuildAsync(index, stoppingToken).ConfigureAwait(false);

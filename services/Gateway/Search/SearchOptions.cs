@@ -52,6 +52,16 @@ public sealed class SearchOptions
     public bool RebuildOnStart { get; set; }
 
     /// <summary>
+    /// The key an operator sends in <c>X-Operator-Key</c> to <c>/operations/search</c> (the index's status, and a rebuild on
+    /// demand); unset, those endpoints are not mapped at all. The edge (<c>web</c>) does not route <c>/operations</c>:
+    /// operators call the gateway's own address.
+    /// </summary>
+    public string? OperatorKey { get; set; }
+
+    /// <summary>Shortest <see cref="OperatorKey"/> accepted.</summary>
+    public const int MinOperatorKeyLength = 16;
+
+    /// <summary>
     /// The folder holding the indexes (absolute). The AppHost sets it under its state directory; unset, it is
     /// <c>$XDG_STATE_HOME/chatmesh/search</c> (or <c>~/.local/state/chatmesh/search</c>). Each gateway process takes
     /// the first free <c>index-{n}</c> inside it.
@@ -103,6 +113,11 @@ public sealed class SearchOptionsValidator : IValidateOptions<SearchOptions>
         if (options.RetryDelay < TimeSpan.FromMilliseconds(10) || options.RetryDelay > TimeSpan.FromMinutes(5))
         {
             failures.Add($"{section}:RetryDelay must be 10 ms to 5 min, got {options.RetryDelay}.");
+        }
+        if (options.OperatorKey is { Length: > 0 } key && (key.Length < SearchOptions.MinOperatorKeyLength || key.Length > 1024 || key.Any(char.IsWhiteSpace)))
+        {
+            // Not echoed: it is a secret.
+            failures.Add($"{section}:OperatorKey must be {SearchOptions.MinOperatorKeyLength} to 1024 characters without white space (got {key.Length} characters).");
         }
         if (options.Directory is { Length: > 0 } directory && !Path.IsPathRooted(directory))
         {

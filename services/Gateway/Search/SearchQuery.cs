@@ -23,6 +23,12 @@ public static class SearchErrors
 
     /// <summary>400: expands to more terms than the index allows in one query.</summary>
     public const string QueryTooComplex = "query_too_complex";
+
+    /// <summary>401 on <c>/operations/search</c>: no <c>X-Operator-Key</c>, or not <see cref="SearchOptions.OperatorKey"/>.</summary>
+    public const string OperatorKeyRequired = "operator_key_required";
+
+    /// <summary>409 on <c>POST /operations/search/rebuild</c>: this gateway's index is already being rebuilt (or about to be).</summary>
+    public const string RebuildRunning = "search_rebuild_running";
 }
 
 /// <summary>

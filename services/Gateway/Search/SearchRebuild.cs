@@ -10,14 +10,18 @@ namespace ChatMesh.Gateway.Search;
 /// position recorded is the log head read first, so the indexer then applies every event after it; an event between the
 /// head and a room's read is applied twice, which converges (a put replaces, a delete removes) in id order.
 /// </summary>
-public sealed partial class SearchRebuild(IConnectionMultiplexer redis, ILogger<SearchRebuild> logger)
+public sealed partial class SearchRebuild(IConnectionMultiplexer redis, SearchRebuildState state, ILogger<SearchRebuild> logger)
 {
     private const int ScanCount = 1000;
     private const int ReadBatch = 256;
 
+    /// <summary>For tests: awaited after each room is indexed, so a rebuild can be held while searches run.</summary>
+    internal Func<CancellationToken, Task>? AfterRoom { get; init; }
+
     public async Task RebuildAsync(SearchIndex index, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(index);
+        state.Begin();
         var started = TimeProvider.System.GetTimestamp();
         var db = redis.GetDatabase();
         var head = (long?)await db.StringGetAsync(ChatKeys.Seq).WaitAsync(cancellationToken).ConfigureAwait(false) ?? 0;
@@ -34,15 +38,20 @@ public sealed partial class SearchRebuild(IConnectionMultiplexer redis, ILogger<
             {
                 var name = (string)key!;
                 var room = name[ChatKeys.RoomPrefix.Length..^ChatKeys.MessagesSuffix.Length];
-                messages += await IndexRoomAsync(db, index, room, cancellationToken).ConfigureAwait(false);
+                var indexed = await IndexRoomAsync(db, index, room, cancellationToken).ConfigureAwait(false);
+                state.Indexed(indexed);
+                messages += indexed;
                 rooms++;
+                if (AfterRoom is { } afterRoom)
+                {
+                    await afterRoom(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         while (cursor != "0");
 
-        index.Advance(head);
-        index.Commit();
-        index.Refresh();
+        index.EndRebuild(head);
+        state.End();
         LogRebuilt(rooms, messages, head, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
     }
 

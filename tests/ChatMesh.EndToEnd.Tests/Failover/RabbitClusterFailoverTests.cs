@@ -1,5 +1,6 @@
 using System.Globalization;
 using ChatMesh.EndToEnd.Tests.Faults;
+using ChatMesh.Testing.Faults;
 using ChatMesh.EndToEnd.Tests.WebSockets;
 
 namespace ChatMesh.EndToEnd.Tests.Failover;

@@ -1,6 +1,7 @@
 using System.Net;
 using ChatMesh.AppHost.Infrastructure;
 using ChatMesh.EndToEnd.Tests.Faults;
+using ChatMesh.Testing.Faults;
 using ChatMesh.EndToEnd.Tests.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;

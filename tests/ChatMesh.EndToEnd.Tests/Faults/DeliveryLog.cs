@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>
 /// What one client of one channel received: each event id once (a repeat is a duplicate: every channel's resume

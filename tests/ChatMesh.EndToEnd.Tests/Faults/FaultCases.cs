@@ -1,4 +1,4 @@
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>One fault: its id (<c>--faults</c> of the bench), its row's name, and how it is injected and repaired.</summary>
 public sealed record FaultCase(string Id, string Name, Func<FaultDriver, FaultInjector, CancellationToken, Task> Inject);

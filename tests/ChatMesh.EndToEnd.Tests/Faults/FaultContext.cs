@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>What every client of one fault case shares: the app's topology, the room, the ledger of sends and the clock.</summary>
 internal sealed class FaultContext(Topology topology, string room, TimeSpan sendInterval)

@@ -1,3 +1,5 @@
+using ChatMesh.Testing.Faults;
+
 namespace ChatMesh.EndToEnd.Tests.Faults;
 
 /// <summary>

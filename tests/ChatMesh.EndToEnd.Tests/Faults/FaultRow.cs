@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>
 /// One fault case's result. Lost: acknowledged but never delivered to a client that resumed (counted per client).

@@ -1,4 +1,5 @@
 using ChatMesh.EndToEnd.Tests.WebSockets;
+using ChatMesh.Testing.Faults;
 
 namespace ChatMesh.EndToEnd.Tests.Faults;
 

@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>A client that follows the room on one channel, reconnecting and resuming as docs/protocol.md says, until stopped.</summary>
 internal abstract class Receiver(FaultContext context, DeliveryLog log, string token, int replica)

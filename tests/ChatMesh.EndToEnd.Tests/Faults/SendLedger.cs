@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>Every send of every sender: its key, whether and with which id it was acknowledged, and how long a sender ever waited.</summary>
 public sealed class SendLedger

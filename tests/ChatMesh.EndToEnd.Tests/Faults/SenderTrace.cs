@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>An attempt that got no answer within the sender's bound: what it was doing then, and how its key ended.</summary>
 public sealed class StalledAttempt(string sender, string key, int attempt, TimeSpan startedAt, string state)

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>
 /// Sends messages one at a time, each with its own idempotency key, and retries an unanswered or refused send with

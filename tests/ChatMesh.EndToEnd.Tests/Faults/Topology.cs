@@ -2,7 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 using System.Collections.Concurrent;
 
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>One instance of a resource as Aspire's snapshot shows it now.</summary>
 public sealed record Instance(string Resource, string ResourceId, string? State, HealthStatus? Health, string? Urls)

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 
-namespace ChatMesh.EndToEnd.Tests.Faults;
+namespace ChatMesh.Testing.Faults;
 
 /// <summary>A chatmesh.v1 socket to one gateway replica that hands every frame to a callback until the connection ends.</summary>
 internal sealed class WsConnection : IAsyncDisposable

@@ -95,6 +95,38 @@ public sealed class SearchIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_rebuild_stopped_half_way_leaves_an_index_the_next_start_rebuilds_and_a_finished_one_is_current()
+    {
+        using (var index = SearchIndex.Open(_folder))
+        {
+            Apply(index, Created(5, "general", "alice", "whole history"));
+            index.Advance(5);
+            index.Commit();
+
+            // The gateway stops mid-rebuild: its last commit (and the writer's own on close) must not claim position 5.
+            index.Clear();
+            index.Put(6, "general", "alice", "half of history");
+            index.Commit();
+            Assert.False(index.IsCurrent);
+        }
+
+        using (var reopened = SearchIndex.Open(_folder))
+        {
+            Assert.False(reopened.IsCurrent);
+            Assert.Equal(0, reopened.Position);
+            reopened.Clear();
+            reopened.Put(6, "general", "alice", "all of history");
+            reopened.EndRebuild(9);
+            Assert.True(reopened.IsCurrent);
+            Assert.Equal([6L], Find(reopened, "history", ["general"]));
+        }
+
+        using var current = SearchIndex.Open(_folder);
+        Assert.True(current.IsCurrent);
+        Assert.Equal(9, current.Position);
+    }
+
+    [Fact]
     public void Prefix_wildcard_fuzzy_and_phrase_queries_find_and_highlight_their_words()
     {
         using var index = SearchIndex.Open(_folder);

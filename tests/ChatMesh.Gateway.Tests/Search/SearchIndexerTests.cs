@@ -14,7 +14,6 @@ namespace ChatMesh.Gateway.Tests.Search;
 /// </summary>
 public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "chatmesh-indexer-" + Guid.NewGuid().ToString("N"));
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
     private ConnectionMultiplexer _redis = null!;
@@ -38,14 +37,14 @@ public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifeti
         var first = (await _chat.PostMessageAsync(alice, room, "quarterly report is due", null, null, Cancel)).EventId;
         var second = (await _chat.PostMessageAsync(alice, room, "report draft attached", null, null, Cancel)).EventId;
 
-        Assert.Equal([second, first], await WaitForAsync(running.Search, bob, "report", 2));
+        Assert.Equal([second, first], await SearchProbe.WaitForAsync(running.Search, bob, "report", 2));
         await _chat.EditMessageAsync(alice, room, first, "quarterly numbers are due", Cancel);
         await _chat.DeleteMessageAsync(alice, room, second, Cancel);
-        Assert.Equal([first], await WaitForAsync(running.Search, bob, "quarterly numbers", 1));
-        Assert.Empty(await IdsAsync(running.Search, bob, "report"));
+        Assert.Equal([first], await SearchProbe.WaitForAsync(running.Search, bob, "quarterly numbers", 1));
+        Assert.Empty(await SearchProbe.IdsAsync(running.Search, bob, "report"));
 
         await _chat.LeaveRoomAsync(bob, room, Cancel);
-        Assert.Empty(await IdsAsync(running.Search, bob, "quarterly"));
+        Assert.Empty(await SearchProbe.IdsAsync(running.Search, bob, "quarterly"));
         var refused = await Assert.ThrowsAsync<ChatException>(() => running.Search.SearchAsync(bob, "quarterly", room, null, 10, Cancel));
         Assert.Equal(ChatError.NotMember, refused.Error);
     }
@@ -59,14 +58,14 @@ public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifeti
         await using (var running = await StartAsync())
         {
             early = (await _chat.PostMessageAsync(alice, room, "early bird", null, null, Cancel)).EventId;
-            Assert.Equal([early], await WaitForAsync(running.Search, alice, "bird", 1));
+            Assert.Equal([early], await SearchProbe.WaitForAsync(running.Search, alice, "bird", 1));
         }
 
         // Down while one message is posted: the next start reads it from the outbox after its committed position.
         var missed = (await _chat.PostMessageAsync(alice, room, "missed bird", null, null, Cancel)).EventId;
         await using (var running = await StartAsync())
         {
-            Assert.Equal([missed, early], await WaitForAsync(running.Search, alice, "bird", 2));
+            Assert.Equal([missed, early], await SearchProbe.WaitForAsync(running.Search, alice, "bird", 2));
         }
 
         // Down while the outbox drops what it missed (as its retention does): the next start rebuilds from history.
@@ -75,8 +74,8 @@ public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifeti
         await _redis.GetDatabase().StreamTrimAsync(ChatKeys.Outbox, 0);
         await using (var running = await StartAsync())
         {
-            Assert.Equal([lost, missed], await WaitForAsync(running.Search, alice, "bird", 2));
-            Assert.Equal([early], await IdsAsync(running.Search, alice, "worm"));
+            Assert.Equal([lost, missed], await SearchProbe.WaitForAsync(running.Search, alice, "bird", 2));
+            Assert.Equal([early], await SearchProbe.IdsAsync(running.Search, alice, "worm"));
             Assert.Equal(await _chat.GetHeadAsync(Cancel), running.Host.Index.Position);
         }
     }
@@ -85,28 +84,12 @@ public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifeti
     {
         var options = Options.Create(new SearchOptions { Directory = _folder, CommitInterval = TimeSpan.FromMilliseconds(100) });
         var host = new SearchIndexHost(options);
-        var indexer = new SearchIndexer(host, new SearchRebuild(_redis, NullLogger<SearchRebuild>.Instance), _redis,
+        var state = new SearchRebuildState(TimeProvider.System);
+        var indexer = new SearchIndexer(host, new SearchRebuild(_redis, state, NullLogger<SearchRebuild>.Instance), state, _redis,
             Options.Create(new ChatOptions()), options, TimeProvider.System, NullLogger<SearchIndexer>.Instance);
         await indexer.StartAsync(Cancel);
         return new RunningIndexer(host, indexer, new MessageSearch(host, _chat, options));
     }
-
-    private static async Task<long[]> WaitForAsync(MessageSearch search, string user, string q, int count)
-    {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var ids = await IdsAsync(search, user, q);
-            if (ids.Length == count)
-            {
-                return ids;
-            }
-            await Task.Delay(20, deadline.Token);
-        }
-    }
-
-    private static async Task<long[]> IdsAsync(MessageSearch search, string user, string q) =>
-        [.. (await search.SearchAsync(user, q, null, null, 20, Cancel)).Hits.Select(hit => hit.MessageId)];
 
     private string Name(string prefix) => $"{prefix}-{_suffix}";
 

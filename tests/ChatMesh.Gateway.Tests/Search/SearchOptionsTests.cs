@@ -25,15 +25,17 @@ public sealed class SearchOptionsTests
             CommitInterval = TimeSpan.Zero,
             RetryDelay = TimeSpan.Zero,
             Directory = "relative/path",
+            OperatorKey = "too-short",
         };
 
         var result = new SearchOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
         foreach (var key in new[] { "MaxQueryLength", "DefaultPageSize", "MaxCandidatesPerPage", "SnippetLength", "BatchSize",
-            "IdleReadTimeout", "CommitInterval", "RetryDelay", "Directory" })
+            "IdleReadTimeout", "CommitInterval", "RetryDelay", "Directory", "OperatorKey" })
         {
             Assert.Contains($"Gateway:Search:{key}", result.FailureMessage, StringComparison.Ordinal);
         }
+        Assert.DoesNotContain("too-short", result.FailureMessage, StringComparison.Ordinal);
     }
 }
