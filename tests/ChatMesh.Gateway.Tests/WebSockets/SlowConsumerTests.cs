@@ -130,7 +130,15 @@ public sealed class SlowConsumerTests : IDisposable
         var subscriber = await hub.Subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         const int count = 600;
-        var reading = ReadUntil(sockets.Client, frame => frame.TryGetProperty("id", out var id) && id.GetInt64() == count);
+        // The pong may come before or after the last event (the reader answers the ping while the writer catches up), so
+        // read until both have come.
+        bool sawLast = false, sawPong = false;
+        var reading = ReadUntil(sockets.Client, frame =>
+        {
+            sawLast |= frame.TryGetProperty("id", out var id) && id.GetInt64() == count;
+            sawPong |= Type(frame) == "pong";
+            return sawLast && sawPong;
+        });
         for (var id = 1; id <= count; id++)
         {
             Dispatch(subscriber, id);
