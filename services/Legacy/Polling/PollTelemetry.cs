@@ -9,8 +9,8 @@ namespace ChatMesh.Legacy.Polling;
 /// answered the poll (so the response joins the trace of the action that sent it), else of the HTTP request; linked to the
 /// request either way. Ids, rooms and counts only: never message text or tokens. An answer from live events gets a span
 /// only when the hub sampled its poll for a write span (<c>Chat:LiveEvents:WriteSpansPerDispatch</c>, the first few
-/// subscribers of each dispatch): one message woken into 10,000 polls costs a few spans, not 10,000; every poll still has
-/// its HTTP request span.
+/// subscribers of each dispatch): one message woken into 10,000 polls costs a few spans, not 10,000. A poll's HTTP request
+/// span is itself sampled (<c>Legacy:PollSpanRatio</c>); a replay answer's span is its child, so kept with it.
 /// </summary>
 internal static class PollTelemetry
 {
@@ -38,8 +38,9 @@ internal static class PollTelemetry
             activity = ChatTelemetry.Source.StartActivity(SpanName, ActivityKind.Internal);
         }
 
-        if (activity is null)
+        if (activity is not { IsAllDataRequested: true })
         {
+            activity?.Dispose();
             return null;
         }
 
