@@ -9,8 +9,8 @@ namespace ChatMesh.Legacy.Hosting;
 /// A poll is the client waiting, not a user action: the action's trace (send, commit, bus, dispatch, the woken poll's
 /// <c>longpoll deliver</c>) does not contain it and stays whole either way. A poll whose client sent a sampled
 /// <c>traceparent</c> is always recorded (the client asked for it); the others are recorded at the ratio, decided when the
-/// request starts, so a poll's spans (its request, a replay answer's <c>longpoll deliver</c> under it) are kept or
-/// dropped together. Every other <c>/poll</c> route (register, delete, send) keeps its span.
+/// request starts (a replay answer's <c>longpoll deliver</c> is then the root of its own trace, linked to the request:
+/// <c>Polling/PollTelemetry</c>). Every other <c>/poll</c> route (register, delete, send) keeps its span.
 /// </summary>
 internal static class PollSpanSampling
 {
