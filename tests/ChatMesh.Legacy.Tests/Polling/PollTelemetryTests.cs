@@ -43,10 +43,7 @@ public sealed class PollTelemetryTests : IDisposable
     [Fact]
     public void A_replay_answer_of_an_unsampled_poll_is_recorded_in_a_trace_of_its_own_linked_to_the_request()
     {
-        using var request = _server.StartActivity("GET", ActivityKind.Server)!;
-        // What the tracing filter does to a poll it does not sample (Legacy:PollSpanRatio).
-        request.IsAllDataRequested = false;
-        request.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        using var request = UnsampledRequest();
 
         using var deliver = PollTelemetry.StartDelivery(Replay());
 
@@ -61,9 +58,7 @@ public sealed class PollTelemetryTests : IDisposable
     [Fact]
     public void A_live_answer_continues_the_dispatch_span_whatever_its_request_was()
     {
-        using var request = _server.StartActivity("GET", ActivityKind.Server)!;
-        request.IsAllDataRequested = false;
-        request.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        using var request = UnsampledRequest();
         var dispatch = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
 
         using var deliver = PollTelemetry.StartDelivery(Replay() with { Source = PollSource.Live, Trace = dispatch });
@@ -77,6 +72,15 @@ public sealed class PollTelemetryTests : IDisposable
     {
         _listener.Dispose();
         _server.Dispose();
+    }
+
+    /// <summary>A poll's request span as the tracing filter leaves one it does not sample (Legacy:PollSpanRatio).</summary>
+    private Activity UnsampledRequest()
+    {
+        var request = _server.StartActivity("GET", ActivityKind.Server)!;
+        request.IsAllDataRequested = false;
+        request.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        return request;
     }
 
     private static PollBatch Replay() =>
