@@ -28,6 +28,12 @@ public static class ChatKeys
     /// <summary>Idempotency keys of posts: <c>chat:idem:{u}:{key}</c>.</summary>
     public const string IdempotencyPrefix = "chat:idem:";
 
+    /// <summary>The suffix of a room's or a user's event log (a stream): <c>chat:room:{r}:log</c>, <c>chat:user:{u}:log</c>.</summary>
+    public const string LogSuffix = ":log";
+
+    /// <summary>The field of a room's or a user's hash holding its retention floor (the oldest event id still logged).</summary>
+    public const string FloorField = "floor";
+
     /// <summary>The suffix of a room's history index (a zset of message ids): <c>chat:room:{r}:messages</c>.</summary>
     public const string MessagesSuffix = ":messages";
 

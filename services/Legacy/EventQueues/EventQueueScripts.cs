@@ -1,3 +1,4 @@
+using ChatMesh.Chat.EventLog;
 using StackExchange.Redis;
 
 namespace ChatMesh.Legacy.EventQueues;
@@ -19,15 +20,22 @@ internal static class EventQueueScripts
     public const long TooMany = -6;
     public const long TooManyHeld = -7;
 
-    public static RedisKey QueueKey(string id) => $"legacy:queue:{id}";
+    // Legacy's own key layout, spelled once for the C# keys and the scripts that build keys inside (Flush).
+    private const string QueuePrefix = "legacy:queue:";
+    private const string OwnerSuffix = ":owner";
+    private const string UserPrefix = "legacy:user:";
+    private const string QueuesSuffix = ":queues";
+    private const string HeldSuffix = ":held";
 
-    public static RedisKey OwnerKey(string id) => $"legacy:queue:{id}:owner";
+    public static RedisKey QueueKey(string id) => QueuePrefix + id;
 
-    public static RedisKey UserQueuesKey(string user) => $"legacy:user:{user}:queues";
+    public static RedisKey OwnerKey(string id) => QueuePrefix + id + OwnerSuffix;
 
-    public static RedisKey HeldKey(string user) => $"legacy:user:{user}:held";
+    public static RedisKey UserQueuesKey(string user) => UserPrefix + user + QueuesSuffix;
 
-    public static RedisKey RateKey(string user, long window) => $"legacy:user:{user}:shortpolls:{window}";
+    public static RedisKey HeldKey(string user) => UserPrefix + user + HeldSuffix;
+
+    public static RedisKey RateKey(string user, long window) => $"{UserPrefix}{user}:shortpolls:{window}";
 
     /// <summary>Creates a queue unless the user holds <c>max</c> live ones; 1, or <see cref="TooMany"/>.</summary>
     public static readonly LuaScript Register = LuaScript.Prepare("""
@@ -50,7 +58,7 @@ internal static class EventQueueScripts
     /// When nothing is, the replay after the cursor is empty up to the head and the poll skips it.
     /// Returns <c>{1, cursor, rooms filter, types filter, head, pending, {room…}}</c> or <c>{code, acked, head}</c>.
     /// </summary>
-    public static readonly LuaScript Poll = LuaScript.Prepare("""
+    public static readonly LuaScript Poll = LuaScript.Prepare($$"""
         local head = tonumber(redis.call('GET', @seq) or '0')
         local q = redis.call('HMGET', @queue, 'user', 'rooms', 'types', 'acked')
         if not q[1] then
@@ -85,14 +93,14 @@ internal static class EventQueueScripts
         end
         local rooms = redis.call('HKEYS', @userRooms)
         local pending = 0
-        local floors = redis.call('HMGET', @userHash, 'floor', 'mfloor')
+        local floors = redis.call('HMGET', @userHash, '{{ChatKeys.FloorField}}', 'mfloor')
         if cursor < head then
           if tonumber(floors[1] or '0') > cursor or tonumber(floors[2] or '0') > cursor
             or newer(@personalLog) or newer(@memberships) then
             pending = 1
           else
             for _, room in ipairs(rooms) do
-              if newer('chat:room:' .. room .. ':log') or tonumber(redis.call('HGET', 'chat:room:' .. room, 'floor') or '0') > cursor then
+              if newer('{{ChatKeys.RoomPrefix}}' .. room .. '{{ChatKeys.LogSuffix}}') or tonumber(redis.call('HGET', '{{ChatKeys.RoomPrefix}}' .. room, '{{ChatKeys.FloorField}}') or '0') > cursor then
                 pending = 1
                 break
               end
@@ -116,13 +124,13 @@ internal static class EventQueueScripts
     /// the expiry as the poll script does. Returns {ids of queues gone, ids whose lease was refused}. Keys are built
     /// inside (one Redis, as for the poll script).
     /// </summary>
-    public const string Flush = """
+    public const string Flush = $$"""
         local now = tonumber(ARGV[1])
         local max = tonumber(ARGV[4])
         local gone, refused = {}, {}
         for i = 5, #ARGV, 5 do
           local kind, id, user, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-          local held = 'legacy:user:' .. user .. ':held'
+          local held = '{{UserPrefix}}' .. user .. '{{HeldSuffix}}'
           if kind == 'x' then
             redis.call('ZREM', held, a)
           elseif kind == 'h' then
@@ -134,7 +142,7 @@ internal static class EventQueueScripts
               if redis.call('PTTL', held) < tonumber(b) - now then redis.call('PEXPIRE', held, tonumber(b) - now) end
             end
           else
-            local queue = 'legacy:queue:' .. id
+            local queue = '{{QueuePrefix}}' .. id
             local acked = redis.call('HGET', queue, 'acked')
             if not acked then
               gone[#gone + 1] = id
@@ -143,8 +151,8 @@ internal static class EventQueueScripts
               local ttl = tonumber(b)
               if ttl > 0 then
                 redis.call('PEXPIRE', queue, ttl)
-                redis.call('PEXPIRE', queue .. ':owner', ttl + tonumber(ARGV[2]))
-                local index = 'legacy:user:' .. user .. ':queues'
+                redis.call('PEXPIRE', queue .. '{{OwnerSuffix}}', ttl + tonumber(ARGV[2]))
+                local index = '{{UserPrefix}}' .. user .. '{{QueuesSuffix}}'
                 redis.call('ZADD', index, 'XX', now + ttl, id)
                 redis.call('PEXPIRE', index, math.max(tonumber(ARGV[3]), ttl + 1000))
               end

@@ -41,6 +41,8 @@ public static class LegacyExtensions
         // An event queue is a connection in the shared presence registry, so long-poll users show as online.
         builder.AddChatPresence();
         services.AddLegacyAuthentication();
+        // A poll's own request span is sampled (Legacy:PollSpanRatio); the traces of user actions are not.
+        services.AddPollSpanSampling();
 
         services.AddChatProblemDetails();
         return builder;

@@ -66,4 +66,13 @@ public sealed class LegacyOptions
     /// validated every time until expired entries are swept.
     /// </summary>
     public int ValidatedTokenCacheSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// The share of polls (<c>GET /poll/queues/{id}/events</c>) whose HTTP request span is recorded, drawn when the poll
+    /// starts; a poll whose client sends a sampled <c>traceparent</c> is always recorded, and every other route always is.
+    /// A woken poll's <c>longpoll deliver</c> span is in the sender's trace whatever this says; a replay answer's is under
+    /// its request's span when that is recorded, else the root of its own trace linked to the request. 1 records every
+    /// poll (as before session 12); 0 only those the client asks for.
+    /// </summary>
+    public double PollSpanRatio { get; set; } = 0.01;
 }

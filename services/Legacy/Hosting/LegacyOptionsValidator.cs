@@ -37,6 +37,7 @@ public sealed class LegacyOptionsValidator : IValidateOptions<LegacyOptions>
         Range(nameof(options.MaxRoomsPerQueue), options.MaxRoomsPerQueue, 1, 10_000);
         Range(nameof(options.PresenceTimeout), options.PresenceTimeout, options.MaxPollTimeout + TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
         Range(nameof(options.ValidatedTokenCacheSize), options.ValidatedTokenCacheSize, 0, 1_000_000);
+        Range(nameof(options.PollSpanRatio), options.PollSpanRatio, 0d, 1d);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

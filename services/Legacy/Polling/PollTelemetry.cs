@@ -9,8 +9,9 @@ namespace ChatMesh.Legacy.Polling;
 /// answered the poll (so the response joins the trace of the action that sent it), else of the HTTP request; linked to the
 /// request either way. Ids, rooms and counts only: never message text or tokens. An answer from live events gets a span
 /// only when the hub sampled its poll for a write span (<c>Chat:LiveEvents:WriteSpansPerDispatch</c>, the first few
-/// subscribers of each dispatch): one message woken into 10,000 polls costs a few spans, not 10,000; every poll still has
-/// its HTTP request span.
+/// subscribers of each dispatch): one message woken into 10,000 polls costs a few spans, not 10,000. A poll's HTTP request
+/// span is itself sampled (<c>Legacy:PollSpanRatio</c>): an answer from the log is the request span's child when that is
+/// recorded, else the root of a trace of its own, linked to the request; every such answer has its span either way.
 /// </summary>
 internal static class PollTelemetry
 {
@@ -33,13 +34,22 @@ internal static class PollTelemetry
             ActivityLink[]? links = request is null ? null : [new ActivityLink(request.Context)];
             activity = ChatTelemetry.Source.StartActivity(SpanName, ActivityKind.Internal, batch.Trace, links: links);
         }
+        else if (request is { Recorded: false })
+        {
+            // The poll's request span is not sampled (Legacy:PollSpanRatio), but an answer from the log is still traced: in
+            // a trace of its own, linked to the request. Only inside PollResult's async ExecuteAsync, so the change of
+            // Activity.Current does not reach its caller.
+            Activity.Current = null;
+            activity = ChatTelemetry.Source.StartActivity(SpanName, ActivityKind.Internal, default(ActivityContext), links: [new ActivityLink(request.Context)]);
+        }
         else
         {
             activity = ChatTelemetry.Source.StartActivity(SpanName, ActivityKind.Internal);
         }
 
-        if (activity is null)
+        if (activity is not { IsAllDataRequested: true })
         {
+            activity?.Dispose();
             return null;
         }
 

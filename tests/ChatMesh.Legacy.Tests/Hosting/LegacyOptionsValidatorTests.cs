@@ -29,6 +29,9 @@ public sealed class LegacyOptionsValidatorTests
         { "Legacy:PresenceTimeout", o => o.PresenceTimeout = TimeSpan.FromHours(2) },
         { "Legacy:ValidatedTokenCacheSize", o => o.ValidatedTokenCacheSize = -1 },
         { "Legacy:ValidatedTokenCacheSize", o => o.ValidatedTokenCacheSize = 1_000_001 },
+        { "Legacy:PollSpanRatio", o => o.PollSpanRatio = -0.1 },
+        { "Legacy:PollSpanRatio", o => o.PollSpanRatio = 1.5 },
+        { "Legacy:PollSpanRatio", o => o.PollSpanRatio = double.NaN },
     };
 
     [Theory]
