@@ -17,6 +17,12 @@ internal static class CloseCodes
     /// <summary>1011: an unexpected server error; reconnect and resume.</summary>
     public const WebSocketCloseStatus InternalError = WebSocketCloseStatus.InternalServerError;
 
+    /// <summary>
+    /// 1013 (Try Again Later): the chat store (Redis) could not serve a catch-up from the log for a moment (a restart or
+    /// a failover, <see cref="Chat.Problems.StoreFailures.IsTransient"/>); reconnect after a second and resume.
+    /// </summary>
+    public const WebSocketCloseStatus StoreUnavailable = (WebSocketCloseStatus)1013;
+
     /// <summary>4000: the client read too slowly and its outbound queue filled; reconnect and resume.</summary>
     public const WebSocketCloseStatus SlowConsumer = (WebSocketCloseStatus)4000;
 

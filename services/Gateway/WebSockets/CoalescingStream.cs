@@ -10,7 +10,7 @@ namespace ChatMesh.Gateway.WebSockets;
 /// per call; this is where several of them meet. Control frames the WebSocket writes by itself meanwhile (pong, ping,
 /// close) join the run in order. An idle connection holds no buffer.
 /// </summary>
-internal sealed class CoalescingStream(Stream inner, int maxDeferredBytes) : Stream
+internal sealed class CoalescingStream(Stream inner, int maxDeferredBytes) : UpgradedStream(inner)
 {
     private readonly Lock _bufferGate = new();
     // Serializes writes to the transport: a pass-through write and the deferred run's write never overlap.
@@ -67,7 +67,7 @@ internal sealed class CoalescingStream(Stream inner, int maxDeferredBytes) : Str
 
             try
             {
-                await inner.WriteAsync(pending.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+                await Inner.WriteAsync(pending.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -99,7 +99,7 @@ internal sealed class CoalescingStream(Stream inner, int maxDeferredBytes) : Str
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await Inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -132,36 +132,15 @@ internal sealed class CoalescingStream(Stream inner, int maxDeferredBytes) : Str
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
 
     // A flush while collecting is the collected run's to do; otherwise every write already flushed.
-    public override Task FlushAsync(CancellationToken cancellationToken) => IsDeferring ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
+    public override Task FlushAsync(CancellationToken cancellationToken) => IsDeferring ? Task.CompletedTask : Inner.FlushAsync(cancellationToken);
 
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-    public override bool CanRead => inner.CanRead;
-
-    public override bool CanWrite => inner.CanWrite;
-
-    public override bool CanSeek => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            inner.Dispose();
+            Inner.Dispose();
             lock (_bufferGate)
             {
                 if (_pending is not null)
@@ -177,7 +156,7 @@ internal sealed class CoalescingStream(Stream inner, int maxDeferredBytes) : Str
 
     public override async ValueTask DisposeAsync()
     {
-        await inner.DisposeAsync().ConfigureAwait(false);
+        await Inner.DisposeAsync().ConfigureAwait(false);
         Dispose(false);
         lock (_bufferGate)
         {

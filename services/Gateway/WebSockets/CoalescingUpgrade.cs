@@ -22,21 +22,21 @@ internal sealed class CoalescingUpgrade(IHttpUpgradeFeature inner, int maxCoales
         return stream;
     }
 
-    /// <summary>Wraps the upgrade feature of <c>/ws</c> requests; must run before <c>UseWebSockets</c>.</summary>
+    /// <summary>
+    /// Wraps the upgrade feature of <c>/ws</c> requests (coalescing when <c>MaxCoalescedBytes</c> is set, else only
+    /// answering the per-frame flush, <see cref="FlushedWritesStream"/>); must run before <c>UseWebSockets</c>.
+    /// </summary>
     public static IApplicationBuilder UseFor(IApplicationBuilder app)
     {
         var options = app.ApplicationServices.GetRequiredService<IOptions<ChatWebSocketOptions>>().Value;
-        if (options.MaxCoalescedBytes == 0)
-        {
-            return app;
-        }
-
         return app.Use((context, next) =>
         {
             if (context.Request.Path.Equals(WebSocketEndpoint.Path, StringComparison.Ordinal)
                 && context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
             {
-                context.Features.Set<IHttpUpgradeFeature>(new CoalescingUpgrade(upgrade, options.MaxCoalescedBytes));
+                context.Features.Set<IHttpUpgradeFeature>(options.MaxCoalescedBytes == 0
+                    ? new FlushedWritesUpgrade(upgrade)
+                    : new CoalescingUpgrade(upgrade, options.MaxCoalescedBytes));
             }
 
             return next(context);

@@ -32,11 +32,7 @@ internal sealed partial class Subscription(ConnectionContext context, Connection
 
         // A client that reads nothing for SlowConsumerTimeout while the feed catches up is cut off (close 4000).
         Volatile.Write(ref _catchUp, new FeedCatchUp(sender.Feed, context.Chat, context.Options.ReplayBatchSize, context.Options.SlowConsumerTimeout,
-            context.Time, () => LogBehind(context.Logger, context.ConnectionId, context.Options.MaxQueuedFrames), ex =>
-            {
-                LogCatchUpFailed(context.Logger, ex, context.ConnectionId);
-                close(CloseCodes.InternalError, "internal_error");
-            }, cancellationToken));
+            context.Time, () => LogBehind(context.Logger, context.ConnectionId, context.Options.MaxQueuedFrames), OnCatchUpFailed, cancellationToken));
         _running = RunAsync(after, reference, cancellationToken);
     }
 
@@ -72,6 +68,24 @@ internal sealed partial class Subscription(ConnectionContext context, Connection
         }
     }
 
+    /// <summary>
+    /// The catch-up from the log failed: the connection ends so the client resumes from the last event it got. Redis
+    /// restarting or failing over is transient (as every channel answers it, <c>store_unavailable</c>): close 1013; any
+    /// other failure is a bug: close 1011.
+    /// </summary>
+    private void OnCatchUpFailed(Exception exception)
+    {
+        if (StoreFailures.IsTransient(exception))
+        {
+            LogCatchUpStoreUnavailable(context.Logger, context.ConnectionId, exception.GetType().Name, exception.Message);
+            close(CloseCodes.StoreUnavailable, ApiErrors.StoreUnavailable);
+            return;
+        }
+
+        LogCatchUpFailed(context.Logger, exception, context.ConnectionId);
+        close(CloseCodes.InternalError, "internal_error");
+    }
+
     /// <summary>The feed fell behind (called on the dispatching thread; must not block): the shared catch-up takes it.</summary>
     public void OnBehind() => Volatile.Read(ref _catchUp)?.OnBehind();
 
@@ -82,6 +96,9 @@ internal sealed partial class Subscription(ConnectionContext context, Connection
     [LoggerMessage(Level = LogLevel.Information, Message = "WebSocket {ConnectionId} fell {MaxQueuedFrames} events behind; catching up from the log")]
     private static partial void LogBehind(ILogger logger, string connectionId, int maxQueuedFrames);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "WebSocket {ConnectionId} could not catch up from the log; closing it so the client resumes")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WebSocket {ConnectionId} could not catch up from the log, the store is unavailable ({Kind}: {Reason}); closing it 1013 so the client resumes")]
+    private static partial void LogCatchUpStoreUnavailable(ILogger logger, string connectionId, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "WebSocket {ConnectionId} could not catch up from the log; closing it so the client resumes")]
     private static partial void LogCatchUpFailed(ILogger logger, Exception exception, string connectionId);
 }

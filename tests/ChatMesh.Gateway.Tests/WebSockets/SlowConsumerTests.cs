@@ -8,6 +8,7 @@ using ChatMesh.Chat.Rooms;
 using ChatMesh.Gateway.Tests.Telemetry;
 using ChatMesh.Gateway.WebSockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace ChatMesh.Gateway.Tests.WebSockets;
 
@@ -60,12 +61,7 @@ public sealed class SlowConsumerTests : IDisposable
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
 
-        List<long> received = [];
-        while (await Receive(sockets.Client) is { } frame)
-        {
-            received.Add(frame.GetProperty("id").GetInt64());
-        }
-
+        var received = await ReceiveIdsUntilClosed(sockets.Client);
         Assert.Equal((WebSocketCloseStatus)4000, sockets.Client.CloseStatus);
         Assert.Equal("slow_consumer", sockets.Client.CloseStatusDescription);
         Assert.InRange(received.Count, 1, 199);
@@ -158,6 +154,41 @@ public sealed class SlowConsumerTests : IDisposable
     }
 
     /// <summary>
+    /// A burst that leaves the feed behind while Redis cannot serve the catch-up (a restart or a failover) ends the
+    /// connection with the transient answer, close 1013 <c>store_unavailable</c>, so the client reconnects after a
+    /// moment and resumes; a failure that is not the store's is a server error, close 1011 <c>internal_error</c>.
+    /// Either way, what the client did get is in order and without a gap: a resume from its last id misses nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 1013, "store_unavailable")]
+    [InlineData(false, 1011, "internal_error")]
+    public async Task A_catch_up_that_fails_on_the_store_closes_with_the_answer_for_its_cause(bool transient, int closeStatus, string reason)
+    {
+        using var sockets = new InMemoryWebSockets(serverToClientBytes: 16 * 1024, coalescedBytes: 0);
+        var hub = new CapturingHub();
+        var options = new ChatWebSocketOptions { MaxQueuedFrames = 16, ReplayBatchSize = 7, SlowConsumerTimeout = TimeSpan.FromSeconds(30) };
+        Exception failure = transient
+            ? new RedisConnectionException(ConnectionFailureType.SocketFailure, "No connection is active/available to service this operation")
+            : new InvalidOperationException("a bug in the replay");
+        await using var connection = new ChatConnection(sockets.Server, sockets.Coalescing, Context(options, hub, replayFails: failure), CancellationToken.None);
+        var running = connection.RunAsync(CancellationToken.None);
+        var subscriber = await SubscribeAsync(sockets.Client, hub);
+        foreach (var id in Enumerable.Range(1, 200))
+        {
+            Dispatch(subscriber, id);
+        }
+
+        var received = await ReceiveIdsUntilClosed(sockets.Client);
+        Assert.True(Volatile.Read(ref _replays) > 0, "the burst never left the feed behind: the test proved nothing");
+        Assert.Equal((WebSocketCloseStatus)closeStatus, sockets.Client.CloseStatus);
+        Assert.Equal(reason, sockets.Client.CloseStatusDescription);
+        Assert.InRange(received.Count, 1, 199);
+        Assert.Equal(Enumerable.Range(1, received.Count).Select(id => (long)id), received);
+        await sockets.Client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "ok", TestContext.Current.CancellationToken);
+        await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>
     /// A stopping gateway (graceful shutdown, resource restart) drains what each connection has queued, then says why
     /// it closes (1001 server_shutdown), and the connection ends at once when the client answers the close: with
     /// coalesced writes too, where the queued frames sit in the collected run when the stop comes.
@@ -197,13 +228,16 @@ public sealed class SlowConsumerTests : IDisposable
         await running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
     }
 
-    private ConnectionContext Context(ChatWebSocketOptions options, ILiveEventHub hub)
+    /// <param name="replayFails">When set, every read of the log (a catch-up's replay) fails with it.</param>
+    private ConnectionContext Context(ChatWebSocketOptions options, ILiveEventHub hub, Exception? replayFails = null)
     {
         var chat = Stub<IChatService>.Create(new()
         {
             [nameof(IChatService.ListMyRoomsAsync)] = _ => Task.FromResult<IReadOnlyList<MyRoom>>([]),
             [nameof(IChatService.GetHeadAsync)] = _ => Task.FromResult(0L),
-            [nameof(IChatService.ReplayAsync)] = args => Task.FromResult(Replay((long)args![1]!, (int)args[2]!)),
+            [nameof(IChatService.ReplayAsync)] = args => replayFails is null
+                ? Task.FromResult(Replay((long)args![1]!, (int)args[2]!))
+                : Task.FromException<Replay>(CountedFailure(replayFails)),
         });
         return new ConnectionContext("bob", "connection-1", null, options, chat, hub, Typing: null!, Tokens: null!, TimeProvider.System, NullLogger.Instance, _metrics.Metrics);
     }
@@ -218,6 +252,12 @@ public sealed class SlowConsumerTests : IDisposable
         }
 
         subscriber.OnEvent(new LiveEvent(id, "message.created", "room", null, json));
+    }
+
+    private Exception CountedFailure(Exception failure)
+    {
+        Interlocked.Increment(ref _replays);
+        return failure;
     }
 
     private Replay Replay(long after, int limit)
@@ -236,6 +276,26 @@ public sealed class SlowConsumerTests : IDisposable
 
     private static Task Send(WebSocket socket, string text) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+
+    /// <summary>Subscribes the client (waits for its <c>subscribed</c>) and returns the feed the hub was handed.</summary>
+    private static async Task<ILiveSubscriber> SubscribeAsync(WebSocket client, CapturingHub hub)
+    {
+        await Send(client, """{"type":"subscribe"}""");
+        await ReadUntil(client, frame => Type(frame) == "subscribed");
+        return await hub.Subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The ids of the event frames the client reads until the server's close frame.</summary>
+    private static async Task<List<long>> ReceiveIdsUntilClosed(WebSocket client)
+    {
+        List<long> received = [];
+        while (await Receive(client) is { } frame)
+        {
+            received.Add(frame.GetProperty("id").GetInt64());
+        }
+
+        return received;
+    }
 
     private static string? Type(JsonElement frame) => frame.TryGetProperty("type", out var type) ? type.GetString() : null;
 
