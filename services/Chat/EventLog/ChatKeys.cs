@@ -73,6 +73,9 @@ public static class ChatKeys
     /// <summary>The user's membership index (a stream of joins and leaves).</summary>
     public static RedisKey UserMemberships(string user) => User(user, "memberships");
 
+    /// <summary>The user's notification read cursor (a string: every notification with an id up to it is read).</summary>
+    public static RedisKey UserNotificationsRead(string user) => User(user, "notifications:read");
+
     /// <summary>The fields of a message hash (<see cref="Message"/>).</summary>
     public static class MessageFields
     {

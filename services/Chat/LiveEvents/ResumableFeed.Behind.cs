@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
 
 namespace ChatMesh.Chat.LiveEvents;
@@ -16,7 +17,7 @@ public sealed partial class ResumableFeed
     public bool IsBehind => Interlocked.Read(ref _behindAfter) >= 0;
 
     /// <summary>Items the single reader has taken from the queue so far: its read progress (see <see cref="FeedCatchUp"/>).</summary>
-    public long Taken => Volatile.Read(ref _taken);
+    public long Taken => _queue.Taken;
 
     /// <summary>
     /// Cuts a client that reads nothing: the feed overflows (queued items are still readable, then the feed ends, and
@@ -32,24 +33,34 @@ public sealed partial class ResumableFeed
         }
     }
 
+    /// <summary>
+    /// Queues a replayed event, waiting while the queue holds its capacity of items: a feed made with onBehind replays
+    /// up to its capacity of events only, leaving its reserve to control items. A feed that completed meanwhile throws
+    /// <see cref="ChannelClosedException"/> (what the channels catch as "the stream ended").
+    /// </summary>
     private async ValueTask ReplayWriteAsync(FeedItem item, CancellationToken cancellationToken)
     {
-        // A feed made with onBehind replays up to its capacity of events only, leaving its reserve to control items:
-        // the replay waits until the reader has taken one (the channel's own wait would fill the reserve).
-        while (_onBehind is not null && _queue.Reader.Count >= _capacity)
+        while (true)
         {
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _roomWaiter, waiter);
-            if (_queue.Reader.Count < _capacity || Volatile.Read(ref _completed) != 0 || Overflowed)
+            switch (_queue.TryEnqueue(item, _capacity))
             {
-                break;
+                case EnqueueResult.Queued:
+                    NoteQueued(item.Id);
+                    return;
+                case EnqueueResult.Closed:
+                    throw new ChannelClosedException();
+            }
+
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Stored with a full fence, then one more look: the reader either sees the waiter or left room seen here.
+            Interlocked.Exchange(ref _roomWaiter, waiter);
+            if (_queue.Count < _capacity || _queue.IsClosed)
+            {
+                continue;
             }
 
             await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await _queue.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-        NoteQueued(item.Id);
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Problems;
 
@@ -18,9 +17,10 @@ namespace ChatMesh.Chat.LiveEvents;
 /// </summary>
 public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
 {
-    private readonly Channel<FeedItem> _queue;
-    // The reader waits on this, not on the channel: see FeedSignal for why (where the wake-up is queued).
-    private readonly FeedSignal _signal = new();
+    // One lock per write, none for the reader; storage given back after a backlog (see FeedQueue).
+    private readonly FeedQueue _queue;
+    // The reader waits on this: see FeedSignal for where the wake-up is queued, and why a set is free while it runs.
+    private readonly FeedSignal _signal;
     private readonly int _capacity;
     private readonly Func<string, string?, bool>? _filter;
     private readonly Action? _onOverflow;
@@ -39,8 +39,6 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
     private TaskCompletionSource? _roomWaiter;
     private int _completed;
     private volatile bool _discarded;
-    // Items the reader has taken from the queue (skipped ones too): the read progress a slow-consumer check looks at.
-    private long _taken;
 
     /// <param name="userId">The user whose events this feed carries.</param>
     /// <param name="capacity">Items queued (and live events held during a replay) before the client counts as too slow.</param>
@@ -62,12 +60,8 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
         _onBehind = onBehind;
         // A feed that can fall behind keeps room beyond its capacity for control items: events stop at the capacity
         // (the feed falls behind), so an ack or an error still fits while a burst or a catch-up fills the queue.
-        _queue = Channel.CreateBounded<FeedItem>(new BoundedChannelOptions(onBehind is null ? capacity : capacity + ControlReserve(capacity))
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-            AllowSynchronousContinuations = false,
-        });
+        _queue = new FeedQueue(onBehind is null ? capacity : capacity + ControlReserve(capacity));
+        _signal = new FeedSignal(_queue);
     }
 
     public string UserId { get; }
@@ -159,7 +153,8 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
     /// <summary>Queues an event (not a control item) if it fits: within the capacity, for a feed made with onBehind.</summary>
     private bool TryQueueEvent(in FeedItem item)
     {
-        if ((_onBehind is not null && _queue.Reader.Count >= _capacity) || !_queue.Writer.TryWrite(item))
+        // Within the capacity for a feed made with onBehind (the rest is the control items' reserve), else the bound.
+        if (_queue.TryEnqueue(item, _capacity) != EnqueueResult.Queued)
         {
             return false;
         }
@@ -178,12 +173,12 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
     }
 
     /// <summary>True while items are queued that the reader has not taken yet.</summary>
-    public bool HasQueued => _queue.Reader.Count > 0;
+    public bool HasQueued => _queue.Count > 0;
 
     /// <summary>Queues a channel's own item (hello, ack, heartbeat…) without waiting; a full queue overflows the feed.</summary>
     public bool TrySendControl(string type, ReadOnlyMemory<byte> json)
     {
-        if (_queue.Writer.TryWrite(new FeedItem(0, type, null, json, IsControl: true)))
+        if (_queue.TryEnqueue(new FeedItem(0, type, null, json, IsControl: true), _queue.Bound) == EnqueueResult.Queued)
         {
             _signal.Set();
             return true;
@@ -404,16 +399,10 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
     /// </summary>
     public bool TryRead(out FeedItem item)
     {
-        var reader = _queue.Reader;
-        while (!_discarded && reader.TryRead(out item))
+        while (!_discarded && _queue.TryDequeue(out item))
         {
-            Volatile.Write(ref _taken, _taken + 1);
-            // A catch-up's replay waiting for room goes on (also when this item is skipped: the queue shrank).
-            if (Volatile.Read(ref _roomWaiter) is { } waiter)
-            {
-                Volatile.Write(ref _roomWaiter, null);
-                waiter.TrySetResult();
-            }
+            // A replay waiting for room goes on (also when this item is skipped: the queue shrank).
+            WakeReplay();
 
             if (item.Id > 0)
             {
@@ -428,12 +417,25 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
             return true;
         }
 
+        // Empty (or discarded): a full fence, then one more look for a replay waiting for room. Taking an item and
+        // reading the waiter above are not ordered against the replay's own store-then-look; if both missed, the reader
+        // either takes another item (and looks again) or comes here before it waits.
+        Interlocked.MemoryBarrier();
+        WakeReplay();
         item = default;
         return false;
     }
 
+    private void WakeReplay()
+    {
+        if (Volatile.Read(ref _roomWaiter) is not null && Interlocked.Exchange(ref _roomWaiter, null) is { } waiter)
+        {
+            waiter.TrySetResult();
+        }
+    }
+
     /// <summary>True once the feed is complete and every queued item was read (or the feed was discarded).</summary>
-    public bool IsDrained => _discarded || _queue.Reader.Completion.IsCompleted;
+    public bool IsDrained => _discarded || (_queue.IsClosed && _queue.Count == 0);
 
     /// <summary>
     /// Waits, without allocating and without cancellation, until an item was queued or the feed completed since the last
@@ -446,7 +448,7 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
     {
         // Set first: an item refused because the feed is complete is no overflow.
         Volatile.Write(ref _completed, 1);
-        _queue.Writer.TryComplete();
+        _queue.Close();
         _signal.Set();
         Volatile.Read(ref _roomWaiter)?.TrySetResult();
     }
@@ -479,7 +481,7 @@ public sealed partial class ResumableFeed : ILiveSubscriber, IDisposable
 
         if (Interlocked.Exchange(ref _overflowed, 1) == 0)
         {
-            _queue.Writer.TryComplete();
+            _queue.Close();
             _signal.Set();
             Volatile.Read(ref _roomWaiter)?.TrySetResult();
             _onOverflow?.Invoke();

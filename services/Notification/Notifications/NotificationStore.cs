@@ -5,9 +5,9 @@ using StackExchange.Redis;
 namespace ChatMesh.Notification.Notifications;
 
 /// <summary>
-/// The notification center over the user's personal log (<c>chat:user:{u}:log</c>, where the chat domain writes
-/// notification.* events) and one read cursor per user (<c>chat:user:{u}:notifications:read</c>: every notification
-/// with an id up to it is read). The cursor only moves forward; nothing is written to the event log.
+/// The notification center over the user's personal log (<c>chat:user:{u}:log</c>, <see cref="ChatKeys.UserLog"/>, where
+/// the chat domain writes notification.* events) and one read cursor per user (<c>chat:user:{u}:notifications:read</c>,
+/// <see cref="ChatKeys.UserNotificationsRead"/>: every notification with an id up to it is read). The cursor only moves forward; nothing is written to the event log.
 /// </summary>
 internal sealed class NotificationStore(IConnectionMultiplexer redis, IChatService chat)
 {
@@ -34,7 +34,7 @@ internal sealed class NotificationStore(IConnectionMultiplexer redis, IChatServi
         // Newest first, a page at a time, until enough are found, the read ones start (unread only), or the log ends.
         while (items.Count < limit)
         {
-            var page = await db.StreamRangeAsync(LogKey(user), "-", max, PageSize, Order.Descending).WaitAsync(cancellationToken);
+            var page = await db.StreamRangeAsync(ChatKeys.UserLog(user), "-", max, PageSize, Order.Descending).WaitAsync(cancellationToken);
             foreach (var entry in page)
             {
                 var id = ParseId(entry.Id);
@@ -83,19 +83,15 @@ internal sealed class NotificationStore(IConnectionMultiplexer redis, IChatServi
             throw new ChatException(ChatError.CursorFromFuture, $"event {upTo} is after the newest event {head}.");
         }
 
-        var result = await Advance.EvaluateAsync(redis.GetDatabase(), new { key = ReadKey(user), upTo }).WaitAsync(cancellationToken);
+        var result = await Advance.EvaluateAsync(redis.GetDatabase(), new { key = ChatKeys.UserNotificationsRead(user), upTo }).WaitAsync(cancellationToken);
         return (long)result;
     }
 
     private static async Task<long> ReadCursorAsync(IDatabase db, string user)
     {
-        var value = await db.StringGetAsync(ReadKey(user));
+        var value = await db.StringGetAsync(ChatKeys.UserNotificationsRead(user));
         return value.IsNull ? 0 : (long)value;
     }
-
-    private static RedisKey LogKey(string user) => "chat:user:" + user + ":log";
-
-    private static RedisKey ReadKey(string user) => "chat:user:" + user + ":notifications:read";
 
     private static long ParseId(RedisValue id)
     {
