@@ -46,6 +46,9 @@ public sealed class S3AttachmentStore : IAttachmentStore, IDisposable
                     Key = Key(sha256),
                     FilePath = spooledFile,
                     ContentType = "application/octet-stream",
+                    // One signed payload, not aws-chunked streaming signatures: some S3-compatible servers (s3rver among
+                    // them) store the chunk framing as the object's bytes instead of decoding it.
+                    UseChunkEncoding = false,
                 }, cancellationToken).ConfigureAwait(false);
             }
         }

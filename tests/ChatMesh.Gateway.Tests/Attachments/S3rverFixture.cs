@@ -15,7 +15,10 @@ public sealed class S3rverFixture : IAsyncLifetime
     public const string Version = "3.7.1";
     public const string Bucket = "chatmesh-test";
 
-    /// <summary>s3rver's fixed credentials (any other secret is refused with SignatureDoesNotMatch).</summary>
+    /// <summary>
+    /// s3rver's fixed credentials. Another access key is refused (403 <c>InvalidAccessKeyId</c>); s3rver 3.7.1 does not
+    /// compute SigV4 signatures, so it takes any secret with this key (a wrong secret cannot be tested against it).
+    /// </summary>
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
 
@@ -27,9 +30,9 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public Uri Endpoint => new($"http://127.0.0.1:{Port}");
 
-    /// <summary>The connection string of <c>ConnectionStrings:attachments</c> for this server, with another secret if given.</summary>
-    public string ConnectionString(string secret = SecretKey, string prefix = "") =>
-        $"Endpoint={Endpoint};Bucket={Bucket};AccessKey={AccessKey};SecretKey={secret};Prefix={prefix};ForcePathStyle=true";
+    /// <summary>The connection string of <c>ConnectionStrings:attachments</c> for this server, with other credentials if given.</summary>
+    public string ConnectionString(string accessKey = AccessKey, string prefix = "") =>
+        $"Endpoint={Endpoint};Bucket={Bucket};AccessKey={accessKey};SecretKey={SecretKey};Prefix={prefix};ForcePathStyle=true";
 
     public async ValueTask InitializeAsync()
     {
