@@ -18,7 +18,7 @@ var notification = builder.AddChatService<Projects.ChatMesh_Notification>("notif
 // (docs/operations.md, runtime settings).
 var legacy = builder.AddChatService<Projects.ChatMesh_Legacy>("legacy", redis, messaging, signingKey)
     .WithEnvironment("DOTNET_GCgen0size", "0x4000000");
-var integration = builder.AddChatService<Projects.ChatMesh_Integration>("integration", redis, messaging, signingKey);
+var integration = builder.AddChatService<Projects.ChatMesh_Integration>("integration", redis, messaging, signingKey).WithAttachmentStorage();
 if (builder.Configuration.GetValue<bool>("ChatMesh:Webhooks:AllowLocalReceivers"))
 {
     // Development: webhooks to a receiver on this machine, which the SSRF rules refuse otherwise (docs/operations.md).

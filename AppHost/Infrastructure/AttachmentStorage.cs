@@ -3,7 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMesh.AppHost.Infrastructure;
 
-/// <summary>Where the gateway keeps attachment bytes under the AppHost: beside Redis's and RabbitMQ's data in local mode.</summary>
+/// <summary>
+/// Where the gateway (and the integration service, for files posted through inbound hooks) keep attachment bytes under
+/// the AppHost: beside Redis's and RabbitMQ's data in local mode.
+/// </summary>
 internal static class AttachmentStorage
 {
     public const string DirectoryVariable = "Gateway__Attachments__Directory";
@@ -18,8 +21,12 @@ internal static class AttachmentStorage
         var builder = gateway.ApplicationBuilder;
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ConnectionStringName)))
         {
-            // An S3-compatible store for every gateway replica (docs/operations.md, Attachments).
-            return gateway.WithReference(builder.AddConnectionString(ConnectionStringName));
+            // An S3-compatible store for every gateway replica and the integration service (docs/operations.md, Attachments):
+            // one connection-string resource, referenced by each service that stores files.
+            var connection = builder.Resources.OfType<IResourceWithConnectionString>().FirstOrDefault(r => r.Name == ConnectionStringName) is { } existing
+                ? builder.CreateResourceBuilder(existing)
+                : builder.AddConnectionString(ConnectionStringName);
+            return gateway.WithReference(connection);
         }
 
         var state = gateway.ApplicationBuilder.Services

@@ -86,8 +86,14 @@ public sealed class AttemptOptions
 /// <summary>Inbound hooks: <c>Integration:Inbound</c>.</summary>
 public sealed class InboundOptions
 {
-    /// <summary>Largest body a hook accepts; bigger gets 413.</summary>
+    /// <summary>Largest JSON body a hook accepts (and largest <c>payload_json</c> part of a multipart post); bigger gets 413.</summary>
     public long MaxBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Largest <c>multipart/form-data</c> body (a post with files); bigger gets 413. Each file is also held to
+    /// <c>Gateway:Attachments:MaxFileBytes</c>, and their number to <c>Chat:Attachments:MaxPerMessage</c>.
+    /// </summary>
+    public long MaxMultipartBytes { get; set; } = 25 * 1024 * 1024;
 
     /// <summary>Posts per hook per minute (fixed window, shared by every instance); more gets 429 with Retry-After.</summary>
     public int PerMinute { get; set; } = 60;

@@ -49,6 +49,7 @@ public sealed class IntegrationOptionsValidator : IValidateOptions<IntegrationOp
 
         var i = options.Inbound;
         Check(i.MaxBodyBytes is >= 1024 and <= 16 * 1024 * 1024, $"{s}:Inbound:MaxBodyBytes must be 1024 to 16 MiB.");
+        Check(i.MaxMultipartBytes is >= 64 * 1024 and <= 1024L * 1024 * 1024, $"{s}:Inbound:MaxMultipartBytes must be 64 KiB to 1 GiB.");
         Check(i.PerMinute is >= 1 and <= 100_000, $"{s}:Inbound:PerMinute must be 1 to 100000.");
         Check(i.MaxHooksPerUser is >= 1 and <= 1000, $"{s}:Inbound:MaxHooksPerUser must be 1 to 1000.");
 

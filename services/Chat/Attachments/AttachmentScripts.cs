@@ -8,8 +8,9 @@ namespace ChatMesh.Chat.Attachments;
 /// </summary>
 internal static class AttachmentScripts
 {
-    // ARGV: 4 room, 5 uploader, 6 attachment id, 7 its JSON, 8 sha-256, 9 pending ttl ms.
-    public const string Add = ChatLua.Prelude + """
+    // ARGV: 4 room, 5 uploader, 6 attachment id, 7 its JSON, 8 sha-256, 9 pending ttl ms, 10 now ms. Also records the
+    // attachment as a reference of its blob (BlobIndex), so the sweeper keeps the bytes while it lives.
+    public const string Add = ChatLua.Prelude + $"""
         local r, u, id = ARGV[4], ARGV[5], ARGV[6]
         local kind, err = member_of(r, u)
         if err then return err end
@@ -17,6 +18,8 @@ internal static class AttachmentScripts
         if redis.call('EXISTS', key) == 1 then return fail('invalid_argument', 'attachment id ' .. id .. ' is taken') end
         redis.call('HSET', key, 'u', u, 'j', ARGV[7], 'h', ARGV[8])
         redis.call('PEXPIRE', key, ARGV[9])
+        redis.call('SADD', '{BlobKeys.RefsPrefix}' .. ARGV[8], r .. ' ' .. id)
+        redis.call('ZADD', '{BlobKeys.Index}', ARGV[10], ARGV[8])
         return 1
         """;
 

@@ -17,7 +17,8 @@ public sealed partial class RedisChatService : IAttachmentRegistry
         ChatIds.RequireRoom(room);
         var json = AttachmentJsonWriter.Write(upload.Attachment);
         await EvalAsync(AttachmentScripts.Add,
-            [room, actor, upload.Attachment.Id, json, upload.Sha256, (long)chat.Attachments.PendingTtl.TotalMilliseconds],
+            [room, actor, upload.Attachment.Id, json, upload.Sha256, (long)chat.Attachments.PendingTtl.TotalMilliseconds,
+                time.GetUtcNow().ToUnixTimeMilliseconds()],
             cancellationToken).ConfigureAwait(false);
     }
 

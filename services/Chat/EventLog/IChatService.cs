@@ -67,6 +67,17 @@ public interface IChatService
     /// </summary>
     Task<CommitResult> PostBotMessageAsync(string bot, string room, string text, string? username, string? idempotencyKey, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A bot's post that references the bot's own pending uploads (files posted to an inbound hook) by id, as
+    /// <see cref="PostMessageAsync(string, string, string?, long?, string?, IReadOnlyList{string}?, CancellationToken)"/>
+    /// does for people; the text may then be empty.
+    /// </summary>
+    Task<CommitResult> PostBotMessageAsync(string bot, string room, string? text, string? username, string? idempotencyKey,
+        IReadOnlyList<string>? attachments, CancellationToken cancellationToken) =>
+        attachments is null or { Count: 0 }
+            ? PostBotMessageAsync(bot, room, text ?? "", username, idempotencyKey, cancellationToken)
+            : throw new NotSupportedException("This chat service does not support attachments.");
+
     Task<CommitResult> EditMessageAsync(string actor, string room, long messageId, string text, CancellationToken cancellationToken);
 
     Task<CommitResult> DeleteMessageAsync(string actor, string room, long messageId, CancellationToken cancellationToken);

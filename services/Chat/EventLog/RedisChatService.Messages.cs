@@ -20,14 +20,18 @@ public sealed partial class RedisChatService
         IReadOnlyList<string>? attachments, CancellationToken cancellationToken) =>
         PostAsync(actor, room, text, replyTo, idempotencyKey, username: null, cancellationToken, attachments);
 
-    public Task<CommitResult> PostBotMessageAsync(string bot, string room, string text, string? username, string? idempotencyKey, CancellationToken cancellationToken)
+    public Task<CommitResult> PostBotMessageAsync(string bot, string room, string text, string? username, string? idempotencyKey, CancellationToken cancellationToken) =>
+        PostBotMessageAsync(bot, room, text, username, idempotencyKey, attachments: null, cancellationToken);
+
+    public Task<CommitResult> PostBotMessageAsync(string bot, string room, string? text, string? username, string? idempotencyKey,
+        IReadOnlyList<string>? attachments, CancellationToken cancellationToken)
     {
         if (username is not null && (username.Length is 0 or > MaxBotUsernameLength || username.Any(char.IsControl)))
         {
             throw new ChatException(ChatError.InvalidArgument, $"username must be 1 to {MaxBotUsernameLength} characters without control characters.");
         }
 
-        return PostAsync(bot, room, text, replyTo: null, idempotencyKey, username, cancellationToken);
+        return PostAsync(bot, room, text, replyTo: null, idempotencyKey, username, cancellationToken, attachments);
     }
 
     private async Task<CommitResult> PostAsync(string actor, string room, string? text, long? replyTo, string? idempotencyKey,

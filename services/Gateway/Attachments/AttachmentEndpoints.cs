@@ -40,8 +40,7 @@ internal static partial class AttachmentEndpoints
     }
 
     internal static async Task<Results<Created<MessageAttachment>, ProblemHttpResult>> Upload(
-        string room, HttpRequest request, ClaimsPrincipal user, IChatService chat, IAttachmentRegistry registry,
-        IAttachmentStore store, IOptions<AttachmentOptions> options, CancellationToken cancellationToken)
+        string room, HttpRequest request, ClaimsPrincipal user, IChatService chat, AttachmentIntake intake, CancellationToken cancellationToken)
     {
         var actor = user.GetUserId();
         // Refuse a non-member before reading a byte of the body.
@@ -50,7 +49,6 @@ internal static partial class AttachmentEndpoints
             throw new ChatException(ChatError.NotMember, $"not a member of {room}");
         }
 
-        var limits = options.Value;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary) is not { Length: > 0 and <= 200 } boundary)
@@ -69,59 +67,12 @@ internal static partial class AttachmentEndpoints
                 continue;
             }
 
-            var given = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
-            if (AttachmentNames.Clean(given, limits.MaxNameLength) is not { } name)
-            {
-                return ChatProblems.InvalidArgument("The file needs a name (a path, control characters and '.' or '..' alone are not names).");
-            }
-
-            return await StoreAsync(actor, room, name, section.ContentType, section.Body, chat, registry, store, limits, cancellationToken);
+            var (attachment, problem) = await intake.StoreAsync(actor, room, AttachmentIntake.FileNameOf(disposition), section.ContentType,
+                section.Body, cancellationToken);
+            return problem ?? (Results<Created<MessageAttachment>, ProblemHttpResult>)TypedResults.Created(DownloadPath(room, attachment!.Id), attachment);
         }
 
         return ChatProblems.InvalidRequest("The multipart body has no file part named 'file'.");
-    }
-
-    private static async Task<Results<Created<MessageAttachment>, ProblemHttpResult>> StoreAsync(
-        string actor, string room, string name, string? declaredType, Stream body, IChatService chat, IAttachmentRegistry registry,
-        IAttachmentStore store, AttachmentOptions limits, CancellationToken cancellationToken)
-    {
-        SpooledUpload spooled;
-        try
-        {
-            spooled = await UploadSpool.WriteAsync(body, store.SpoolDirectory, limits.MaxFileBytes, cancellationToken);
-        }
-        catch (UploadTooLargeException tooLarge)
-        {
-            return ChatProblems.Create(StatusCodes.Status413PayloadTooLarge, ApiErrors.PayloadTooLarge, tooLarge.Message);
-        }
-
-        using (spooled)
-        {
-            if (spooled.Length == 0)
-            {
-                return ChatProblems.Create(StatusCodes.Status400BadRequest, AttachmentErrors.EmptyFile, "The file is empty.");
-            }
-
-            var sniffed = ContentSniffer.Detect(spooled.Head);
-            var declared = MediaTypeHeaderValue.TryParse(declaredType, out var type) ? type.MediaType.Value?.ToLowerInvariant() : null;
-            if (declared is not null && ContentSniffer.InlineTypes.Contains(declared) && declared != sniffed.ContentType)
-            {
-                return ChatProblems.Create(StatusCodes.Status415UnsupportedMediaType, AttachmentErrors.ContentTypeMismatch,
-                    $"The file was sent as {declared} but its content is {sniffed.ContentType}.");
-            }
-
-            if (!limits.EffectiveAllowedContentTypes.Contains(sniffed.ContentType))
-            {
-                return ChatProblems.Create(StatusCodes.Status415UnsupportedMediaType, ApiErrors.UnsupportedMediaType,
-                    $"Files of type {sniffed.ContentType} are not accepted; allowed: {string.Join(", ", limits.EffectiveAllowedContentTypes)}.");
-            }
-
-            await store.PutAsync(spooled.Sha256, spooled.Path, spooled.Length, cancellationToken);
-            spooled.HandedOver = true;
-            var attachment = new MessageAttachment(AttachmentIds.New(), name, spooled.Length, sniffed.ContentType, sniffed.Width, sniffed.Height);
-            await registry.AddAttachmentAsync(actor, room, new StoredAttachment(attachment, spooled.Sha256, actor, null), cancellationToken);
-            return TypedResults.Created(DownloadPath(room, attachment.Id), attachment);
-        }
     }
 
     internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> Download(

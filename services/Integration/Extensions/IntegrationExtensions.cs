@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ChatMesh.Chat.Attachments;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Integration.Attempts;
@@ -67,6 +68,8 @@ public static class IntegrationExtensions
         services.AddSingleton<DeliveryProcessor>();
         services.AddHostedService<DeliveryDispatcher>();
         services.AddSingleton<InboundHookStore>();
+        // Files posted through inbound hooks go into the gateway's store, under the gateway's rules (Gateway:Attachments).
+        services.AddAttachmentStore(builder.Configuration);
 
         services.AddChatProblemDetails();
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>

@@ -1,10 +1,12 @@
-using System.Buffers;
 using System.Text.Json;
+using ChatMesh.Chat.Attachments;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Chat.Webhooks;
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace ChatMesh.Integration.Inbound;
 
@@ -12,6 +14,7 @@ namespace ChatMesh.Integration.Inbound;
 /// <c>POST /hooks/{token}</c>: anonymous (the token is the credential). Order of checks: body cap (413), token (404), rate
 /// (429), signature when the hook has a secret (401), JSON (400), the creator's membership (403); answered 201 only once
 /// the message is durable. <c>Idempotency-Key</c>, else <c>webhook-id</c>, dedupes retries (200 with the original id).
+/// A <c>multipart/form-data</c> body carries files too (<see cref="ReceiveFilesAsync"/>).
 /// </summary>
 internal static class HookReceiver
 {
@@ -22,20 +25,22 @@ internal static class HookReceiver
         routes.MapPost(IntegrationPaths.Hooks + "/{token}", ReceiveAsync)
             .AllowAnonymous()
             .WithTags("Incoming hooks")
-            .WithSummary("Posts {\"text\", \"username\"} into the hook's room as its bot.")
+            .WithSummary("Posts {\"text\", \"username\"} (or multipart: 'payload_json' and file parts) into the hook's room as its bot.")
             .DisableAntiforgery();
         return routes;
     }
 
     internal static async Task<IResult> ReceiveAsync(
-        string token, HttpContext context, InboundHookStore store, IChatService chat, IOptions<IntegrationOptions> options,
-        TimeProvider time, CancellationToken cancellationToken)
+        string token, HttpContext context, InboundHookStore store, IChatService chat, AttachmentIntake intake, IAttachmentStore files,
+        IOptions<IntegrationOptions> options, IOptions<ChatOptions> chatOptions, TimeProvider time, CancellationToken cancellationToken)
     {
         var limits = options.Value.Inbound;
-        var body = await ReadBodyAsync(context, limits.MaxBodyBytes, cancellationToken);
+        var boundary = MultipartBoundary(context.Request);
+        var cap = boundary is null ? limits.MaxBodyBytes : limits.MaxMultipartBytes;
+        using var body = await HookBody.ReadAsync(context, cap, boundary is null ? null : files.SpoolDirectory, cancellationToken);
         if (body is null)
         {
-            return ChatProblems.PayloadTooLarge(limits.MaxBodyBytes);
+            return ChatProblems.PayloadTooLarge(cap);
         }
 
         if (await store.FindByTokenAsync(token) is not { } hook)
@@ -52,7 +57,8 @@ internal static class HookReceiver
 
         if (hook.Secret is { } secret)
         {
-            var verification = new WebhookVerifier(time).Verify(context.Request.Headers, body, WebhookSecret.Parse(secret));
+            // The signature covers the raw body, multipart or not.
+            var verification = new WebhookVerifier(time).Verify(context.Request.Headers, await body.GetBytesAsync(cancellationToken), WebhookSecret.Parse(secret));
             if (!verification.IsValid)
             {
                 return ChatProblems.Create(StatusCodes.Status401Unauthorized, IntegrationErrors.SignatureInvalid,
@@ -60,10 +66,15 @@ internal static class HookReceiver
             }
         }
 
+        if (boundary is not null)
+        {
+            return await ReceiveFilesAsync(hook, boundary, body, context, chat, intake, limits, chatOptions.Value.Attachments.MaxPerMessage, cancellationToken);
+        }
+
         HookPost? post;
         try
         {
-            post = JsonSerializer.Deserialize<HookPost>(body, Json);
+            post = JsonSerializer.Deserialize<HookPost>(await body.GetBytesAsync(cancellationToken), Json);
         }
         catch (JsonException)
         {
@@ -75,20 +86,145 @@ internal static class HookReceiver
             return ChatProblems.InvalidRequest("The body must be a JSON object with 'text' (and optionally 'username').");
         }
 
-        var key = IdempotencyKey(context.Request.Headers);
-        if (key is { Length: 0 or > 128 } || key?.Any(c => c is < ' ' or > '~') == true)
+        if (BadIdempotencyKey(context.Request.Headers, out var key) is { } badKey)
         {
-            return ChatProblems.InvalidRequest("Idempotency-Key (or webhook-id) must be 1–128 printable ASCII characters.");
+            return badKey;
         }
 
+        await RequireCreatorAsync(hook, chat, cancellationToken);
+        return Answer(await chat.PostBotMessageAsync(hook.BotId, hook.Room, text, post.Username ?? hook.Name, key, cancellationToken));
+    }
+
+    /// <summary>
+    /// A <c>multipart/form-data</c> post (as Discord's and Mattermost's incoming webhooks take files): an optional
+    /// <c>payload_json</c> part holding <c>{"text","username"}</c>, and file parts (any part with a <c>filename</c>) stored
+    /// as the bot's uploads under the gateway's rules, then posted as one message that references them.
+    /// </summary>
+    private static async Task<IResult> ReceiveFilesAsync(
+        InboundHook hook, string boundary, HookBody body, HttpContext context, IChatService chat, AttachmentIntake intake,
+        InboundOptions limits, int maxFiles, CancellationToken cancellationToken)
+    {
+        if (BadIdempotencyKey(context.Request.Headers, out var key) is { } badKey)
+        {
+            return badKey;
+        }
+
+        // Before any file is stored: a refused post keeps nothing it need not.
+        await RequireCreatorAsync(hook, chat, cancellationToken);
+        HookPost? post = null;
+        var attachments = new List<string>();
+        await using var content = body.OpenRead();
+        var reader = new MultipartReader(boundary, content) { HeadersLengthLimit = 16 * 1024 };
+        for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null;
+             section = await reader.ReadNextSectionAsync(cancellationToken))
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
+            {
+                continue;
+            }
+
+            if (disposition.IsFileDisposition())
+            {
+                if (attachments.Count == maxFiles)
+                {
+                    throw new ChatException(ChatError.TooManyAttachments, $"A message may reference at most {maxFiles} attachments.");
+                }
+
+                var (attachment, problem) = await intake.StoreAsync(hook.BotId, hook.Room, AttachmentIntake.FileNameOf(disposition),
+                    section.ContentType, section.Body, cancellationToken);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+
+                attachments.Add(attachment!.Id);
+            }
+            else if (string.Equals(disposition.Name.Value, PayloadPart, StringComparison.Ordinal))
+            {
+                if (post is not null)
+                {
+                    return ChatProblems.InvalidRequest($"Send the '{PayloadPart}' part once.");
+                }
+
+                if (await ReadPartAsync(section.Body, limits.MaxBodyBytes, cancellationToken) is not { } json)
+                {
+                    return ChatProblems.PayloadTooLarge(limits.MaxBodyBytes);
+                }
+
+                try
+                {
+                    post = JsonSerializer.Deserialize<HookPost>(json, Json);
+                }
+                catch (JsonException)
+                {
+                    post = null;
+                }
+
+                if (post is null)
+                {
+                    return ChatProblems.InvalidRequest($"The '{PayloadPart}' part must be a JSON object with 'text' and/or 'username'.");
+                }
+            }
+        }
+
+        if (post?.Text is null && attachments.Count == 0)
+        {
+            return ChatProblems.InvalidRequest($"A multipart post needs a file part (with a filename) or a '{PayloadPart}' part with 'text'.");
+        }
+
+        return Answer(await chat.PostBotMessageAsync(hook.BotId, hook.Room, post?.Text, post?.Username ?? hook.Name, key, attachments,
+            cancellationToken));
+    }
+
+    private const string PayloadPart = "payload_json";
+
+    private static IResult Answer(CommitResult result)
+    {
+        var response = new HookPostResponse(result.EventId, result.Duplicate);
+        return result.Duplicate ? TypedResults.Ok(response) : TypedResults.Created((string?)null, response);
+    }
+
+    private static async Task RequireCreatorAsync(InboundHook hook, IChatService chat, CancellationToken cancellationToken)
+    {
         if (!await chat.IsMemberAsync(hook.Owner, hook.Room, cancellationToken))
         {
             throw new ChatException(ChatError.NotMember, $"The hook's creator {hook.Owner} is no longer a member of {hook.Room}.");
         }
+    }
 
-        var result = await chat.PostBotMessageAsync(hook.BotId, hook.Room, text, post.Username ?? hook.Name, key, cancellationToken);
-        var response = new HookPostResponse(result.EventId, result.Duplicate);
-        return result.Duplicate ? TypedResults.Ok(response) : TypedResults.Created((string?)null, response);
+    private static ProblemHttpResult? BadIdempotencyKey(IHeaderDictionary headers, out string? key)
+    {
+        key = IdempotencyKey(headers);
+        return key is { Length: 0 or > 128 } || key?.Any(c => c is < ' ' or > '~') == true
+            ? ChatProblems.InvalidRequest("Idempotency-Key (or webhook-id) must be 1–128 printable ASCII characters.")
+            : null;
+    }
+
+    /// <summary>The boundary of a <c>multipart/form-data</c> request, or null for any other body.</summary>
+    private static string? MultipartBoundary(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+        && HeaderUtilities.RemoveQuotes(type.Boundary) is { Length: > 0 and <= 200 } boundary
+            ? boundary.ToString()
+            : null;
+
+    /// <summary>A part's bytes, or null when it is longer than <paramref name="maxBytes"/>.</summary>
+    private static async Task<byte[]?> ReadPartAsync(Stream part, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await part.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private static string? IdempotencyKey(IHeaderDictionary headers)
@@ -100,43 +236,5 @@ internal static class HookReceiver
         }
 
         return key.Length == 0 ? null : key;
-    }
-
-    /// <summary>The whole body, or null when it exceeds <paramref name="maxBytes"/> (declared or actual).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpContext context, long maxBytes, CancellationToken cancellationToken)
-    {
-        if (context.Request.ContentLength > maxBytes)
-        {
-            return null;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = maxBytes + 1;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        try
-        {
-            while (true)
-            {
-                var memory = buffer.GetMemory(4096);
-                var read = await context.Request.Body.ReadAsync(memory, cancellationToken);
-                if (read == 0)
-                {
-                    return buffer.WrittenSpan.ToArray();
-                }
-
-                buffer.Advance(read);
-                if (buffer.WrittenCount > maxBytes)
-                {
-                    return null;
-                }
-            }
-        }
-        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return null;
-        }
     }
 }

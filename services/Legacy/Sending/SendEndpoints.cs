@@ -47,6 +47,12 @@ internal static class SendEndpoints
             return badReply;
         }
 
+        // The ids of the sender's pending uploads to this room, as the WebSocket 'send' and REST take them.
+        if (fields.Strings("attachments", "attachments", out var attachments) is { } badAttachments)
+        {
+            return badAttachments;
+        }
+
         if (fields.String("idempotencyKey", "idempotency_key", out var fieldKey) is { } badField)
         {
             return badField;
@@ -57,12 +63,13 @@ internal static class SendEndpoints
             return badKey;
         }
 
-        if (text is null)
+        if (text is null && attachments is not { Length: > 0 })
         {
-            return PollProblems.InvalidRequest("Send 'text' (JSON {\"text\",\"replyTo\"} or form text=…&reply_to=…).");
+            return PollProblems.InvalidRequest(
+                "Send 'text' or 'attachments' (JSON {\"text\",\"replyTo\",\"attachments\"} or form text=…&reply_to=…&attachments=…).");
         }
 
-        var result = await chat.PostMessageAsync(user.GetUserId(), room, text, replyTo, key, http.RequestAborted);
+        var result = await chat.PostMessageAsync(user.GetUserId(), room, text, replyTo, key, attachments, http.RequestAborted);
         var response = new PostMessageResponse(result.EventId, result.Duplicate);
         // A repeat is not a new resource: 200 with the original id, so a retrying client can tell nothing was written.
         return result.Duplicate

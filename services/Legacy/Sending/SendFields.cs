@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace ChatMesh.Legacy.Sending;
 
 /// <summary>
-/// The fields of a send body, whether JSON (<c>{"text","replyTo"}</c>, camelCase) or a form (<c>text=…&amp;reply_to=…</c>,
-/// snake_case), for clients that can only post forms.
+/// The fields of a send body, whether JSON (<c>{"text","replyTo","attachments"}</c>, camelCase) or a form
+/// (<c>text=…&amp;reply_to=…&amp;attachments=…</c>, snake_case), for clients that can only post forms.
 /// </summary>
 internal sealed class SendFields
 {
@@ -67,6 +67,37 @@ internal sealed class SendFields
             }
 
             value = values.ToString();
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A list of strings: a JSON array of strings, or a form field given once per item (<c>attachments=a&amp;attachments=b</c>).
+    /// Null when absent; a problem when it has the wrong type.
+    /// </summary>
+    public ProblemHttpResult? Strings(string jsonName, string formName, out string[]? values)
+    {
+        values = null;
+        if (_json is { } json)
+        {
+            if (!json.TryGetProperty(jsonName, out var property) || property.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (property.ValueKind != JsonValueKind.Array || property.EnumerateArray().Any(item => item.ValueKind != JsonValueKind.String))
+            {
+                return PollProblems.InvalidRequest($"'{jsonName}' must be an array of strings.");
+            }
+
+            values = [.. property.EnumerateArray().Select(item => item.GetString()!)];
+            return null;
+        }
+
+        if (_form is not null && _form.TryGetValue(formName, out var items))
+        {
+            values = [.. items.Select(item => item ?? "")];
         }
 
         return null;

@@ -1,3 +1,4 @@
+using ChatMesh.Chat.Attachments;
 using ChatMesh.Gateway.Attachments;
 
 namespace ChatMesh.Gateway.Tests.Attachments;

@@ -1,3 +1,4 @@
+using ChatMesh.Chat.Attachments;
 using ChatMesh.Gateway.Attachments;
 
 namespace ChatMesh.Gateway.Tests.Attachments;
@@ -58,6 +59,21 @@ public sealed class AttachmentOptionsTests
         Assert.Equal(("eu-west-1", false), (prefixed!.Region, prefixed.ForcePathStyle));
         using var store = new S3AttachmentStore(prefixed);
         Assert.Equal("chatmesh/sha256/" + new string('0', 64), store.Key(new string('0', 64)));
+    }
+
+    [Theory]
+    [InlineData(0, 3600, "Gateway:Attachments:SweepInterval")]
+    [InlineData(2 * 86400, 3600, "Gateway:Attachments:SweepInterval")]
+    [InlineData(600, 0, "Gateway:Attachments:SweepGrace")]
+    [InlineData(600, 8 * 86400, "Gateway:Attachments:SweepGrace")]
+    public void An_out_of_range_sweep_interval_or_grace_stops_the_start_naming_the_key(int intervalSeconds, int graceSeconds, string key)
+    {
+        var message = Fail(new AttachmentOptions
+        {
+            SweepInterval = TimeSpan.FromSeconds(intervalSeconds),
+            SweepGrace = TimeSpan.FromSeconds(graceSeconds),
+        });
+        Assert.Contains(key, message);
     }
 
     private static string Fail(AttachmentOptions options)

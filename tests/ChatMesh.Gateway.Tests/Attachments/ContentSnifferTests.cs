@@ -1,4 +1,5 @@
 using System.Text;
+using ChatMesh.Chat.Attachments;
 using ChatMesh.Gateway.Attachments;
 
 namespace ChatMesh.Gateway.Tests.Attachments;

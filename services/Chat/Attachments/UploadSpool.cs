@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
 /// <summary>An upload written to a spool file: its length, SHA-256 and first bytes (for <see cref="ContentSniffer"/>).</summary>
-internal sealed class SpooledUpload(string path, long length, string sha256, byte[] head) : IDisposable
+public sealed class SpooledUpload(string path, long length, string sha256, byte[] head) : IDisposable
 {
     public const int HeadBytes = 64 * 1024;
 
@@ -28,12 +28,12 @@ internal sealed class SpooledUpload(string path, long length, string sha256, byt
 }
 
 /// <summary>The file is larger than the limit; nothing was kept.</summary>
-internal sealed class UploadTooLargeException(long maxBytes) : Exception($"The file is larger than {maxBytes} bytes.")
+public sealed class UploadTooLargeException(long maxBytes) : Exception($"The file is larger than {maxBytes} bytes.")
 {
     public long MaxBytes { get; } = maxBytes;
 }
 
-internal static class UploadSpool
+public static class UploadSpool
 {
     /// <summary>Copies <paramref name="source"/> into a new file in <paramref name="directory"/>, hashing as it goes; flushed to disk.</summary>
     public static async Task<SpooledUpload> WriteAsync(Stream source, string directory, long maxBytes, CancellationToken cancellationToken)

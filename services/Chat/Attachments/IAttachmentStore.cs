@@ -1,4 +1,4 @@
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
 /// <summary>
 /// Where attachment bytes live, content-addressed by their SHA-256 (64 lowercase hex digits): the same file uploaded twice
@@ -14,10 +14,13 @@ public interface IAttachmentStore
 
     /// <summary>The bytes stored under the hash, or null when there are none.</summary>
     Task<Stream?> OpenReadAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the bytes stored under the hash (nothing when there are none). Only the sweeper calls it (<see cref="BlobSweeper"/>).</summary>
+    Task DeleteAsync(string sha256, CancellationToken cancellationToken);
 }
 
 /// <summary>The shape of a content address.</summary>
-internal static class ContentAddress
+public static class ContentAddress
 {
     public static bool IsSha256(string? value) =>
         value is { Length: 64 } && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');

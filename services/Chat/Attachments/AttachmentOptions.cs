@@ -1,6 +1,10 @@
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
-/// <summary>Uploads and the store behind them, bound from <c>Gateway:Attachments</c> and validated on start.</summary>
+/// <summary>
+/// Uploads, the store behind them and its sweeper, bound from <c>Gateway:Attachments</c> and validated on start. The
+/// gateway (uploads, downloads, the sweeper) and the integration service (files posted through inbound hooks) read the
+/// same section, so both apply the same limits to the same store.
+/// </summary>
 public sealed class AttachmentOptions
 {
     public const string SectionName = "Gateway:Attachments";
@@ -39,6 +43,15 @@ public sealed class AttachmentOptions
 
     /// <summary><c>ConnectionStrings:attachments</c>, copied here on start: set, the S3-compatible store is used.</summary>
     public string? S3ConnectionString { get; set; }
+
+    /// <summary>How often a gateway looks for blobs nothing references any more (one gateway at a time, by a Redis lock).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long a blob is left alone after an upload claimed it or a sweep found it referenced. It must exceed the time an
+    /// upload takes from writing its bytes to recording the attachment, or a sweep could delete bytes being uploaded.
+    /// </summary>
+    public TimeSpan SweepGrace { get; set; } = TimeSpan.FromHours(1);
 
     public IReadOnlyList<string> EffectiveAllowedContentTypes => AllowedContentTypes is { Length: > 0 } types ? types : DefaultAllowedContentTypes;
 

@@ -3,7 +3,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
 /// <summary>
 /// Attachments in any S3-compatible object store (AWS S3, MinIO, Ceph RGW, Garage, …), one object per content address:
@@ -46,6 +46,9 @@ public sealed class S3AttachmentStore : IAttachmentStore, IDisposable
                     Key = Key(sha256),
                     FilePath = spooledFile,
                     ContentType = "application/octet-stream",
+                    // One signed payload, not aws-chunked streaming signatures: some S3-compatible servers (s3rver among
+                    // them) store the chunk framing as the object's bytes instead of decoding it.
+                    UseChunkEncoding = false,
                 }, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -68,9 +71,15 @@ public sealed class S3AttachmentStore : IAttachmentStore, IDisposable
         }
     }
 
+    public async Task DeleteAsync(string sha256, CancellationToken cancellationToken)
+    {
+        // S3 answers 204 for a key that does not exist, so a repeated delete is harmless.
+        await client.DeleteObjectAsync(connection.Bucket, Key(sha256), cancellationToken).ConfigureAwait(false);
+    }
+
     public void Dispose() => client.Dispose();
 
-    internal string Key(string sha256) => connection.Prefix + "sha256/" + ContentAddress.Require(sha256);
+    public string Key(string sha256) => connection.Prefix + "sha256/" + ContentAddress.Require(sha256);
 
     private async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
 /// <summary>Stops the gateway at start when an <see cref="AttachmentOptions"/> value is out of range, naming the key.</summary>
 public sealed class AttachmentOptionsValidator : IValidateOptions<AttachmentOptions>
@@ -18,6 +18,16 @@ public sealed class AttachmentOptionsValidator : IValidateOptions<AttachmentOpti
         if (options.MaxNameLength is < 1 or > 1000)
         {
             failures.Add($"{section}:MaxNameLength must be 1 to 1000, got {options.MaxNameLength}.");
+        }
+
+        if (options.SweepInterval < TimeSpan.FromSeconds(1) || options.SweepInterval > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{section}:SweepInterval must be 1 second to 1 day, got {options.SweepInterval}.");
+        }
+
+        if (options.SweepGrace < TimeSpan.FromSeconds(1) || options.SweepGrace > TimeSpan.FromDays(7))
+        {
+            failures.Add($"{section}:SweepGrace must be 1 second to 7 days, got {options.SweepGrace}.");
         }
 
         foreach (var type in options.AllowedContentTypes ?? [])

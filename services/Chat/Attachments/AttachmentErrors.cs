@@ -1,4 +1,4 @@
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
 /// <summary>The <c>error</c> codes of uploads and downloads beyond the API's common ones (docs/protocol.md, Attachments).</summary>
 public static class AttachmentErrors

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
 /// <summary>What a file's first bytes say it is, and an image's size when its header gives it.</summary>
 public readonly record struct SniffedContent(string ContentType, int? Width, int? Height);

@@ -1,6 +1,6 @@
 using System.Data.Common;
 
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
 /// <summary>
 /// <c>ConnectionStrings:attachments</c> for an S3-compatible store:

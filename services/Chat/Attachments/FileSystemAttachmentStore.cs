@@ -1,4 +1,4 @@
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
 /// <summary>
 /// The default store: <c>{root}/sha256/ab/cd/abcd…</c> on the local file system, spooled in <c>{root}/tmp</c> (same file
@@ -54,7 +54,19 @@ public sealed class FileSystemAttachmentStore : IAttachmentStore
         }
     }
 
-    internal string PathOf(string sha256)
+    public Task DeleteAsync(string sha256, CancellationToken cancellationToken)
+    {
+        // A missing file (or folder) is already deleted; File.Delete does not throw for a missing file.
+        var path = PathOf(sha256);
+        if (Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            File.Delete(path);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public string PathOf(string sha256)
     {
         ContentAddress.Require(sha256);
         return Path.Combine(root, "sha256", sha256[..2], sha256[2..4], sha256);

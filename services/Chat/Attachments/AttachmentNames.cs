@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ChatMesh.Gateway.Attachments;
+namespace ChatMesh.Chat.Attachments;
 
 /// <summary>
 /// File names as users see them. A name is only a label (the bytes are stored under their hash), but it is shown and sent
