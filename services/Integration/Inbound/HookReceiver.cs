@@ -111,12 +111,27 @@ internal static class HookReceiver
 
         // Before any file is stored: a refused post keeps nothing it need not.
         await RequireCreatorAsync(hook, chat, cancellationToken);
-        HookPost? post = null;
-        var attachments = new List<string>();
         await using var content = body.OpenRead();
         var reader = new MultipartReader(boundary, content) { HeadersLengthLimit = 16 * 1024 };
-        for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null;
-             section = await reader.ReadNextSectionAsync(cancellationToken))
+        try
+        {
+            return await ReadSectionsAsync(hook, reader, key, chat, intake, limits, maxFiles, cancellationToken);
+        }
+        catch (MalformedMultipartException malformed)
+        {
+            // Files stored before the bad section stay pending uploads nobody can reference: they expire (PendingTtl).
+            return ChatProblems.InvalidRequest(malformed.Message);
+        }
+    }
+
+    private static async Task<IResult> ReadSectionsAsync(
+        InboundHook hook, MultipartReader reader, string? key, IChatService chat, AttachmentIntake intake, InboundOptions limits, int maxFiles,
+        CancellationToken cancellationToken)
+    {
+        HookPost? post = null;
+        var attachments = new List<string>();
+        for (var section = await MultipartSections.NextAsync(reader, cancellationToken); section is not null;
+             section = await MultipartSections.NextAsync(reader, cancellationToken))
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
             {
@@ -131,7 +146,7 @@ internal static class HookReceiver
                 }
 
                 var (attachment, problem) = await intake.StoreAsync(hook.BotId, hook.Room, AttachmentIntake.FileNameOf(disposition),
-                    section.ContentType, section.Body, cancellationToken);
+                    section.ContentType, MultipartSections.BodyOf(section), cancellationToken);
                 if (problem is not null)
                 {
                     return problem;
@@ -146,7 +161,7 @@ internal static class HookReceiver
                     return ChatProblems.InvalidRequest($"Send the '{PayloadPart}' part once.");
                 }
 
-                if (await ReadPartAsync(section.Body, limits.MaxBodyBytes, cancellationToken) is not { } json)
+                if (await ReadPartAsync(MultipartSections.BodyOf(section), limits.MaxBodyBytes, cancellationToken) is not { } json)
                 {
                     return ChatProblems.PayloadTooLarge(limits.MaxBodyBytes);
                 }

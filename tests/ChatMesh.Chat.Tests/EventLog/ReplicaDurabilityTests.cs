@@ -56,12 +56,15 @@ public sealed class ReplicaDurabilityTests : IAsyncLifetime
     {
         // The barrier reads its timeout per WAIT: short while no replica can answer, generous for the retry, which a
         // replica that has just finished its full resync on a loaded machine may take longer than 300 ms to confirm.
-        var options = new ChatOptions { Durability = { Replicas = 1, ReplicaTimeout = TimeSpan.FromMilliseconds(300) } };
+        // The room is created while the replica is there, with the generous timeout too (a CI run once saw the replica,
+        // fresh from its full sync, confirm it later than 300 ms).
+        var options = new ChatOptions { Durability = { Replicas = 1, ReplicaTimeout = TimeSpan.FromSeconds(10) } };
         var chat = Chat(options);
         await chat.CreateRoomAsync("alice", "lonely", "lonely", ChatMesh.Chat.Rooms.RoomKind.Public, null, Token);
         await _replica!.DisposeAsync();
         _replica = null;
         await WaitForReplicasAsync(0);
+        options.Durability.ReplicaTimeout = TimeSpan.FromMilliseconds(300);
 
         var refused = await Assert.ThrowsAsync<ReplicationTimeoutException>(
             () => chat.PostMessageAsync("alice", "lonely", "not yet durable", null, "k-lonely", Token));

@@ -78,6 +78,19 @@ public sealed class AttachmentHostileTests(ChatMeshAppFixture fixture)
 
             using var otherPart = await alice.UploadRawAsync(room, "x"u8.ToArray(), "x.txt", "text/plain", part: "attachment");
             await Json.ProblemAsync(otherPart, HttpStatusCode.BadRequest, "invalid_request");
+
+            // A body that is not the multipart its content type announces: no boundary line, or the file part cut off.
+            foreach (var raw in new[]
+                     {
+                         "{\"file\":\"x\"}",
+                         "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\ncut off before the closing boundary",
+                     })
+            {
+                using var body = new ByteArrayContent(Encoding.UTF8.GetBytes(raw));
+                body.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
+                using var malformed = await alice.Client.PostAsync(new Uri($"/api/rooms/{room}/attachments", UriKind.Relative), body, Cancel);
+                await Json.ProblemAsync(malformed, HttpStatusCode.BadRequest, "invalid_request");
+            }
         }
     }
 
