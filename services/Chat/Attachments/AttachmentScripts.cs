@@ -1,3 +1,4 @@
+using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.EventLog.Scripts;
 
 namespace ChatMesh.Chat.Attachments;
@@ -18,8 +19,8 @@ internal static class AttachmentScripts
         if redis.call('EXISTS', key) == 1 then return fail('invalid_argument', 'attachment id ' .. id .. ' is taken') end
         redis.call('HSET', key, 'u', u, 'j', ARGV[7], 'h', ARGV[8])
         redis.call('PEXPIRE', key, ARGV[9])
-        redis.call('SADD', '{BlobKeys.RefsPrefix}' .. ARGV[8], r .. ' ' .. id)
-        redis.call('ZADD', '{BlobKeys.Index}', ARGV[10], ARGV[8])
+        redis.call('SADD', '{ChatKeys.Blobs.RefsPrefix}' .. ARGV[8], r .. ' ' .. id)
+        redis.call('ZADD', '{ChatKeys.Blobs.Index}', ARGV[10], ARGV[8])
         return 1
         """;
 

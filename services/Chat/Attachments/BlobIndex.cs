@@ -1,22 +1,7 @@
+using ChatMesh.Chat.EventLog;
 using StackExchange.Redis;
 
 namespace ChatMesh.Chat.Attachments;
-
-/// <summary>The Redis keys of the blob index (docs/architecture.md, "Attachments": garbage collection).</summary>
-internal static class BlobKeys
-{
-    /// <summary>Sorted set: every blob's SHA-256, scored by the last time (ms) an upload claimed it or a sweep found it live.</summary>
-    public const string Index = "chat:blobs";
-
-    /// <summary><c>chat:blob:{sha}</c>, a set of <c>"{room} {attachment id}"</c>: the attachments that reference the blob.</summary>
-    public const string RefsPrefix = "chat:blob:";
-
-    /// <summary>Hash sha → ms: blobs a sweep is deleting, and until when that deletion holds off new uploads of them.</summary>
-    public const string Deleting = "chat:blobs:deleting";
-
-    /// <summary>The sweep lock: one gateway sweeps per interval.</summary>
-    public const string SweepLock = "chat:blobs:sweep";
-}
 
 /// <summary>What a sweep decided about one blob.</summary>
 public enum BlobVerdict
@@ -89,7 +74,7 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
         return 'condemned'
         """;
 
-    private static readonly RedisKey[] Keys = [BlobKeys.Index, BlobKeys.RefsPrefix, BlobKeys.Deleting, Chat.EventLog.ChatKeys.RoomPrefix];
+    private static readonly RedisKey[] Keys = [ChatKeys.Blobs.Index, ChatKeys.Blobs.RefsPrefix, ChatKeys.Blobs.Deleting, Chat.EventLog.ChatKeys.RoomPrefix];
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -118,7 +103,7 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
     /// <summary>Up to <paramref name="max"/> blobs not claimed or found live for <paramref name="grace"/>, oldest first.</summary>
     public async Task<IReadOnlyList<string>> CandidatesAsync(TimeSpan grace, int max)
     {
-        var values = await Db.SortedSetRangeByScoreAsync(BlobKeys.Index, double.NegativeInfinity, Now() - (long)grace.TotalMilliseconds,
+        var values = await Db.SortedSetRangeByScoreAsync(ChatKeys.Blobs.Index, double.NegativeInfinity, Now() - (long)grace.TotalMilliseconds,
             take: max).ConfigureAwait(false);
         return [.. values.Select(value => value.ToString())];
     }
@@ -138,11 +123,11 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
     }
 
     /// <summary>After a condemned blob's bytes are deleted: uploads of the same content may claim it again.</summary>
-    public Task ReleaseAsync(string sha256) => Db.HashDeleteAsync(BlobKeys.Deleting, sha256);
+    public Task ReleaseAsync(string sha256) => Db.HashDeleteAsync(ChatKeys.Blobs.Deleting, sha256);
 
     /// <summary>Takes the sweep lock for <paramref name="hold"/> when no other instance holds it.</summary>
     public Task<bool> TryLockSweepAsync(string owner, TimeSpan hold) =>
-        Db.StringSetAsync(BlobKeys.SweepLock, owner, hold, When.NotExists);
+        Db.StringSetAsync(ChatKeys.Blobs.SweepLock, owner, hold, When.NotExists);
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 }

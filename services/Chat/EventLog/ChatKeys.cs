@@ -102,4 +102,20 @@ public static class ChatKeys
         /// <summary>The prefix of a reaction's field: <c>x:{emoji}</c> → reacting users as <c>" u1 u2 "</c>.</summary>
         public const string ReactionPrefix = "x:";
     }
+
+    /// <summary>The Redis keys of the blob index (docs/architecture.md, "Attachments": garbage collection).</summary>
+    public static class Blobs
+    {
+        /// <summary>Sorted set: every blob's SHA-256, scored by the last time (ms) an upload claimed it or a sweep found it live.</summary>
+        public const string Index = "chat:blobs";
+
+        /// <summary><c>chat:blob:{sha}</c>, a set of <c>"{room} {attachment id}"</c>: the attachments that reference the blob.</summary>
+        public const string RefsPrefix = "chat:blob:";
+
+        /// <summary>Hash sha → ms: blobs a sweep is deleting, and until when that deletion holds off new uploads of them.</summary>
+        public const string Deleting = "chat:blobs:deleting";
+
+        /// <summary>The sweep lock: one gateway sweeps per interval.</summary>
+        public const string SweepLock = "chat:blobs:sweep";
+    }
 }
