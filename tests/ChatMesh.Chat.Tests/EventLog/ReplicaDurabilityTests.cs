@@ -117,17 +117,52 @@ public sealed class ReplicaDurabilityTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_writes_share_their_replica_confirmations()
     {
-        var chat = Chat();
+        // Writes share a confirmation when they are in flight together: a lone write never waits for company. So that
+        // they are (a loaded machine sends 200 posts from one loop slower than a WAIT's round trip to an idle replica,
+        // and then each post rightly gets a WAIT of its own), the replica is frozen while they are sent: the first
+        // post's WAIT blocks the connection, the other posts' scripts queue behind it, and once the replica resumes
+        // they all commit in one burst whose confirmations must share a few WAITs, not take one each.
+        var chat = Chat(TimeSpan.FromSeconds(30));
         await chat.CreateRoomAsync("alice", "busy", "busy", ChatMesh.Chat.Rooms.RoomKind.Public, null, Token);
         var before = await WaitCallsAsync();
+        await using var observer = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_primary.Port}");
 
         const int posts = 200;
-        var results = await Task.WhenAll(Enumerable.Range(0, posts).Select(i =>
-            chat.PostMessageAsync("alice", "busy", $"m{i}", null, $"k{i}", Token)));
+        Task<CommitResult>[] sent;
+        _replica!.Signal("STOP");
+        try
+        {
+            var first = chat.PostMessageAsync("alice", "busy", "m0", null, "k0", Token);
+            await WaitForBlockedClientAsync(observer);
+            sent = [first, .. Enumerable.Range(1, posts - 1).Select(i => chat.PostMessageAsync("alice", "busy", $"m{i}", null, $"k{i}", Token))];
+            Assert.All(sent, post => Assert.False(post.IsCompleted));
+        }
+        finally
+        {
+            _replica.Signal("CONT");
+        }
 
+        var results = await Task.WhenAll(sent);
         Assert.Equal(posts, results.Select(result => result.EventId).Distinct().Count());
         var waits = await WaitCallsAsync() - before;
-        Assert.InRange(waits, 1, posts / 2);
+        Assert.InRange(waits, 2, posts / 10);
+    }
+
+    /// <summary>Waits until a client of the primary is blocked (the barrier's WAIT on the frozen replica), asked on another connection.</summary>
+    private async Task WaitForBlockedClientAsync(ConnectionMultiplexer observer)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var info = (string)(await observer.GetDatabase().ExecuteAsync("INFO", "clients"))!;
+            if (info.Split("\r\n").Any(line => line.StartsWith("blocked_clients:", StringComparison.Ordinal) && line != "blocked_clients:0"))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the first post's WAIT never blocked on the frozen replica");
+            await Task.Delay(20, Token);
+        }
     }
 
     [Fact]
