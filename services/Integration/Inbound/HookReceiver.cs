@@ -57,8 +57,13 @@ internal static class HookReceiver
 
         if (hook.Secret is { } secret)
         {
-            // The signature covers the raw body, multipart or not.
-            var verification = new WebhookVerifier(time).Verify(context.Request.Headers, await body.GetBytesAsync(cancellationToken), WebhookSecret.Parse(secret));
+            // The signature covers the raw body, multipart or not, read as a stream: a spooled body is never held whole.
+            WebhookVerificationResult verification;
+            await using (var signed = body.OpenRead())
+            {
+                verification = await new WebhookVerifier(time).VerifyAsync(context.Request.Headers, signed, [WebhookSecret.Parse(secret)], cancellationToken);
+            }
+
             if (!verification.IsValid)
             {
                 return ChatProblems.Create(StatusCodes.Status401Unauthorized, IntegrationErrors.SignatureInvalid,
@@ -74,7 +79,7 @@ internal static class HookReceiver
         HookPost? post;
         try
         {
-            post = JsonSerializer.Deserialize<HookPost>(await body.GetBytesAsync(cancellationToken), Json);
+            post = JsonSerializer.Deserialize<HookPost>(body.Bytes, Json);
         }
         catch (JsonException)
         {
