@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 
 namespace ChatMesh.Chat.Webhooks;
@@ -19,14 +21,8 @@ public sealed class WebhookVerifier(TimeProvider timeProvider, TimeSpan? toleran
     /// <summary>Reads the three headers from a request; several signature header lines count as one list.</summary>
     public WebhookVerificationResult Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, params ReadOnlySpan<WebhookSecret> secrets)
     {
-        ArgumentNullException.ThrowIfNull(headers);
-        var signatures = headers[StandardWebhooks.SignatureHeader];
-        return Verify(
-            headers[StandardWebhooks.IdHeader].ToString(),
-            headers[StandardWebhooks.TimestampHeader].ToString(),
-            signatures.Count > 1 ? string.Join(' ', signatures.ToArray()) : signatures.ToString(),
-            body,
-            secrets);
+        var (id, timestamp, signatureHeader) = HeadersOf(headers);
+        return Verify(id, timestamp, signatureHeader, body, secrets);
     }
 
     /// <summary>
@@ -36,11 +32,95 @@ public sealed class WebhookVerifier(TimeProvider timeProvider, TimeSpan? toleran
     public WebhookVerificationResult Verify(
         string? id, string? timestamp, string? signatureHeader, ReadOnlySpan<byte> body, params ReadOnlySpan<WebhookSecret> secrets)
     {
-        if (secrets.IsEmpty)
+        if (CheckHeaders(id, timestamp, signatureHeader, secrets.Length, out var sentAt) is { } failure)
+        {
+            return failure;
+        }
+
+        var hashBytes = secrets.Length * StandardWebhooks.HashBytes;
+        Span<byte> expected = secrets.Length <= StackSecrets ? stackalloc byte[StackSecrets * StandardWebhooks.HashBytes] : new byte[hashBytes];
+        for (var i = 0; i < secrets.Length; i++)
+        {
+            StandardWebhooks.ComputeHash(secrets[i].Key, id, timestamp, body, expected.Slice(i * StandardWebhooks.HashBytes, StandardWebhooks.HashBytes));
+        }
+
+        return Match(signatureHeader!, expected[..hashBytes], sentAt);
+    }
+
+    /// <summary>
+    /// As <see cref="Verify(IHeaderDictionary, ReadOnlySpan{byte}, ReadOnlySpan{WebhookSecret})"/> for a body read from
+    /// <paramref name="body"/> (a spool file, say) with one HMAC per secret fed buffer by buffer: the memory used is one
+    /// buffer, not the body. The headers are checked first, so a post with none is refused without reading the body.
+    /// </summary>
+    public async Task<WebhookVerificationResult> VerifyAsync(
+        IHeaderDictionary headers, Stream body, IReadOnlyList<WebhookSecret> secrets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(secrets);
+        var (id, timestamp, signatureHeader) = HeadersOf(headers);
+        if (CheckHeaders(id, timestamp, signatureHeader, secrets.Count, out var sentAt) is { } failure)
+        {
+            return failure;
+        }
+
+        var hashes = new IncrementalHash[secrets.Count];
+        var buffer = ArrayPool<byte>.Shared.Rent(StreamBufferBytes);
+        try
+        {
+            var prefix = Encoding.UTF8.GetBytes($"{id}.{timestamp}.");
+            for (var i = 0; i < hashes.Length; i++)
+            {
+                hashes[i] = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secrets[i].Key);
+                hashes[i].AppendData(prefix);
+            }
+
+            int read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(0, StreamBufferBytes), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                foreach (var hash in hashes)
+                {
+                    hash.AppendData(buffer, 0, read);
+                }
+            }
+
+            var expected = new byte[hashes.Length * StandardWebhooks.HashBytes];
+            for (var i = 0; i < hashes.Length; i++)
+            {
+                hashes[i].GetHashAndReset(expected.AsSpan(i * StandardWebhooks.HashBytes, StandardWebhooks.HashBytes));
+            }
+
+            return Match(signatureHeader!, expected, sentAt);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            foreach (var hash in hashes)
+            {
+                hash?.Dispose();
+            }
+        }
+    }
+
+    private const int StreamBufferBytes = 64 * 1024;
+
+    private static (string Id, string Timestamp, string Signature) HeadersOf(IHeaderDictionary headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        var signatures = headers[StandardWebhooks.SignatureHeader];
+        return (headers[StandardWebhooks.IdHeader].ToString(), headers[StandardWebhooks.TimestampHeader].ToString(),
+            signatures.Count > 1 ? string.Join(' ', signatures.ToArray()) : signatures.ToString());
+    }
+
+    /// <summary>The failure of the headers alone (missing, timestamp unparsable or out of tolerance), or null and when it was sent.</summary>
+    private WebhookVerificationResult? CheckHeaders(
+        string? id, string? timestamp, string? signatureHeader, int secrets, out DateTimeOffset sentAt)
+    {
+        if (secrets == 0)
         {
             throw new ArgumentException("At least one secret is needed to verify a webhook.", nameof(secrets));
         }
 
+        sentAt = default;
         if (string.IsNullOrEmpty(id))
         {
             return WebhookVerificationResult.Fail(WebhookVerificationFailure.MissingId);
@@ -61,7 +141,7 @@ public sealed class WebhookVerifier(TimeProvider timeProvider, TimeSpan? toleran
             return WebhookVerificationResult.Fail(WebhookVerificationFailure.InvalidTimestamp);
         }
 
-        var sentAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        sentAt = DateTimeOffset.FromUnixTimeSeconds(seconds);
         var now = timeProvider.GetUtcNow().ToUnixTimeSeconds();
         if (now - seconds > toleranceSeconds)
         {
@@ -73,14 +153,12 @@ public sealed class WebhookVerifier(TimeProvider timeProvider, TimeSpan? toleran
             return WebhookVerificationResult.Fail(WebhookVerificationFailure.TimestampTooNew, sentAt);
         }
 
-        var hashBytes = secrets.Length * StandardWebhooks.HashBytes;
-        Span<byte> expected = secrets.Length <= StackSecrets ? stackalloc byte[StackSecrets * StandardWebhooks.HashBytes] : new byte[hashBytes];
-        for (var i = 0; i < secrets.Length; i++)
-        {
-            StandardWebhooks.ComputeHash(secrets[i].Key, id, timestamp, body, expected.Slice(i * StandardWebhooks.HashBytes, StandardWebhooks.HashBytes));
-        }
+        return null;
+    }
 
-        var matched = FindMatch(signatureHeader, expected[..hashBytes]);
+    private static WebhookVerificationResult Match(string signatureHeader, ReadOnlySpan<byte> expected, DateTimeOffset sentAt)
+    {
+        var matched = FindMatch(signatureHeader, expected);
         return matched < 0
             ? WebhookVerificationResult.Fail(WebhookVerificationFailure.NoMatchingSignature, sentAt)
             : new WebhookVerificationResult(WebhookVerificationFailure.None, matched, sentAt);

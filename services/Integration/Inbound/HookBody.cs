@@ -5,7 +5,9 @@ namespace ChatMesh.Integration.Inbound;
 
 /// <summary>
 /// The raw body of a hook post, read whole before anything else is checked (the signature covers all of it): in memory
-/// for JSON, spooled to a file for multipart posts with files. Disposing deletes the spool file.
+/// for JSON (at most <c>Integration:Inbound:MaxBodyBytes</c>), spooled to a file for multipart posts with files, which
+/// are then only ever read as a stream (the signature check, the multipart reader): a post's memory is a buffer, not
+/// its body. Disposing deletes the spool file.
 /// </summary>
 internal sealed class HookBody : IDisposable
 {
@@ -46,9 +48,8 @@ internal sealed class HookBody : IDisposable
         }
     }
 
-    /// <summary>The whole body in memory (read from the spool file for a multipart post).</summary>
-    public async Task<byte[]> GetBytesAsync(CancellationToken cancellationToken) =>
-        bytes ?? await File.ReadAllBytesAsync(file!, cancellationToken);
+    /// <summary>The bytes of a body kept in memory (a JSON post); a spooled body is read with <see cref="OpenRead"/> only.</summary>
+    public byte[] Bytes => bytes ?? throw new InvalidOperationException("A spooled hook body is read as a stream.");
 
     public Stream OpenRead() => bytes is not null
         ? new MemoryStream(bytes, writable: false)
