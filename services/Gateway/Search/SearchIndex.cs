@@ -23,8 +23,9 @@ public sealed record IndexedMessage(long Id, string Room, string Author, string 
 public sealed class SearchIndex : IDisposable
 {
     internal const LuceneVersion Version = LuceneVersion.LUCENE_48;
-    // Bumped when documents change shape: an index written by another schema is rebuilt.
-    private const string Schema = "1";
+    // Bumped when documents change shape: an index written by another schema is rebuilt. 2: the id is stored only (the
+    // `before` cursor filters on the order doc values), no longer indexed as 16 numeric trie terms per message.
+    private const string Schema = "2";
     private const string PositionKey = "position";
     private const string SchemaKey = "schema";
     private const string KeyField = "mid";
@@ -38,6 +39,12 @@ public sealed class SearchIndex : IDisposable
     private const double MaxCachedMergeMB = 4;
     // … up to this much in total before new ones go straight to disk.
     private const double MaxCachedMB = 32;
+    // Merges: segments below this size count as this size. Lucene's 2 MB default makes every segment of a chat index
+    // (a refresh flushes 10–25 messages, a few KB) "the same size", so below ~20 MB in all each merge rewrote every small
+    // segment again (the index's newest ~100,000 messages merged over and over). 10 KB keeps the merges logarithmic
+    // (ten segments of a size become one ten times larger) for tens of segments more in a large index
+    // (docs/benchmarks.md, session 13 — search5).
+    private const double FloorSegmentMB = 0.01;
 
     private static readonly Sort NewestFirst = new(new SortField(OrderField, SortFieldType.INT64, true));
 
@@ -89,8 +96,15 @@ public sealed class SearchIndex : IDisposable
     {
         // Near-real-time refreshes flush a small segment several times a second: kept in memory (and merged there) until
         // a commit syncs it to the folder, instead of a set of files written per refresh.
-        var directory = new NRTCachingDirectory(FSDirectory.Open(path), MaxCachedMergeMB, MaxCachedMB);
-        var config = new IndexWriterConfig(Version, CreateAnalyzer()) { OpenMode = OpenMode.CREATE_OR_APPEND };
+        var directory = new NRTCachingDirectory(new QuietDeleteDirectory(new DirectoryInfo(path)), MaxCachedMergeMB, MaxCachedMB);
+        var config = new IndexWriterConfig(Version, CreateAnalyzer())
+        {
+            OpenMode = OpenMode.CREATE_OR_APPEND,
+            // A flushed segment lives in memory (above) and is soon merged: packing its files into a compound file first
+            // only copies them. Merged segments keep the merge policy's choice (compound when small against the index).
+            UseCompoundFile = false,
+            MergePolicy = new TieredMergePolicy { FloorSegmentMB = FloorSegmentMB },
+        };
         var writer = new IndexWriter(directory, config);
         var data = writer.CommitData;
         var current = data is not null && data.TryGetValue(SchemaKey, out var schema) && schema == Schema
@@ -184,7 +198,8 @@ public sealed class SearchIndex : IDisposable
         };
         if (before is { } below)
         {
-            filter.Add(NumericRangeFilter.NewInt64Range(IdField, null, below, false, false), Occur.MUST);
+            // The order doc values hold the id: a per-document check instead of indexed numeric terms for every message.
+            filter.Add(FieldCacheRangeFilter.NewInt64Range(OrderField, null, below, false, false), Occur.MUST);
         }
 
         var searcher = _searchers.Acquire();
@@ -218,7 +233,7 @@ public sealed class SearchIndex : IDisposable
     private sealed class ReusedDocument
     {
         public readonly StringField Key = new(KeyField, "", Field.Store.NO);
-        public readonly Int64Field Id = new(IdField, 0, Field.Store.YES);
+        public readonly StoredField Id = new(IdField, 0L);
         public readonly NumericDocValuesField Order = new(OrderField, 0);
         public readonly StringField Room = new(RoomField, "", Field.Store.YES);
         public readonly StringField Author = new(AuthorField, "", Field.Store.YES);
@@ -226,5 +241,23 @@ public sealed class SearchIndex : IDisposable
         public readonly Document Document;
 
         public ReusedDocument() => Document = new Document { Key, Id, Order, Room, Author, Text };
+    }
+}
+
+/// <summary>
+/// The index folder under the <see cref="NRTCachingDirectory"/>: a memory-mapped folder whose delete of a file that is
+/// not there is a no-op, as Lucene 4.8 defines it. Lucene.Net's FSDirectory throws <see cref="FileNotFoundException"/>
+/// instead, and the caching directory deletes every new file's name from the folder before writing it to memory, so each
+/// refresh threw one exception per segment file (~15, ≈ 150 a second under a stream; docs/benchmarks.md, session 13).
+/// The index's own deletes are unaffected: Lucene's deleter checks whether a failed delete left the file in place.
+/// </summary>
+internal sealed class QuietDeleteDirectory(DirectoryInfo path) : MMapDirectory(path)
+{
+    public override void DeleteFile(string name)
+    {
+        if (File.Exists(Path.Combine(Directory.FullName, name)))
+        {
+            base.DeleteFile(name);
+        }
     }
 }

@@ -127,6 +127,74 @@ public sealed class SearchIndexTests : IDisposable
     }
 
     [Fact]
+    public void An_index_written_by_another_schema_is_not_current_and_is_rebuilt()
+    {
+        // The shape of session 12's documents (schema 1: the id indexed as numeric terms), committed at position 42.
+        Directory.CreateDirectory(_folder);
+        using (var folder = Lucene.Net.Store.FSDirectory.Open(_folder))
+        using (var writer = new Lucene.Net.Index.IndexWriter(folder, new Lucene.Net.Index.IndexWriterConfig(Lucene.Net.Util.LuceneVersion.LUCENE_48, _analyzer)))
+        {
+            writer.AddDocument([new Lucene.Net.Documents.Int64Field("id", 41, Lucene.Net.Documents.Field.Store.YES)]);
+            writer.SetCommitData(new Dictionary<string, string> { ["schema"] = "1", ["position"] = "42" });
+            writer.Commit();
+        }
+
+        using var index = SearchIndex.Open(_folder);
+
+        Assert.False(index.IsCurrent);
+        Assert.Equal(0, index.Position);
+    }
+
+    [Fact]
+    public void A_stream_of_refreshes_and_merges_keeps_every_message_once_in_newest_first_pages_and_throws_nothing()
+    {
+        // Lucene.Net's folder used to throw FileNotFoundException for every new segment file of a refresh (~15 each).
+        // Counted once the index is open: opening an empty folder looks for segments.gen once, which is not a refresh's.
+        using var index = SearchIndex.Open(_folder);
+        var thrown = 0;
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (e.Exception is FileNotFoundException && e.Exception.Message.Contains(_folder, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref thrown);
+            }
+        }
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            for (var id = 1; id <= 600; id++)
+            {
+                Apply(index, Created(id, "general", "alice", $"stream message {id}"));
+                if (id % 3 == 0)
+                {
+                    index.Refresh(); // a segment of three messages, as under a stream: merged as they pile up
+                }
+                if (id % 100 == 0)
+                {
+                    index.Advance(id);
+                    index.Commit();
+                }
+            }
+            var query = SearchQuery.Parse("stream", 256, _analyzer).Query;
+
+            var seen = new List<long>();
+            long? before = null;
+            while (index.Search(query, ["general"], before, 50) is { Count: > 0 } page)
+            {
+                seen.AddRange(page.Select(m => m.Id));
+                before = page[^1].Id;
+            }
+
+            Assert.Equal(Enumerable.Range(1, 600).Select(id => (long)id).Reverse(), seen);
+            Assert.Equal(0, thrown);
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+    }
+
+    [Fact]
     public void Prefix_wildcard_fuzzy_and_phrase_queries_find_and_highlight_their_words()
     {
         using var index = SearchIndex.Open(_folder);

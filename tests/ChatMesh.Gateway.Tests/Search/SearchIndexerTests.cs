@@ -12,38 +12,25 @@ namespace ChatMesh.Gateway.Tests.Search;
 /// The indexer and the search against a real redis-server and a real index folder: messages written through the chat
 /// service become searchable, a restart catches up from the outbox, and an index the outbox has left behind is rebuilt.
 /// </summary>
-public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifetime
+public sealed class SearchIndexerTests(RedisProcess redisProcess) : SearchRedisTestBase(redisProcess, "chatmesh-indexer-")
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "chatmesh-indexer-" + Guid.NewGuid().ToString("N"));
-    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
-    private ConnectionMultiplexer _redis = null!;
-    private RedisChatService _chat = null!;
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _redis = await redisProcess.ConnectAsync();
-        _chat = new RedisChatService(_redis, Options.Create(new ChatOptions()), TimeProvider.System);
-    }
-
     [Fact]
     public async Task Messages_become_searchable_edits_and_deletes_follow_and_leaving_hides_the_room()
     {
         var (alice, bob, room) = (Name("alice"), Name("bob"), Name("room"));
-        await _chat.CreateRoomAsync(alice, room, "Room", RoomKind.Public, null, Cancel);
-        await _chat.JoinRoomAsync(bob, room, Cancel);
+        await Chat.CreateRoomAsync(alice, room, "Room", RoomKind.Public, null, Cancel);
+        await Chat.JoinRoomAsync(bob, room, Cancel);
         await using var running = await StartAsync();
-        var first = (await _chat.PostMessageAsync(alice, room, "quarterly report is due", null, null, Cancel)).EventId;
-        var second = (await _chat.PostMessageAsync(alice, room, "report draft attached", null, null, Cancel)).EventId;
+        var first = (await Chat.PostMessageAsync(alice, room, "quarterly report is due", null, null, Cancel)).EventId;
+        var second = (await Chat.PostMessageAsync(alice, room, "report draft attached", null, null, Cancel)).EventId;
 
         Assert.Equal([second, first], await SearchProbe.WaitForAsync(running.Search, bob, "report", 2));
-        await _chat.EditMessageAsync(alice, room, first, "quarterly numbers are due", Cancel);
-        await _chat.DeleteMessageAsync(alice, room, second, Cancel);
+        await Chat.EditMessageAsync(alice, room, first, "quarterly numbers are due", Cancel);
+        await Chat.DeleteMessageAsync(alice, room, second, Cancel);
         Assert.Equal([first], await SearchProbe.WaitForAsync(running.Search, bob, "quarterly numbers", 1));
         Assert.Empty(await SearchProbe.IdsAsync(running.Search, bob, "report"));
 
-        await _chat.LeaveRoomAsync(bob, room, Cancel);
+        await Chat.LeaveRoomAsync(bob, room, Cancel);
         Assert.Empty(await SearchProbe.IdsAsync(running.Search, bob, "quarterly"));
         var refused = await Assert.ThrowsAsync<ChatException>(() => running.Search.SearchAsync(bob, "quarterly", room, null, 10, Cancel));
         Assert.Equal(ChatError.NotMember, refused.Error);
@@ -53,53 +40,42 @@ public sealed class SearchIndexerTests(RedisProcess redisProcess) : IAsyncLifeti
     public async Task A_restart_catches_up_from_its_position_and_an_index_behind_the_outbox_is_rebuilt_from_history()
     {
         var (alice, room) = (Name("alice"), Name("room"));
-        await _chat.CreateRoomAsync(alice, room, "Room", RoomKind.Public, null, Cancel);
+        await Chat.CreateRoomAsync(alice, room, "Room", RoomKind.Public, null, Cancel);
         long early;
         await using (var running = await StartAsync())
         {
-            early = (await _chat.PostMessageAsync(alice, room, "early bird", null, null, Cancel)).EventId;
+            early = (await Chat.PostMessageAsync(alice, room, "early bird", null, null, Cancel)).EventId;
             Assert.Equal([early], await SearchProbe.WaitForAsync(running.Search, alice, "bird", 1));
         }
 
         // Down while one message is posted: the next start reads it from the outbox after its committed position.
-        var missed = (await _chat.PostMessageAsync(alice, room, "missed bird", null, null, Cancel)).EventId;
+        var missed = (await Chat.PostMessageAsync(alice, room, "missed bird", null, null, Cancel)).EventId;
         await using (var running = await StartAsync())
         {
             Assert.Equal([missed, early], await SearchProbe.WaitForAsync(running.Search, alice, "bird", 2));
         }
 
         // Down while the outbox drops what it missed (as its retention does): the next start rebuilds from history.
-        var lost = (await _chat.PostMessageAsync(alice, room, "lost bird", null, null, Cancel)).EventId;
-        await _chat.EditMessageAsync(alice, room, early, "early worm", Cancel);
-        await _redis.GetDatabase().StreamTrimAsync(ChatKeys.Outbox, 0);
+        var lost = (await Chat.PostMessageAsync(alice, room, "lost bird", null, null, Cancel)).EventId;
+        await Chat.EditMessageAsync(alice, room, early, "early worm", Cancel);
+        await Redis.GetDatabase().StreamTrimAsync(ChatKeys.Outbox, 0);
         await using (var running = await StartAsync())
         {
             Assert.Equal([lost, missed], await SearchProbe.WaitForAsync(running.Search, alice, "bird", 2));
             Assert.Equal([early], await SearchProbe.IdsAsync(running.Search, alice, "worm"));
-            Assert.Equal(await _chat.GetHeadAsync(Cancel), running.Host.Index.Position);
+            Assert.Equal(await Chat.GetHeadAsync(Cancel), running.Host.Index.Position);
         }
     }
 
     private async Task<RunningIndexer> StartAsync()
     {
-        var options = Options.Create(new SearchOptions { Directory = _folder, CommitInterval = TimeSpan.FromMilliseconds(100) });
+        var options = Options.Create(new SearchOptions { Directory = Folder, CommitInterval = TimeSpan.FromMilliseconds(100) });
         var host = new SearchIndexHost(options);
         var state = new SearchRebuildState(TimeProvider.System);
-        var indexer = new SearchIndexer(host, new SearchRebuild(_redis, state, NullLogger<SearchRebuild>.Instance), state, _redis,
+        var indexer = new SearchIndexer(host, new SearchRebuild(Redis, state, NullLogger<SearchRebuild>.Instance), state, Redis,
             Options.Create(new ChatOptions()), options, TimeProvider.System, NullLogger<SearchIndexer>.Instance);
         await indexer.StartAsync(Cancel);
-        return new RunningIndexer(host, indexer, new MessageSearch(host, _chat, options));
-    }
-
-    private string Name(string prefix) => $"{prefix}-{_suffix}";
-
-    public async ValueTask DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
+        return new RunningIndexer(host, indexer, new MessageSearch(host, Chat, options));
     }
 
     private sealed record RunningIndexer(SearchIndexHost Host, SearchIndexer Indexer, MessageSearch Search) : IAsyncDisposable

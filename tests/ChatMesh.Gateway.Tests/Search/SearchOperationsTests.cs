@@ -21,22 +21,9 @@ namespace ChatMesh.Gateway.Tests.Search;
 /// folder: off without an operator key, refused without the key, a rebuild on demand while searches keep answering from the
 /// old index, and a second rebuild refused with 409 while the first runs.
 /// </summary>
-public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLifetime
+public sealed class SearchOperationsTests(RedisProcess redisProcess) : SearchRedisTestBase(redisProcess, "chatmesh-operations-")
 {
     private const string Key = "operator-key-for-the-tests-0123456789";
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "chatmesh-operations-" + Guid.NewGuid().ToString("N"));
-    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
-    private ConnectionMultiplexer _redis = null!;
-    private RedisChatService _chat = null!;
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _redis = await redisProcess.ConnectAsync();
-        _chat = new RedisChatService(_redis, Options.Create(new ChatOptions()), TimeProvider.System);
-    }
-
     [Fact]
     public async Task Without_an_operator_key_the_operations_endpoints_do_not_exist()
     {
@@ -73,13 +60,13 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLif
     public async Task A_rebuild_on_demand_keeps_searches_answering_refuses_a_second_with_409_and_shows_its_progress()
     {
         var (alice, room) = (Name("alice"), Name("room"));
-        await _chat.CreateRoomAsync(alice, room, "Room", RoomKind.Public, null, Cancel);
-        var first = (await _chat.PostMessageAsync(alice, room, $"kiwi{_suffix} one", null, null, Cancel)).EventId;
-        var second = (await _chat.PostMessageAsync(alice, room, $"kiwi{_suffix} two", null, null, Cancel)).EventId;
+        await Chat.CreateRoomAsync(alice, room, "Room", RoomKind.Public, null, Cancel);
+        var first = (await Chat.PostMessageAsync(alice, room, $"kiwi{Suffix} one", null, null, Cancel)).EventId;
+        var second = (await Chat.PostMessageAsync(alice, room, $"kiwi{Suffix} two", null, null, Cancel)).EventId;
         var hold = new RebuildHold();
         await using var gateway = await StartAsync(Key, hold);
         var search = gateway.App.Services.GetRequiredService<MessageSearch>();
-        Assert.Equal([second, first], await SearchProbe.WaitForAsync(search, alice, $"kiwi{_suffix}", 2));
+        Assert.Equal([second, first], await SearchProbe.WaitForAsync(search, alice, $"kiwi{Suffix}", 2));
         await WaitForStatusAsync(gateway, status => status.State == SearchRebuildStates.Idle);
         hold.Arm();
 
@@ -95,21 +82,21 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLif
         Assert.Equal(SearchRebuildStates.Rebuilding, running.State);
         Assert.NotNull(running.StartedAt);
         Assert.Null(running.FinishedAt);
-        Assert.Equal([second, first], await SearchProbe.IdsAsync(search, alice, $"kiwi{_suffix}"));
+        Assert.Equal([second, first], await SearchProbe.IdsAsync(search, alice, $"kiwi{Suffix}"));
 
         var conflict = await Send(gateway, HttpMethod.Post, "/operations/search/rebuild", Key);
         Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
         Assert.Equal(SearchErrors.RebuildRunning, await ErrorCodeAsync(conflict));
 
         // Posted while it runs: found once the rebuild is done (it is after the head the rebuild started from).
-        var during = (await _chat.PostMessageAsync(alice, room, $"kiwi{_suffix} three", null, null, Cancel)).EventId;
-        Assert.Equal([second, first], await SearchProbe.IdsAsync(search, alice, $"kiwi{_suffix}"));
+        var during = (await Chat.PostMessageAsync(alice, room, $"kiwi{Suffix} three", null, null, Cancel)).EventId;
+        Assert.Equal([second, first], await SearchProbe.IdsAsync(search, alice, $"kiwi{Suffix}"));
         hold.Release();
 
         var done = await WaitForStatusAsync(gateway, status => status.State == SearchRebuildStates.Idle && status.Position >= during);
         Assert.NotNull(done.FinishedAt);
         Assert.True(done.MessagesIndexed >= 2, $"{done.MessagesIndexed} messages indexed");
-        Assert.Equal([during, second, first], await SearchProbe.WaitForAsync(search, alice, $"kiwi{_suffix}", 3));
+        Assert.Equal([during, second, first], await SearchProbe.WaitForAsync(search, alice, $"kiwi{Suffix}", 3));
         // And the next one is accepted again.
         Assert.Equal(HttpStatusCode.Accepted, (await Send(gateway, HttpMethod.Post, "/operations/search/rebuild", Key)).StatusCode);
     }
@@ -119,14 +106,14 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLif
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Configuration["Gateway:Search:Directory"] = _folder;
+        builder.Configuration["Gateway:Search:Directory"] = Folder;
         builder.Configuration["Gateway:Search:OperatorKey"] = operatorKey;
         builder.Configuration["Gateway:Search:IdleReadTimeout"] = "00:00:00.100";
         var state = new SearchRebuildState(TimeProvider.System);
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_redis);
-        builder.Services.AddSingleton<IChatService>(_chat);
+        builder.Services.AddSingleton<IConnectionMultiplexer>(Redis);
+        builder.Services.AddSingleton<IChatService>(Chat);
         builder.Services.AddSingleton(state);
-        builder.Services.AddSingleton(new SearchRebuild(_redis, state, NullLogger<SearchRebuild>.Instance) { AfterRoom = hold is null ? null : hold.AfterRoomAsync });
+        builder.Services.AddSingleton(new SearchRebuild(Redis, state, NullLogger<SearchRebuild>.Instance) { AfterRoom = hold is null ? null : hold.AfterRoomAsync });
         builder.Services.AddChatProblemDetails();
         builder.AddChatSearch();
         var app = builder.Build();
@@ -172,17 +159,6 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : IAsyncLif
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel));
         return body.RootElement.GetProperty(ChatProblems.ErrorExtension).GetString();
-    }
-
-    private string Name(string prefix) => $"{prefix}-{_suffix}";
-
-    public async ValueTask DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
     }
 
     /// <summary>Once armed (after the rebuild of a new index at start), holds the next rebuild after its first room until <see cref="Release"/>.</summary>
