@@ -157,6 +157,34 @@ public sealed class StandardWebhooksTests
     }
 
     [Fact]
+    public async Task The_streaming_verifier_agrees_with_the_reference_vector_and_refuses_what_the_other_refuses()
+    {
+        HeaderDictionary Headers(string signature) => new()
+        {
+            [StandardWebhooks.IdHeader] = Vector.Id,
+            [StandardWebhooks.TimestampHeader] = Vector.Timestamp,
+            [StandardWebhooks.SignatureHeader] = signature,
+        };
+        var verifier = VerifierAt(Vector.UnixSeconds);
+        var cancel = TestContext.Current.CancellationToken;
+
+        var result = await verifier.VerifyAsync(Headers(Vector.Signature), new MemoryStream(Vector.BodyBytes), [Secret], cancel);
+        Assert.True(result.IsValid);
+
+        var tampered = Vector.BodyBytes.Append((byte)' ').ToArray();
+        Assert.Equal(WebhookVerificationFailure.NoMatchingSignature,
+            (await verifier.VerifyAsync(Headers(Vector.Signature), new MemoryStream(tampered), [Secret], cancel)).Failure);
+
+        // A body of several read buffers, second secret matching: the stream is hashed whole, for every secret.
+        var big = new byte[300_000];
+        new Random(7).NextBytes(big);
+        var header = StandardWebhooks.Sign(Secret, Vector.Id, Vector.UnixSeconds, big);
+        var both = await verifier.VerifyAsync(Headers(header), new MemoryStream(big), [WebhookSecret.Generate(), Secret], cancel);
+        Assert.Equal(1, both.MatchedSecretIndex);
+        Assert.Equal(verifier.Verify(Headers(header), big, WebhookSecret.Generate(), Secret).MatchedSecretIndex, both.MatchedSecretIndex);
+    }
+
+    [Fact]
     public void Secret_is_accepted_with_or_without_prefix()
     {
         var bare = Vector.Secret[WebhookSecret.Prefix.Length..];
