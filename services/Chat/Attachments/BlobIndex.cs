@@ -74,7 +74,7 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
         return 'condemned'
         """;
 
-    private static readonly RedisKey[] Keys = [ChatKeys.Blobs.Index, ChatKeys.Blobs.RefsPrefix, ChatKeys.Blobs.Deleting, Chat.EventLog.ChatKeys.RoomPrefix];
+    private static readonly RedisKey[] Keys = [ChatKeys.Blobs.Index, ChatKeys.Blobs.RefsPrefix, ChatKeys.Blobs.Deleting, ChatKeys.RoomPrefix];
 
     private IDatabase Db => redis.GetDatabase();
 

@@ -75,15 +75,12 @@ public static class StandardWebhooks
     internal static void ComputeHash(
         ReadOnlySpan<byte> key, ReadOnlySpan<char> id, ReadOnlySpan<char> timestamp, ReadOnlySpan<byte> body, Span<byte> destination)
     {
-        var prefixLength = Encoding.UTF8.GetByteCount(id) + Encoding.UTF8.GetByteCount(timestamp) + 2;
+        var prefixLength = SignedPrefixLength(id, timestamp);
         var rented = ArrayPool<byte>.Shared.Rent(prefixLength + body.Length);
         try
         {
             var message = rented.AsSpan(0, prefixLength + body.Length);
-            var written = Encoding.UTF8.GetBytes(id, message);
-            message[written++] = (byte)'.';
-            written += Encoding.UTF8.GetBytes(timestamp, message[written..]);
-            message[written++] = (byte)'.';
+            var written = WriteSignedPrefix(id, timestamp, message);
             body.CopyTo(message[written..]);
             HMACSHA256.HashData(key, message, destination);
         }
@@ -91,5 +88,19 @@ public static class StandardWebhooks
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>The length of what is signed before the body, <c>id.timestamp.</c> (see <see cref="WriteSignedPrefix"/>).</summary>
+    internal static int SignedPrefixLength(ReadOnlySpan<char> id, ReadOnlySpan<char> timestamp) =>
+        Encoding.UTF8.GetByteCount(id) + Encoding.UTF8.GetByteCount(timestamp) + 2;
+
+    /// <summary>Writes what is signed before the body, <c>id.timestamp.</c>, and returns its length.</summary>
+    internal static int WriteSignedPrefix(ReadOnlySpan<char> id, ReadOnlySpan<char> timestamp, Span<byte> destination)
+    {
+        var written = Encoding.UTF8.GetBytes(id, destination);
+        destination[written++] = (byte)'.';
+        written += Encoding.UTF8.GetBytes(timestamp, destination[written..]);
+        destination[written++] = (byte)'.';
+        return written;
     }
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 
 namespace ChatMesh.Chat.Webhooks;
@@ -67,7 +66,8 @@ public sealed class WebhookVerifier(TimeProvider timeProvider, TimeSpan? toleran
         var buffer = ArrayPool<byte>.Shared.Rent(StreamBufferBytes);
         try
         {
-            var prefix = Encoding.UTF8.GetBytes($"{id}.{timestamp}.");
+            var prefix = new byte[StandardWebhooks.SignedPrefixLength(id, timestamp)];
+            StandardWebhooks.WriteSignedPrefix(id, timestamp, prefix);
             for (var i = 0; i < hashes.Length; i++)
             {
                 hashes[i] = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secrets[i].Key);
