@@ -22,13 +22,6 @@ public sealed class OutboxOptions
     /// </summary>
     public int MaxBatchBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>
-    /// Read batches whose live copy is on the bus and whose durable copy and progress record are still to come: the
-    /// live lane reads and publishes on while the durable lane catches up, and waits only once this many are queued.
-    /// The queued batches go out together in the durable lane's next round (up to <see cref="BatchSize"/> events).
-    /// </summary>
-    public int MaxDurableBacklog { get; set; } = 32;
-
     /// <summary>Published entries kept in the outbox below the last published id, so instances can repair gaps from it.</summary>
     public int RetainPublished { get; set; } = 10_000;
 
@@ -62,10 +55,6 @@ public sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
         if (options.BatchSize is < 1 or > 10_000)
         {
             failures.Add($"{nameof(OutboxOptions.BatchSize)} must be between 1 and 10000.");
-        }
-        if (options.MaxDurableBacklog is < 1 or > 1024)
-        {
-            failures.Add($"{nameof(OutboxOptions.MaxDurableBacklog)} must be between 1 and 1024.");
         }
         if (options.MaxBatchBytes is < 64 * 1024 or > 64 * 1024 * 1024)
         {

@@ -141,11 +141,11 @@ public sealed partial class OutboxPublisher(
         var last = await _lease.ReadPublishedAsync().ConfigureAwait(false);
         Interlocked.Exchange(ref _lastPublishedId, last);
         // Two lanes, each in id order. The live copy of a batch goes out first and alone decides when the next batch
-        // may be read and go live: its confirm is immediate (transient queues only). The durable copy of the batch, then
-        // the record of progress, follow in the durable lane (OutboxDurableLane), which never holds up the next read:
-        // awaiting the previous batch's durable confirm and record before the next read put the broker's disk write in
-        // front of every later event's live delivery.
-        var durable = NewDurableLane(cancellationToken);
+        // may go live: its confirm is immediate (transient queues only). The durable copy of the batch, then the record
+        // of progress, run in the background while the next batch is read and published live; the durable copy of the
+        // next batch starts only once the previous one is confirmed and recorded. Awaiting every durable confirm before
+        // the next publish (as before) put the broker's disk write in front of every later event's live delivery.
+        Task<bool>? durable = null;
         try
         {
             while (true)
@@ -154,9 +154,9 @@ public sealed partial class OutboxPublisher(
                 try
                 {
                     var batch = await tail.ReadAfterAsync(last, _options.BatchSize, _options.IdleReadTimeout, cancellationToken).ConfigureAwait(false);
-                    if (durable.Completion.IsCompleted && !await durable.Completion.ConfigureAwait(false))
+                    if (durable is { IsCompleted: true } && !await durable.ConfigureAwait(false))
                     {
-                        // The record found the lease taken: another instance leads. (A failed lane throws here.)
+                        // The record found the lease taken: another instance leads.
                         return;
                     }
                     if (batch.Count == 0)
@@ -173,43 +173,44 @@ public sealed partial class OutboxPublisher(
                     // chunk is published only after the previous one is confirmed, so each lane stays in id order
                     // (starting publishes together was tried and reordered them), and a busy outbox costs one round
                     // trip per chunk, not per event.
-                    foreach (var chunk in Chunk(batch, _options.MaxBatchBytes))
+                    var chunks = Chunk(batch, _options.MaxBatchBytes).ToArray();
+                    foreach (var chunk in chunks)
                     {
                         await PublishChunkAsync(chunk, live: true, cancellationToken).ConfigureAwait(false);
                     }
-                    if (!await durable.TryEnqueueAsync(batch, cancellationToken).ConfigureAwait(false)
-                        && !await durable.Completion.ConfigureAwait(false))
+                    if (durable is not null && !await durable.ConfigureAwait(false))
                     {
                         return;
                     }
+                    durable = PublishDurableAsync(chunks, batch[^1].Id, batch.Count, cancellationToken);
                     last = batch[^1].Id;
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
                     // Redis or RabbitMQ unavailable: keep the lease while it renews and retry from the last recorded id
                     // (the live lane may have gone further: its consumers drop what they see twice).
-                    await durable.DisposeAsync().ConfigureAwait(false);
+                    await SettleQuietlyAsync(durable).ConfigureAwait(false);
+                    durable = null;
                     last = LastPublishedId;
                     LogPublishFailed(exception, last);
                     await Task.Delay(_options.RenewInterval, time, cancellationToken).ConfigureAwait(false);
-                    durable = NewDurableLane(cancellationToken);
                 }
             }
         }
         finally
         {
             // Never leave a durable publish or a record running behind a hand-over.
-            await durable.DisposeAsync().ConfigureAwait(false);
+            await SettleQuietlyAsync(durable).ConfigureAwait(false);
         }
     }
 
-    private OutboxDurableLane NewDurableLane(CancellationToken cancellationToken) =>
-        new(_options.MaxDurableBacklog, _options.BatchSize, _options.MaxBatchBytes,
-            (chunk, cancel) => PublishChunkAsync(chunk, live: false, cancel), RecordPublishedAsync, cancellationToken);
-
-    /// <summary>The fenced record of progress after a durable round; false if the lease is lost.</summary>
-    private async Task<bool> RecordPublishedAsync(long newest, int count)
+    /// <summary>The durable copy of a read batch, chunk by chunk in order, then the fenced record of progress; false if the lease is lost.</summary>
+    private async Task<bool> PublishDurableAsync(ChatEventPublished[][] chunks, long newest, int count, CancellationToken cancellationToken)
     {
+        foreach (var chunk in chunks)
+        {
+            await PublishChunkAsync(chunk, live: false, cancellationToken).ConfigureAwait(false);
+        }
         if (!await _lease.RecordPublishedAsync(newest, newest - _options.RetainPublished).ConfigureAwait(false))
         {
             return false;
@@ -217,6 +218,22 @@ public sealed partial class OutboxPublisher(
         Interlocked.Exchange(ref _lastPublishedId, newest);
         _metrics.Published(count);
         return true;
+    }
+
+    private static async Task SettleQuietlyAsync(Task<bool>? durable)
+    {
+        if (durable is null)
+        {
+            return;
+        }
+        try
+        {
+            await durable.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Its failure is the lane's: the caller retries from the last recorded id either way.
+        }
     }
 
     private async Task PublishChunkAsync(ChatEventPublished[] chunk, bool live, CancellationToken cancellationToken)

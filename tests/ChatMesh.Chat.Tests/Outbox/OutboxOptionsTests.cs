@@ -45,17 +45,6 @@ public sealed class OutboxOptionsTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(1025)]
-    public void A_durable_backlog_out_of_range_is_refused(int batches)
-    {
-        var result = new OutboxOptionsValidator().Validate(null, new OutboxOptions { MaxDurableBacklog = batches });
-
-        Assert.True(result.Failed);
-        Assert.Contains(nameof(OutboxOptions.MaxDurableBacklog), result.FailureMessage, StringComparison.Ordinal);
-    }
-
-    [Theory]
     [InlineData("1-0", 1)]
     [InlineData("1234567890123-0", 1234567890123)]
     [InlineData("x-0", 0)]
