@@ -146,9 +146,6 @@ public sealed partial class OutboxPublisher(
         // next batch starts only once the previous one is confirmed and recorded. Awaiting every durable confirm before
         // the next publish (as before) put the broker's disk write in front of every later event's live delivery.
         Task<bool>? durable = null;
-        // The read of the batch after the one going live, started before that one's publish: the tail's round trip
-        // (XREAD, then the reply's hand-over to this loop) overlaps the broker's confirm instead of following it.
-        Task<List<ChatEventPublished>>? next = null;
         try
         {
             while (true)
@@ -156,8 +153,7 @@ public sealed partial class OutboxPublisher(
                 cancellationToken.ThrowIfCancellationRequested();
                 try
                 {
-                    var batch = await (next ?? ReadAsync(tail, last, cancellationToken)).ConfigureAwait(false);
-                    next = null;
+                    var batch = await tail.ReadAfterAsync(last, _options.BatchSize, _options.IdleReadTimeout, cancellationToken).ConfigureAwait(false);
                     if (durable is { IsCompleted: true } && !await durable.ConfigureAwait(false))
                     {
                         // The record found the lease taken: another instance leads.
@@ -167,6 +163,7 @@ public sealed partial class OutboxPublisher(
                     {
                         continue;
                     }
+                    _metrics.EventsRead(batch, time.GetUtcNow());
                     if (!LeaseStillValid())
                     {
                         // Renewals have been failing for a whole lease: another instance may already lead.
@@ -177,7 +174,6 @@ public sealed partial class OutboxPublisher(
                     // (starting publishes together was tried and reordered them), and a busy outbox costs one round
                     // trip per chunk, not per event.
                     var chunks = Chunk(batch, _options.MaxBatchBytes).ToArray();
-                    next = ReadAsync(tail, batch[^1].Id, cancellationToken);
                     foreach (var chunk in chunks)
                     {
                         await PublishChunkAsync(chunk, live: true, cancellationToken).ConfigureAwait(false);
@@ -194,9 +190,7 @@ public sealed partial class OutboxPublisher(
                     // Redis or RabbitMQ unavailable: keep the lease while it renews and retry from the last recorded id
                     // (the live lane may have gone further: its consumers drop what they see twice).
                     await SettleQuietlyAsync(durable).ConfigureAwait(false);
-                    await SettleQuietlyAsync(next).ConfigureAwait(false);
                     durable = null;
-                    next = null;
                     last = LastPublishedId;
                     LogPublishFailed(exception, last);
                     await Task.Delay(_options.RenewInterval, time, cancellationToken).ConfigureAwait(false);
@@ -205,20 +199,9 @@ public sealed partial class OutboxPublisher(
         }
         finally
         {
-            // Never leave a durable publish or a record running behind a hand-over (nor a read of the tail).
+            // Never leave a durable publish or a record running behind a hand-over.
             await SettleQuietlyAsync(durable).ConfigureAwait(false);
-            await SettleQuietlyAsync(next).ConfigureAwait(false);
         }
-    }
-
-    private async Task<List<ChatEventPublished>> ReadAsync(OutboxTailReader tail, long afterId, CancellationToken cancellationToken)
-    {
-        var batch = await tail.ReadAfterAsync(afterId, _options.BatchSize, _options.IdleReadTimeout, cancellationToken).ConfigureAwait(false);
-        if (batch.Count > 0)
-        {
-            _metrics.EventsRead(batch, time.GetUtcNow());
-        }
-        return batch;
     }
 
     /// <summary>The durable copy of a read batch, chunk by chunk in order, then the fenced record of progress; false if the lease is lost.</summary>
@@ -237,15 +220,15 @@ public sealed partial class OutboxPublisher(
         return true;
     }
 
-    private static async Task SettleQuietlyAsync(Task? pending)
+    private static async Task SettleQuietlyAsync(Task<bool>? durable)
     {
-        if (pending is null)
+        if (durable is null)
         {
             return;
         }
         try
         {
-            await pending.ConfigureAwait(false);
+            await durable.ConfigureAwait(false);
         }
         catch (Exception)
         {
