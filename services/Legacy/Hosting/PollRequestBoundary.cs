@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Legacy.Hosting;
@@ -16,7 +17,7 @@ internal sealed class PollRequestBoundary(IOptions<LegacyOptions> options) : IEn
     /// declared body over it. The poll route (<c>GET /poll/queues/{id}/events</c>, which reads no body) calls it itself
     /// instead of going through this filter, so a re-poll builds no filter pipeline (<see cref="Polling.PollEndpoints"/>).
     /// </summary>
-    internal static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Admit(HttpContext http, long maxBytes)
+    internal static ProblemHttpResult? Admit(HttpContext http, long maxBytes)
     {
         http.Response.Headers[LegacyInstance.Header] = LegacyInstance.Id;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
