@@ -57,8 +57,13 @@ public static class LegacyExtensions
             .AddEndpointFilter<PollRequestBoundary>()
             .AddEndpointFilter<ChatExceptionFilter>();
         poll.MapQueueEndpoints();
-        poll.MapPollEndpoints();
         poll.MapSendEndpoints();
+        // The poll, the one route a client calls again after every answer, without endpoint filters: it does their work
+        // itself (the instance header and body cap, the problem details of a refused command), so a re-poll builds no
+        // filter pipeline (an invocation context, its arguments boxed, two more state machines held for the whole hold).
+        endpoints.MapGroup(Prefix)
+            .RequireAuthorization()
+            .MapPollEndpoints();
         return endpoints;
     }
 }

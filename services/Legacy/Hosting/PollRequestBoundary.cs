@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Legacy.Hosting;
@@ -11,21 +12,30 @@ namespace ChatMesh.Legacy.Hosting;
 /// </summary>
 internal sealed class PollRequestBoundary(IOptions<LegacyOptions> options) : IEndpointFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>
+    /// What every <c>/poll</c> answer gets before its endpoint runs: the instance header, the body cap, and the 413 of a
+    /// declared body over it. The poll route (<c>GET /poll/queues/{id}/events</c>, which reads no body) calls it itself
+    /// instead of going through this filter, so a re-poll builds no filter pipeline (<see cref="Polling.PollEndpoints"/>).
+    /// </summary>
+    internal static ProblemHttpResult? Admit(HttpContext http, long maxBytes)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(next);
-        var maxBytes = options.Value.MaxRequestBodyBytes;
-        var http = context.HttpContext;
         http.Response.Headers[LegacyInstance.Header] = LegacyInstance.Id;
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
             sizeFeature.MaxRequestBodySize = maxBytes;
         }
 
-        if (http.Request.ContentLength > maxBytes)
+        return http.Request.ContentLength > maxBytes ? PollProblems.PayloadTooLarge(maxBytes) : null;
+    }
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var maxBytes = options.Value.MaxRequestBodyBytes;
+        if (Admit(context.HttpContext, maxBytes) is { } tooLarge)
         {
-            return PollProblems.PayloadTooLarge(maxBytes);
+            return tooLarge;
         }
 
         try

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChatMesh.Legacy.Identity;
@@ -30,6 +31,8 @@ internal static class LegacyAuthentication
         // ticket on every request, for the same user and the same 401.
         services.PostConfigure<AuthorizationOptions>(static options =>
             options.DefaultPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        // That policy decided without building the authorization service on every request.
+        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, AuthenticatedUserPolicyEvaluator>());
         return services;
     }
 }

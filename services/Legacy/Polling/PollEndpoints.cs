@@ -40,6 +40,12 @@ internal static class PollEndpoints
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        // PollRequestBoundary's part, done here: this route has no endpoint filters (LegacyExtensions.MapLegacyPolling).
+        if (PollRequestBoundary.Admit(http, settings.MaxRequestBodyBytes) is { } tooLarge)
+        {
+            return Task.FromResult<Results<PollResult, ProblemHttpResult>>(tooLarge);
+        }
+
         if (PollQuery.TryParse(lastEventId, timeout, dontBlock, settings.MaxPollTimeout, out var query) is { } badQuery)
         {
             return Task.FromResult<Results<PollResult, ProblemHttpResult>>(badQuery);
@@ -52,7 +58,7 @@ internal static class PollEndpoints
 
         var userId = user.GetUserId();
         return query.Hold is { } hold
-            ? HoldAsync(id, userId, query.Cursor, hold, store, queues, poller, presence, lifetime, settings, cancellationToken)
+            ? HoldAsync(id, userId, query.Cursor, hold, http, store, queues, poller, presence, lifetime, settings, cancellationToken)
             : ShortPollAsync(id, userId, query.Cursor, http, store, poller, presence, queues, settings, cancellationToken);
     }
 
@@ -64,23 +70,31 @@ internal static class PollEndpoints
         string id, string userId, long? cursor, HttpContext http, EventQueueStore store, LongPoller poller, PollPresence presence,
         LocalQueues queues, LegacyOptions settings, CancellationToken cancellationToken)
     {
-        queues.MarkStale(id);
-        var lookup = await store.StartPollAsync(id, userId, cursor, TimeSpan.Zero);
-        if (lookup.Queue is not { } queue)
+        // ChatExceptionFilter's part, done here: this route has no endpoint filters.
+        try
         {
-            return Refusal(id, cursor, lookup, settings);
-        }
+            queues.MarkStale(id);
+            var lookup = await store.StartPollAsync(id, userId, cursor, TimeSpan.Zero);
+            if (lookup.Queue is not { } queue)
+            {
+                return Refusal(id, cursor, lookup, settings);
+            }
 
-        // A queue being polled keeps its user online (cheap: a registry write only when the last one runs out soon).
-        await presence.SeenAsync(userId, id, TimeSpan.Zero, cancellationToken);
-        if (await store.CountShortPollAsync(userId) is { } retryAfter)
+            // A queue being polled keeps its user online (cheap: a registry write only when the last one runs out soon).
+            await presence.SeenAsync(userId, id, TimeSpan.Zero, cancellationToken);
+            if (await store.CountShortPollAsync(userId) is { } retryAfter)
+            {
+                http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                return PollProblems.TooMany(PollErrors.RateLimited,
+                    $"More than {settings.ShortPollsPerMinute} dont_block polls in a minute; retry after {retryAfter} s, or long-poll instead.");
+            }
+
+            return new PollResult(await poller.PollAsync(queue, null, CancellationToken.None, cancellationToken));
+        }
+        catch (ChatException exception)
         {
-            http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-            return PollProblems.TooMany(PollErrors.RateLimited,
-                $"More than {settings.ShortPollsPerMinute} dont_block polls in a minute; retry after {retryAfter} s, or long-poll instead.");
+            return Refused(http, exception);
         }
-
-        return new PollResult(await poller.PollAsync(queue, null, CancellationToken.None, cancellationToken));
     }
 
     /// <summary>
@@ -90,101 +104,110 @@ internal static class PollEndpoints
     /// anything is pending after the cursor.
     /// </summary>
     private static async Task<Results<PollResult, ProblemHttpResult>> HoldAsync(
-        string id, string userId, long? cursor, TimeSpan hold, EventQueueStore store, LocalQueues queues, LongPoller poller,
-        PollPresence presence, IHostApplicationLifetime lifetime, LegacyOptions settings, CancellationToken cancellationToken)
+        string id, string userId, long? cursor, TimeSpan hold, HttpContext http, EventQueueStore store, LocalQueues queues,
+        LongPoller poller, PollPresence presence, IHostApplicationLifetime lifetime, LegacyOptions settings,
+        CancellationToken cancellationToken)
     {
-        bool registered;
-        EventQueue queue;
-        var local = queues.TryResume(id, userId, cursor, hold, out var written);
-        if (local is not null)
+        // ChatExceptionFilter's part, done here: this route has no endpoint filters.
+        try
         {
-            // Its lease (counted against the cap) and acknowledgement, written in a batch with other polls'.
+            bool registered;
+            EventQueue queue;
+            var local = queues.TryResume(id, userId, cursor, hold, out var written);
+            if (local is not null)
+            {
+                // Its lease (counted against the cap) and acknowledgement, written in a batch with other polls'.
+                try
+                {
+                    await written;
+                }
+                catch
+                {
+                    _ = queues.Ended(local, answered: null);
+                    throw;
+                }
+
+                if (!local.HoldsLease)
+                {
+                    // At the cap (or the write failed): the queue script decides, and answers 429 if the cap still holds.
+                    await queues.Ended(local, answered: null);
+                    local = null;
+                }
+            }
+
+            if (local is not null)
+            {
+                registered = true;
+                // Should the kept subscription not have heard everything after the cursor, the poll reads the log (Pending).
+                queue = local.Queue with { Cursor = cursor!.Value, Head = cursor.Value, Pending = true, Rooms = null };
+            }
+            else
+            {
+                if (cursor is { } at && queues.LocalAck(id) is { } acked && at < acked)
+                {
+                    // Acknowledged here, perhaps not yet in Redis: refused as the script would once it is.
+                    return CursorBehind(at, acked);
+                }
+
+                local = queues.TryClaim(id, userId);
+                var lease = EventQueueStore.NewLease();
+                var lookup = await store.StartPollAsync(id, userId, cursor, hold, lease);
+                if (lookup.Queue is not { } started)
+                {
+                    if (local is not null)
+                    {
+                        await queues.Ended(local, answered: null);
+                    }
+
+                    return Refusal(id, cursor, lookup, settings);
+                }
+
+                queue = started;
+                registered = local is not null;
+                local ??= queues.Add(queue, out registered);
+                local.Started(queue.Cursor, lease, lookup.LeaseUntil, lookup.ExpiresAt);
+            }
+
+            // Online until the presence timeout after this hold ends (a registry write only when the last one runs out soon).
+            await presence.SeenAsync(userId, id, hold, cancellationToken);
+            PollBatch batch;
             try
             {
-                await written;
+                batch = await poller.PollAsync(queue, local, hold, lifetime.ApplicationStopping, cancellationToken);
             }
             catch
             {
-                _ = queues.Ended(local, answered: null);
-                throw;
-            }
-
-            if (!local.HoldsLease)
-            {
-                // At the cap (or the write failed): the queue script decides, and answers 429 if the cap still holds.
-                await queues.Ended(local, answered: null);
-                local = null;
-            }
-        }
-
-        if (local is not null)
-        {
-            registered = true;
-            // Should the kept subscription not have heard everything after the cursor, the poll reads the log (Pending).
-            queue = local.Queue with { Cursor = cursor!.Value, Head = cursor.Value, Pending = true, Rooms = null };
-        }
-        else
-        {
-            if (cursor is { } at && queues.LocalAck(id) is { } acked && at < acked)
-            {
-                // Acknowledged here, perhaps not yet in Redis: refused as the script would once it is.
-                return CursorBehind(at, acked);
-            }
-
-            local = queues.TryClaim(id, userId);
-            var lease = EventQueueStore.NewLease();
-            var lookup = await store.StartPollAsync(id, userId, cursor, hold, lease);
-            if (lookup.Queue is not { } started)
-            {
-                if (local is not null)
+                if (registered)
                 {
-                    await queues.Ended(local, answered: null);
+                    _ = queues.Ended(local, answered: null);
                 }
 
-                return Refusal(id, cursor, lookup, settings);
+                throw;
+            }
+            finally
+            {
+                if (!registered)
+                {
+                    // A poll alone on its queue: its lease goes back before the answer is written, so the client's next
+                    // poll, on any instance, finds the slot free.
+                    local.Dispose();
+                    await store.ReleaseHoldAsync(userId, lease: local.Lease!);
+                }
             }
 
-            queue = started;
-            registered = local is not null;
-            local ??= queues.Add(queue, out registered);
-            local.Started(queue.Cursor, lease, lookup.LeaseUntil, lookup.ExpiresAt);
-        }
-
-        // Online until the presence timeout after this hold ends (a registry write only when the last one runs out soon).
-        await presence.SeenAsync(userId, id, hold, cancellationToken);
-        PollBatch batch;
-        try
-        {
-            batch = await poller.PollAsync(queue, local, hold, lifetime.ApplicationStopping, cancellationToken);
-        }
-        catch
-        {
             if (registered)
             {
-                _ = queues.Ended(local, answered: null);
+                // Kept for the client's next poll (Legacy:RepollWindow); the lease goes back, in a batch, before the answer
+                // is written, so the client's next poll, on any instance, finds the slot free.
+                await queues.Ended(local, batch.LastEventId);
             }
 
-            throw;
+            return new PollResult(batch);
         }
-        finally
+        catch (ChatException exception)
         {
-            if (!registered)
-            {
-                // A poll alone on its queue: its lease goes back before the answer is written, so the client's next
-                // poll, on any instance, finds the slot free.
-                local.Dispose();
-                await store.ReleaseHoldAsync(userId, lease: local.Lease!);
-            }
+            return Refused(http, exception);
         }
-
-        if (registered)
-        {
-            // Kept for the client's next poll (Legacy:RepollWindow); the lease goes back, in a batch, before the answer
-            // is written, so the client's next poll, on any instance, finds the slot free.
-            await queues.Ended(local, batch.LastEventId);
-        }
-
-        return new PollResult(batch);
     }
 
     private static ProblemHttpResult Refusal(string id, long? cursor, QueueLookup lookup, LegacyOptions settings) =>
@@ -199,6 +222,17 @@ internal static class PollEndpoints
                 $"You already hold {settings.MaxHeldPollsPerUser} polls; one poll per queue is enough."),
             _ => QueueProblems.NotFound(id),
         };
+
+    /// <summary>A refused command (<see cref="ChatException"/>), answered as <see cref="ChatExceptionFilter"/> answers the other routes.</summary>
+    private static ProblemHttpResult Refused(HttpContext http, ChatException exception)
+    {
+        if (exception.RetryAfter is { } wait)
+        {
+            http.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return ChatProblemDetails.From(exception);
+    }
 
     private static ProblemHttpResult CursorBehind(long cursor, long acked) =>
         ChatProblemDetails.Create(StatusCodes.Status400BadRequest, PollErrors.CursorBehindAck,

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ChatMesh.Legacy.EventQueues;
 using ChatMesh.Legacy.Hosting;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,12 @@ internal sealed partial class QueueWrites(
 
     private readonly Lock _gate = new();
     private List<LocalQueue> _pending = [];
+
+    // One flush at a time (FlushLoopAsync), so its records are gathered in the same two lists every time: a flush then
+    // allocates one argument array per script call, not lists regrown and copied for every batch (at 10,000 re-polls a
+    // second they were a sixth of the service's allocations: docs/benchmarks.md, poll12).
+    private readonly List<RedisValue> _releases = [];
+    private readonly List<RedisValue> _records = [];
     private TaskCompletionSource _next = NewFlush();
     private bool _flushing;
 
@@ -89,16 +96,17 @@ internal sealed partial class QueueWrites(
         var settings = options.Value;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         // Leases given back first, so their slots are free for the leases the same batch takes.
-        var releases = new List<RedisValue>();
-        var records = new List<RedisValue>(batch.Count * FieldsPerRecord * 2);
+        var releases = _releases;
+        var records = _records;
+        releases.Clear();
+        records.Clear();
         var acks = new long[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             acks[i] = batch[i].TakeWrites(now, releases, records);
         }
 
-        releases.AddRange(records);
-        records = releases;
+        var total = releases.Count + records.Count;
         var header = new RedisValue[]
         {
             now,
@@ -108,12 +116,12 @@ internal sealed partial class QueueWrites(
         };
         var db = redis.GetDatabase();
         var calls = new List<Task<RedisResult>>();
-        for (var start = 0; start < records.Count; start += RecordsPerCall * FieldsPerRecord)
+        for (var start = 0; start < total; start += RecordsPerCall * FieldsPerRecord)
         {
-            var count = Math.Min(RecordsPerCall * FieldsPerRecord, records.Count - start);
+            var count = Math.Min(RecordsPerCall * FieldsPerRecord, total - start);
             var values = new RedisValue[header.Length + count];
             header.CopyTo(values, 0);
-            records.CopyTo(start, values, header.Length, count);
+            CopyRecords(releases, records, start, values.AsSpan(header.Length, count));
             calls.Add(db.ScriptEvaluateAsync(EventQueueScripts.Flush, keys: null, values: values, EventQueueStore.QueueFlags));
         }
 
@@ -147,6 +155,15 @@ internal sealed partial class QueueWrites(
                 batch[i].MarkStale();
             }
         }
+    }
+
+    /// <summary>Copies <paramref name="into"/>.Length values from <paramref name="start"/> of the releases followed by the records.</summary>
+    private static void CopyRecords(List<RedisValue> releases, List<RedisValue> records, int start, Span<RedisValue> into)
+    {
+        var released = CollectionsMarshal.AsSpan(releases);
+        var fromReleases = Math.Clamp(released.Length - start, 0, into.Length);
+        released.Slice(Math.Min(start, released.Length), fromReleases).CopyTo(into);
+        CollectionsMarshal.AsSpan(records).Slice(Math.Max(start - released.Length, 0), into.Length - fromReleases).CopyTo(into[fromReleases..]);
     }
 
     private static TaskCompletionSource NewFlush() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -8,10 +8,12 @@ using ChatMesh.Chat.Security;
 using ChatMesh.Legacy.Hosting;
 using ChatMesh.Legacy.Identity;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -172,6 +174,69 @@ public sealed class CachedJwtBearerHandlerTests
         Assert.Equal(2, host.Validations);
     }
 
+    public static TheoryData<string> Requests() =>
+    [
+        "valid", "no token", "forged", "not a jwt", "revoked", "expired", "query token where none is allowed", "other policy",
+    ];
+
+    /// <summary>
+    /// The process-wide policy evaluator (<see cref="AuthenticatedUserPolicyEvaluator"/>) answers every request as the
+    /// framework's evaluator does: the same status, <c>WWW-Authenticate</c> and problem details, for accepted and refused
+    /// tokens alike, and for a policy it does not decide itself.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Requests))]
+    public async Task The_shared_policy_evaluator_answers_as_the_frameworks(string request)
+    {
+        await using var framework = await AuthHost.StartAsync(frameworkPolicyEvaluator: true);
+        await using var shared = await AuthHost.StartAsync();
+        Assert.IsType<AuthenticatedUserPolicyEvaluator>(shared.PolicyEvaluator);
+        Assert.IsType<PolicyEvaluator>(framework.PolicyEvaluator);
+
+        var expected = await AnswerAsync(framework, request);
+        var actual = await AnswerAsync(shared, request);
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(request is "valid" ? HttpStatusCode.OK : request is "other policy" ? HttpStatusCode.Forbidden : HttpStatusCode.Unauthorized, actual.Status);
+    }
+
+    private static async Task<(HttpStatusCode Status, string? Challenge, string Body)> AnswerAsync(AuthHost host, string request)
+    {
+        var token = host.Issue("henry");
+        var (path, bearer) = request switch
+        {
+            "valid" => ("/poll/me", token),
+            "no token" => ("/poll/me", null),
+            "forged" => ("/poll/me", token[..^4] + "AAAA"),
+            "not a jwt" => ("/poll/me", "not-a-token"),
+            "revoked" => ("/poll/me", await host.AcceptedTokenAsync("henry")),
+            "expired" => ("/poll/me", await host.AcceptedTokenAsync("henry")),
+            "query token where none is allowed" => ($"/api/me?access_token={token}", null),
+            "other policy" => ("/poll/admin", token),
+            _ => throw new ArgumentOutOfRangeException(nameof(request)),
+        };
+        if (request is "revoked")
+        {
+            host.Revoke(bearer!);
+        }
+        else if (request is "expired")
+        {
+            host.Time.Now = Start + ChatAuthOptions.DefaultTokenLifetime + ChatAuthOptions.DefaultClockSkew + TimeSpan.FromSeconds(1);
+        }
+
+        using var response = await host.GetAsync(path, bearer);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        // A problem's traceId names the request, so it differs between any two requests.
+        if (body.StartsWith('{'))
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(body)!.AsObject();
+            json.Remove("traceId");
+            body = json.ToJsonString();
+        }
+
+        return (response.StatusCode, response.Headers.WwwAuthenticate.ToString(), body);
+    }
+
     private static void AssertValidatedOnceAndCached(AuthHost host)
     {
         Assert.Equal(1, host.Validations);
@@ -217,7 +282,16 @@ public sealed class CachedJwtBearerHandlerTests
 
         public int Validations => _counter.Count;
 
-        public static async Task<AuthHost> StartAsync(int cacheSize = 100)
+        public IPolicyEvaluator PolicyEvaluator
+        {
+            get
+            {
+                using var scope = _app.Services.CreateScope();
+                return scope.ServiceProvider.GetRequiredService<IPolicyEvaluator>();
+            }
+        }
+
+        public static async Task<AuthHost> StartAsync(int cacheSize = 100, bool frameworkPolicyEvaluator = false)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -235,8 +309,16 @@ public sealed class CachedJwtBearerHandlerTests
                 }
             });
 
+            if (frameworkPolicyEvaluator)
+            {
+                // As before AuthenticatedUserPolicyEvaluator: the framework's evaluator, built per request.
+                builder.Services.Replace(ServiceDescriptor.Transient<IPolicyEvaluator, PolicyEvaluator>());
+            }
+
             var app = builder.Build();
             app.MapGet("/poll/me", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
+            app.MapGet("/poll/admin", (ClaimsPrincipal user) => user.GetUserId())
+                .RequireAuthorization(policy => policy.RequireClaim("role", "admin"));
             app.MapGet("/api/me", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
             app.MapGet("/poll/hold", async (HttpContext http) =>
             {
