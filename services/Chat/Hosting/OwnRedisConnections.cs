@@ -16,9 +16,6 @@ namespace ChatMesh.Chat.Hosting;
 /// </summary>
 public sealed class OwnRedisConnections(IConnectionMultiplexer shared, RedisSocketScheduler scheduler)
 {
-    /// <summary>The configured scheduler these connections run on.</summary>
-    public RedisSocketScheduler Scheduler => scheduler;
-
     /// <summary>The options of a connection of its own named <paramref name="clientName"/> (<c>CLIENT LIST</c>), not failing while Redis is down.</summary>
     public ConfigurationOptions OptionsFor(string clientName)
     {
