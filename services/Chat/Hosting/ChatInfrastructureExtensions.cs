@@ -14,14 +14,17 @@ public static class ChatInfrastructureExtensions
     public const string MessagingConnectionName = "messaging";
 
     /// <summary>
-    /// Registers the Redis multiplexer (with health check and tracing), a MassTransit bus on RabbitMQ, and the shared
+    /// Registers the Redis multiplexer (with health check and tracing) and <see cref="OwnRedisConnections"/>, both on
+    /// <c>Chat:Redis:SocketScheduler</c>, a MassTransit bus on RabbitMQ, and the shared
     /// <see cref="DeliveryMetrics"/>.
     /// </summary>
     public static TBuilder AddChatInfrastructure<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configureBus = null)
         where TBuilder : IHostApplicationBuilder
     {
-        var scheduler = RedisSocketSchedulers.Read(builder.Configuration, RedisSocketScheduler.Dedicated);
-        builder.AddRedisClient(RedisConnectionName, configureOptions: options => options.SocketManager = RedisSocketSchedulers.SocketManagerOf(scheduler));
+        // Read here so a typo refuses to start; the same scheduler goes to the connections components open of their own.
+        var scheduler = RedisSocketSchedulers.Read(builder.Configuration, RedisSocketSchedulers.Default);
+        builder.AddRedisClient(RedisConnectionName, configureOptions: options => RedisSocketSchedulers.Apply(options, scheduler));
+        OwnRedisConnections.Register(builder.Services);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<DeliveryMetrics>();
 

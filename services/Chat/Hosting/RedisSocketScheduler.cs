@@ -20,6 +20,9 @@ public static class RedisSocketSchedulers
 {
     public const string Key = "Chat:Redis:SocketScheduler";
 
+    /// <summary>The scheduler when <see cref="Key"/> is not set: the library's own default.</summary>
+    public const RedisSocketScheduler Default = RedisSocketScheduler.Dedicated;
+
     /// <summary>The configured scheduler; a value that names neither is refused at start-up.</summary>
     public static RedisSocketScheduler Read(IConfiguration configuration, RedisSocketScheduler fallback)
     {
@@ -41,4 +44,11 @@ public static class RedisSocketSchedulers
 
     public static SocketManager SocketManagerOf(RedisSocketScheduler scheduler) =>
         scheduler == RedisSocketScheduler.ThreadPool ? SocketManager.ThreadPool : SocketManager.Shared;
+
+    /// <summary>Makes a connection's options run on <paramref name="scheduler"/>: the one place the option meets the client.</summary>
+    public static ConfigurationOptions Apply(ConfigurationOptions options, RedisSocketScheduler scheduler)
+    {
+        options.SocketManager = SocketManagerOf(scheduler);
+        return options;
+    }
 }

@@ -1,3 +1,4 @@
+using ChatMesh.Chat.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ public static class OutboxExtensions
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OutboxOptions>, OutboxOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        OwnRedisConnections.Register(services);
         services.TryAddSingleton<OutboxPublisher>();
         services.AddHostedService(provider => provider.GetRequiredService<OutboxPublisher>());
         return services;

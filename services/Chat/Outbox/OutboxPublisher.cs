@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Events;
+using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Telemetry;
 using MassTransit;
@@ -21,6 +22,7 @@ namespace ChatMesh.Chat.Outbox;
 /// </summary>
 public sealed partial class OutboxPublisher(
     IConnectionMultiplexer redis,
+    OwnRedisConnections ownConnections,
     IBus bus,
     IOptions<OutboxOptions> options,
     IOptions<ChatOptions> chatOptions,
@@ -49,7 +51,7 @@ public sealed partial class OutboxPublisher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var tail = new OutboxTailReader(redis, chatOptions.Value.Durability);
+        await using var tail = new OutboxTailReader(ownConnections, chatOptions.Value.Durability);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Events;
+using ChatMesh.Chat.Hosting;
 using StackExchange.Redis;
 
 namespace ChatMesh.Chat.Outbox;
@@ -10,15 +11,22 @@ namespace ChatMesh.Chat.Outbox;
 /// command queued behind it on a StackExchange.Redis connection, so it must not share the application's multiplexer;
 /// on its own connection it returns at once when entries are waiting (no polling delay when busy) and parks
 /// server-side when idle (no spinning). The block timeout stays well under the client's 5 s command timeout.
-/// The connection is opened from the shared one's configuration, so in Sentinel mode it asks the Sentinels for the
-/// primary and follows a promotion as the shared one does. With <see cref="ChatDurabilityOptions.Replicas"/> set, entries
+/// The connection is opened from the shared one's configuration (<see cref="OwnRedisConnections"/>), so in Sentinel mode it
+/// asks the Sentinels for the primary and follows a promotion as the shared one does, on the configured
+/// <c>Chat:Redis:SocketScheduler</c>. With <see cref="ChatDurabilityOptions.Replicas"/> set, entries
 /// are handed out only once that many replicas have them (<see cref="ReplicaBarrier"/> on this connection): an entry
 /// the primary took but no replica confirmed was never acknowledged, a failover discards it and the promoted replica
 /// gives its id to another event, so publishing it would put a phantom on the bus and make consumers drop the real one.
 /// </summary>
-public sealed class OutboxTailReader(IConnectionMultiplexer shared, ChatDurabilityOptions durability) : IAsyncDisposable
+public sealed class OutboxTailReader(OwnRedisConnections connections, ChatDurabilityOptions durability) : IAsyncDisposable
 {
+    /// <summary>The tail's connection's name in <c>CLIENT LIST</c>.</summary>
+    public const string ClientName = "chatmesh-outbox-tail";
+
     private ConnectionMultiplexer? _connection;
+
+    /// <summary>The options the tail connects with: the shared connection's endpoints and the configured socket scheduler.</summary>
+    public ConfigurationOptions ConnectionOptions { get; } = connections.OptionsFor(ClientName);
     private ReplicaBarrier? _barrier;
 
     /// <summary>
@@ -72,10 +80,7 @@ public sealed class OutboxTailReader(IConnectionMultiplexer shared, ChatDurabili
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
     {
-        var options = ConfigurationOptions.Parse(shared.Configuration);
-        options.ClientName = "chatmesh-outbox-tail";
-        options.AbortOnConnectFail = false;
-        var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        var connection = await ConnectionMultiplexer.ConnectAsync(ConnectionOptions).ConfigureAwait(false);
         if (durability.Replicas > 0)
         {
             _barrier = new ReplicaBarrier(connection, durability);

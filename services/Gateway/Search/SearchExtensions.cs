@@ -1,3 +1,4 @@
+using ChatMesh.Chat.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,7 @@ public static class SearchExtensions
         services.TryAddSingleton<SearchRebuildState>();
         services.TryAddSingleton<SearchRebuild>();
         services.TryAddSingleton<MessageSearch>();
+        OwnRedisConnections.Register(services);
         services.AddHostedService<SearchIndexer>();
         return builder;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Events;
+using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Outbox;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -23,6 +24,7 @@ public sealed partial class SearchIndexer(
     SearchRebuild rebuild,
     SearchRebuildState rebuildState,
     IConnectionMultiplexer redis,
+    OwnRedisConnections ownConnections,
     IOptions<ChatOptions> chat,
     IOptions<SearchOptions> options,
     TimeProvider time,
@@ -32,7 +34,7 @@ public sealed partial class SearchIndexer(
     {
         var settings = options.Value;
         var index = host.Index;
-        await using var tail = new OutboxTailReader(redis, chat.Value.Durability);
+        await using var tail = new OutboxTailReader(ownConnections, chat.Value.Durability);
         var mustRebuild = settings.RebuildOnStart || !index.IsCurrent;
         var checkedHead = false;
         var lastCommit = time.GetTimestamp();

@@ -1,4 +1,5 @@
 using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Outbox;
 using ChatMesh.Chat.Rooms;
 using ChatMesh.Chat.Tests.Redis;
@@ -46,7 +47,7 @@ public sealed class OutboxTailFailoverTests : IAsyncLifetime
     {
         var chat = new RedisChatService(_shared!, Options.Create(new ChatOptions { Durability = Durability }), TimeProvider.System);
         await chat.CreateRoomAsync("alice", "failover", "failover", RoomKind.Public, null, Token);
-        await using var tail = new OutboxTailReader(_shared!, Durability);
+        await using var tail = new OutboxTailReader(new OwnRedisConnections(_shared!, RedisSocketSchedulers.Default), Durability);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Token);
         var read = new List<long>();
         var reading = ReadUntilStoppedAsync(tail, read, stop.Token);
@@ -79,7 +80,7 @@ public sealed class OutboxTailFailoverTests : IAsyncLifetime
     {
         var chat = new RedisChatService(_shared!, Options.Create(new ChatOptions { Durability = Durability }), TimeProvider.System);
         await chat.CreateRoomAsync("alice", "unconfirmed", "unconfirmed", RoomKind.Public, null, Token);
-        await using var tail = new OutboxTailReader(_shared!, Durability);
+        await using var tail = new OutboxTailReader(new OwnRedisConnections(_shared!, RedisSocketSchedulers.Default), Durability);
         var newest = (await tail.ReadAfterAsync(0, 100, Block, Token)).Last().Id;
 
         // Both replicas frozen (connected, confirming nothing): the commit lands on the primary only and is refused.

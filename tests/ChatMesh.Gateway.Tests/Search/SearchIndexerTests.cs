@@ -1,4 +1,5 @@
 using ChatMesh.Chat.EventLog;
+using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Rooms;
 using ChatMesh.Chat.Tests.Infrastructure;
 using ChatMesh.Gateway.Search;
@@ -73,7 +74,7 @@ public sealed class SearchIndexerTests(RedisProcess redisProcess) : SearchRedisT
         var host = new SearchIndexHost(options);
         var state = new SearchRebuildState(TimeProvider.System);
         var indexer = new SearchIndexer(host, new SearchRebuild(Redis, state, NullLogger<SearchRebuild>.Instance), state, Redis,
-            Options.Create(new ChatOptions()), options, TimeProvider.System, NullLogger<SearchIndexer>.Instance);
+            new OwnRedisConnections(Redis, RedisSocketSchedulers.Default), Options.Create(new ChatOptions()), options, TimeProvider.System, NullLogger<SearchIndexer>.Instance);
         await indexer.StartAsync(Cancel);
         return new RunningIndexer(host, indexer, new MessageSearch(host, Chat, options));
     }
