@@ -14,7 +14,8 @@ namespace ChatMesh.Chat.Problems;
 /// (the Development default), throws <see cref="BadHttpRequestException"/>. Both cases are handled here, and so is a
 /// <c>multipart/form-data</c> body that is not what its content type says (<see cref="MalformedMultipartException"/>
 /// from <see cref="MultipartSections"/>: 400 <c>invalid_request</c>) for every endpoint that reads one (the gateway's
-/// upload, inbound hooks). A body over the cap stays a 413.
+/// upload, inbound hooks). A body over the cap stays a 413; one declared over the cap is answered before it is read,
+/// with <c>Connection: close</c> (the server does not read the rest of it, so it cannot keep the connection).
 /// </summary>
 public static class RequestBoundary
 {
@@ -55,6 +56,10 @@ public static class RequestBoundary
 
         if (context.Request.ContentLength > maxBytes)
         {
+            // Answered before the body is read, so the connection cannot be reused: Kestrel's drain of the unread body
+            // fails on the same cap and closes it. Say so (as Kestrel's own 413 does), or a keep-alive client sends its
+            // next request on a connection the server is closing and gets no answer ("the response ended prematurely").
+            context.Response.Headers.Connection = "close";
             await ChatProblems.PayloadTooLarge(maxBytes).ExecuteAsync(context);
             return;
         }

@@ -106,8 +106,13 @@ public sealed class HookRouteTests(RedisServerFixture redis) : IAsyncLifetime
             using var response = await client!.PostAsync(new Uri($"/hooks/{token}", UriKind.Relative), declared, Token);
             var problem = await ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
             Assert.Contains(MaxMultipart.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.GetProperty("detail").GetString());
+            // The server answers without reading the body and then closes the connection (its drain of the unread body
+            // fails on the same cap); without 'Connection: close' the client reuses it for the next post below, which
+            // then fails with "the response ended prematurely" (1 in 12 in a loop on main's reverted commit).
+            Assert.True(response.Headers.ConnectionClose, "a 413 answered before the body is read says Connection: close");
         }
 
+        // The same client's next post: a chunked body over the cap (no declared length, Kestrel counts as it reads).
         using (var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(payload))))
         {
             chunked.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
