@@ -59,7 +59,8 @@ public sealed class BlobBackfillTests : IClassFixture<S3rverFixture>, IAsyncLife
     [InlineData("s3")]
     public async Task A_pre_index_file_still_referenced_survives_backfill_and_sweeps_and_an_unreferenced_one_goes_after_the_grace_period(string kind)
     {
-        var sweeper = Sweeper(kind);
+        UseStore(kind);
+        var sweeper = Sweeper();
         var (posted, postedSha) = await PostedBeforeTheIndexAsync("kept report");
         var orphanSha = await StoredOnlyAsync("an upload never sent, long expired");
         Assert.Null(await Db.SortedSetScoreAsync(ChatKeys.Blobs.Index, orphanSha));
@@ -81,7 +82,7 @@ public sealed class BlobBackfillTests : IClassFixture<S3rverFixture>, IAsyncLife
 
         // Once per deployment: a file stored without the index after the backfill finished is not looked for again.
         var late = await StoredOnlyAsync("stored after the backfill");
-        Assert.Equal(BlobBackfillPhase.Done, await Sweeper(kind).BackfillAsync(TimeSpan.FromHours(1), Token));
+        Assert.Equal(BlobBackfillPhase.Done, await Sweeper().BackfillAsync(TimeSpan.FromHours(1), Token));
         Assert.Null(await Db.SortedSetScoreAsync(ChatKeys.Blobs.Index, late));
     }
 
@@ -92,7 +93,8 @@ public sealed class BlobBackfillTests : IClassFixture<S3rverFixture>, IAsyncLife
     {
         // The trap: the newer upload indexed the blob with only its own reference. Sweeping it before the older
         // attachment is a reference too (no rebuild, or the store indexed first) deletes bytes a message still shows.
-        var sweeper = Sweeper(kind, scanCount: 10);
+        UseStore(kind);
+        var sweeper = Sweeper(scanCount: 10);
         var bytes = Unique("the same file, before and after the index");
         var (older, sha) = await PostedBeforeTheIndexAsync(bytes);
         var newer = await UploadAsync(bytes);
@@ -124,6 +126,7 @@ public sealed class BlobBackfillTests : IClassFixture<S3rverFixture>, IAsyncLife
     [InlineData("s3")]
     public async Task A_backfill_stopped_midway_resumes_where_it_stopped_on_another_instance(string kind)
     {
+        UseStore(kind);
         var (posted, postedSha) = await PostedBeforeTheIndexAsync("kept through a crash");
         var orphans = new List<string>();
         for (var i = 0; i < 5; i++)
@@ -132,7 +135,7 @@ public sealed class BlobBackfillTests : IClassFixture<S3rverFixture>, IAsyncLife
         }
 
         // The first instance rebuilds the references and indexes one page of two, then stops (crash, deploy).
-        var first = Sweeper(kind, pageSize: 2);
+        var first = Sweeper(pageSize: 2);
         while (await first.BackfillStepAsync(Token) == BlobBackfillPhase.References)
         {
         }
@@ -141,7 +144,7 @@ public sealed class BlobBackfillTests : IClassFixture<S3rverFixture>, IAsyncLife
 
         // Another instance goes on from the saved position: two more pages of two, then the empty page that ends it (from
         // the start it would take the reference scan again and four pages).
-        var second = Sweeper(kind, pageSize: 2);
+        var second = Sweeper(pageSize: 2);
         var steps = 1;
         while (await second.BackfillStepAsync(Token) != BlobBackfillPhase.Done)
         {
@@ -165,14 +168,15 @@ public sealed class BlobBackfillTests : IClassFixture<S3rverFixture>, IAsyncLife
         Assert.NotNull(await chat.FindAttachmentAsync(owner, room, posted.Id, Token));
     }
 
-    private BlobSweeper Sweeper(string kind, int scanCount = 1000, int pageSize = 1000)
+    private void UseStore(string kind) => store = kind == "s3" ? S3Store() : new FileSystemAttachmentStore(root);
+
+    private BlobSweeper Sweeper(int scanCount = 1000, int pageSize = 1000)
     {
-        store ??= kind == "s3" ? S3Store() : new FileSystemAttachmentStore(root);
         var options = Options.Create(new AttachmentOptions
         {
             Directory = root, SweepGrace = Grace, BackfillScanCount = scanCount, BackfillPageSize = pageSize,
         });
-        return new BlobSweeper(new BlobIndex(redis.Connection, clock), store, options, clock, NullLogger<BlobSweeper>.Instance);
+        return new BlobSweeper(new BlobIndex(redis.Connection, clock), Store, options, clock, NullLogger<BlobSweeper>.Instance);
     }
 
     private S3AttachmentStore S3Store()
@@ -182,7 +186,7 @@ public sealed class BlobBackfillTests : IClassFixture<S3rverFixture>, IAsyncLife
         return new S3AttachmentStore(connection!);
     }
 
-    private IAttachmentStore Store => store ?? throw new InvalidOperationException("Make the sweeper first.");
+    private IAttachmentStore Store => store ?? throw new InvalidOperationException("UseStore first.");
 
     private Task<(MessageAttachment Attachment, string Sha)> PostedBeforeTheIndexAsync(string text) => PostedBeforeTheIndexAsync(Unique(text));
 
