@@ -76,9 +76,11 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
 
     // KEYS: the backfill marker, then the attachment keys of one scan step. ARGV: 1 now ms, 2 the scan's next cursor.
     // Records each attachment as a reference of its blob and indexes the blob, as an upload does (AttachmentScripts.Add;
-    // NX: an indexed blob keeps its score), then saves the cursor, all in one step: a crash redoes at most this step.
+    // NX: an indexed blob keeps its score), then saves the cursor, all in one step: a crash redoes at most this step. A
+    // step of an instance that read the phase before another finished it does nothing (the phases only move forward).
     private const string ReferenceScript = """
         local now, added = tonumber(ARGV[1]), 0
+        if redis.call('HGET', KEYS[1], 'phase') ~= 'refs' then return 0 end
         for i = 2, #KEYS do
           local r, id = string.match(KEYS[i], '^__ROOM__(.+):att:([^:]+)$')
           if r and redis.call('TYPE', KEYS[i]).ok == 'hash' then
@@ -102,6 +104,7 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
     // those the index lacks (not one being deleted), now, so they are judged after the grace period like any blob.
     private const string StoredScript = """
         local now, indexed = tonumber(ARGV[1]), 0
+        if redis.call('HGET', KEYS[1], 'phase') ~= 'store' then return 0 end
         for i = 2, #ARGV do
           if not redis.call('ZSCORE', '__INDEX__', ARGV[i]) and redis.call('HEXISTS', '__DELETING__', ARGV[i]) == 0 then
             redis.call('ZADD', '__INDEX__', now, ARGV[i])
