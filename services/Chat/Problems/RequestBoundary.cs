@@ -14,8 +14,9 @@ namespace ChatMesh.Chat.Problems;
 /// (the Development default), throws <see cref="BadHttpRequestException"/>. Both cases are handled here, and so is a
 /// <c>multipart/form-data</c> body that is not what its content type says (<see cref="MalformedMultipartException"/>
 /// from <see cref="MultipartSections"/>: 400 <c>invalid_request</c>) for every endpoint that reads one (the gateway's
-/// upload, inbound hooks). A body over the cap stays a 413; one declared over the cap is answered before it is read,
-/// with <c>Connection: close</c> (the server does not read the rest of it, so it cannot keep the connection).
+/// upload, inbound hooks). A body over the cap stays a 413; one declared over the cap is answered before it is read. Every
+/// 413 of these endpoints says <c>Connection: close</c> (the server does not read the rest of the body, so it cannot keep
+/// the connection).
 /// </summary>
 public static class RequestBoundary
 {
@@ -54,12 +55,27 @@ public static class RequestBoundary
             sizeFeature.MaxRequestBodySize = maxBytes;
         }
 
+        // A 413 leaves the rest of the body unread, and Kestrel's drain of it after the answer stops at the same cap and
+        // closes the connection: without saying so (Kestrel's own 413 does, an endpoint's or this boundary's would not),
+        // a keep-alive client sends its next request on a connection the server is closing and gets no answer ("the
+        // response ended prematurely"). So every 413 through here says Connection: close.
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var response = (HttpResponse)state;
+                if (response.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                {
+                    response.Headers.Connection = "close";
+                }
+
+                return Task.CompletedTask;
+            }, context.Response);
+        }
+
         if (context.Request.ContentLength > maxBytes)
         {
-            // Answered before the body is read, so the connection cannot be reused: Kestrel's drain of the unread body
-            // fails on the same cap and closes it. Say so (as Kestrel's own 413 does), or a keep-alive client sends its
-            // next request on a connection the server is closing and gets no answer ("the response ended prematurely").
-            context.Response.Headers.Connection = "close";
+            // Answered before the body is read (the Connection: close above).
             await ChatProblems.PayloadTooLarge(maxBytes).ExecuteAsync(context);
             return;
         }
