@@ -8,14 +8,13 @@ using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Identity;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Chat.Rooms;
+using ChatMesh.Chat.Tests.Infrastructure;
 using ChatMesh.Chat.Tests.Redis;
 using ChatMesh.Gateway.Attachments;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -39,9 +38,7 @@ public sealed class UploadRouteTests(RedisServerFixture redis) : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
+        var builder = LoopbackHost.Builder();
         var chat = new RedisChatService(redis.Connection, Options.Create(new ChatOptions()), TimeProvider.System);
         var store = new FileSystemAttachmentStore(root);
         var options = Options.Create(new AttachmentOptions { Directory = root, MaxFileBytes = MaxFileBytes });
@@ -57,22 +54,12 @@ public sealed class UploadRouteTests(RedisServerFixture redis) : IAsyncLifetime
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapAttachmentEndpoints();
-        await app.StartAsync(Token);
-        client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+        client = await LoopbackHost.StartAsync(app, Token);
         client.DefaultRequestHeaders.Add(EveryoneIs.Header, user);
         await chat.CreateRoomAsync(user, room, "uploads", RoomKind.Public, null, Token);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        client?.Dispose();
-        if (app is not null)
-        {
-            await app.DisposeAsync();
-        }
-
-        Directory.Delete(root, recursive: true);
-    }
+    public ValueTask DisposeAsync() => LoopbackHost.StopAsync(app, client, root);
 
     [Fact]
     public async Task A_chunked_upload_far_over_the_limit_is_413_with_connection_close_and_the_next_upload_on_the_client_is_answered()

@@ -6,15 +6,13 @@ using ChatMesh.Chat.Attachments;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Chat.Rooms;
+using ChatMesh.Chat.Tests.Infrastructure;
 using ChatMesh.Chat.Tests.Redis;
 using ChatMesh.Chat.Webhooks;
 using ChatMesh.Integration.Inbound;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Integration.Tests.Inbound;
@@ -39,9 +37,7 @@ public sealed class HookRouteTests(RedisServerFixture redis) : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
+        var builder = LoopbackHost.Builder();
         chat = new RedisChatService(redis.Connection, Options.Create(new ChatOptions()), TimeProvider.System);
         var store = new FileSystemAttachmentStore(root);
         var hooks = new InboundHookStore(redis.Connection, TimeProvider.System);
@@ -56,8 +52,7 @@ public sealed class HookRouteTests(RedisServerFixture redis) : IAsyncLifetime
         builder.Services.AddSingleton(TimeProvider.System);
         app = builder.Build();
         app.MapGroup("").AddEndpointFilter<ChatExceptionFilter>().MapHookReceiver();
-        await app.StartAsync(Token);
-        client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+        client = await LoopbackHost.StartAsync(app, Token);
 
         owner = $"owner-{Guid.NewGuid():N}"[..16];
         room = $"hookroute-{Guid.NewGuid():N}"[..30];
@@ -68,16 +63,7 @@ public sealed class HookRouteTests(RedisServerFixture redis) : IAsyncLifetime
         await hooks.SaveAsync(hook);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        client?.Dispose();
-        if (app is not null)
-        {
-            await app.DisposeAsync();
-        }
-
-        Directory.Delete(root, recursive: true);
-    }
+    public ValueTask DisposeAsync() => LoopbackHost.StopAsync(app, client, root);
 
     [Theory]
     [InlineData("{\"text\":\"no boundary line at all\"}")]
