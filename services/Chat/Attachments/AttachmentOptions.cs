@@ -53,6 +53,15 @@ public sealed class AttachmentOptions
     /// </summary>
     public TimeSpan SweepGrace { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The backfill of blobs stored before the index existed (run once per deployment by the sweeping gateway) first
+    /// rebuilds the attachments' blob references by a Redis <c>SCAN</c>: this is its <c>COUNT</c> per step.
+    /// </summary>
+    public int BackfillScanCount { get; set; } = 1000;
+
+    /// <summary>Then it lists the store: stored blobs per listing page (S3 answers at most 1000 keys a page).</summary>
+    public int BackfillPageSize { get; set; } = 1000;
+
     public IReadOnlyList<string> EffectiveAllowedContentTypes => AllowedContentTypes is { Length: > 0 } types ? types : DefaultAllowedContentTypes;
 
     public string EffectiveDirectory => string.IsNullOrWhiteSpace(Directory) ? DefaultDirectory() : Directory;

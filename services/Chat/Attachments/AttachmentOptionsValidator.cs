@@ -30,6 +30,16 @@ public sealed class AttachmentOptionsValidator : IValidateOptions<AttachmentOpti
             failures.Add($"{section}:SweepGrace must be 1 second to 7 days, got {options.SweepGrace}.");
         }
 
+        if (options.BackfillScanCount is < 10 or > 100_000)
+        {
+            failures.Add($"{section}:BackfillScanCount must be 10 to 100000, got {options.BackfillScanCount}.");
+        }
+
+        if (options.BackfillPageSize is < 1 or > 1000)
+        {
+            failures.Add($"{section}:BackfillPageSize must be 1 to 1000, got {options.BackfillPageSize}.");
+        }
+
         foreach (var type in options.AllowedContentTypes ?? [])
         {
             if (!ContentSniffer.KnownTypes.Contains(type))

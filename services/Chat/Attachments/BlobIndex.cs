@@ -74,6 +74,52 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
         return 'condemned'
         """;
 
+    // KEYS: the backfill marker, then the attachment keys of one scan step. ARGV: 1 now ms, 2 the scan's next cursor.
+    // Records each attachment as a reference of its blob and indexes the blob, as an upload does (AttachmentScripts.Add;
+    // NX: an indexed blob keeps its score), then saves the cursor, all in one step: a crash redoes at most this step. A
+    // step of an instance that read the phase before another finished it does nothing (the phases only move forward).
+    private const string ReferenceScript = """
+        local now, added = tonumber(ARGV[1]), 0
+        if redis.call('HGET', KEYS[1], 'phase') ~= 'refs' then return 0 end
+        for i = 2, #KEYS do
+          local r, id = string.match(KEYS[i], '^__ROOM__(.+):att:([^:]+)$')
+          if r and redis.call('TYPE', KEYS[i]).ok == 'hash' then
+            local sha = redis.call('HGET', KEYS[i], 'h')
+            if sha then
+              added = added + redis.call('SADD', '__REFS__' .. sha, r .. ' ' .. id)
+              redis.call('ZADD', '__INDEX__', 'NX', now, sha)
+            end
+          end
+        end
+        redis.call('HINCRBY', KEYS[1], 'refs', added)
+        if ARGV[2] == '0' then
+          redis.call('HSET', KEYS[1], 'phase', 'store', 'cursor', '0')
+        else
+          redis.call('HSET', KEYS[1], 'cursor', ARGV[2])
+        end
+        return added
+        """;
+
+    // KEYS: the backfill marker. ARGV: 1 now ms, 2.. stored hashes of one page, in order (none: the listing is done). Indexes
+    // those the index lacks (not one being deleted), now, so they are judged after the grace period like any blob.
+    private const string StoredScript = """
+        local now, indexed = tonumber(ARGV[1]), 0
+        if redis.call('HGET', KEYS[1], 'phase') ~= 'store' then return 0 end
+        for i = 2, #ARGV do
+          if not redis.call('ZSCORE', '__INDEX__', ARGV[i]) and redis.call('HEXISTS', '__DELETING__', ARGV[i]) == 0 then
+            redis.call('ZADD', '__INDEX__', now, ARGV[i])
+            indexed = indexed + 1
+          end
+        end
+        redis.call('HINCRBY', KEYS[1], 'indexed', indexed)
+        if #ARGV == 1 then
+          redis.call('HSET', KEYS[1], 'phase', 'done', 'finished', now)
+        else
+          redis.call('HSET', KEYS[1], 'after', ARGV[#ARGV])
+        end
+        return indexed
+        """;
+
     private static readonly RedisKey[] Keys = [ChatKeys.Blobs.Index, ChatKeys.Blobs.RefsPrefix, ChatKeys.Blobs.Deleting, ChatKeys.RoomPrefix];
 
     private IDatabase Db => redis.GetDatabase();
@@ -125,9 +171,80 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
     /// <summary>After a condemned blob's bytes are deleted: uploads of the same content may claim it again.</summary>
     public Task ReleaseAsync(string sha256) => Db.HashDeleteAsync(ChatKeys.Blobs.Deleting, sha256);
 
+    /// <summary>Where the one-time backfill of blobs stored before the index existed stands (starting it when it never ran).</summary>
+    public async Task<BlobBackfillState> BackfillStateAsync()
+    {
+        var db = Db;
+        if (await db.HashSetAsync(ChatKeys.Blobs.Backfill, "phase", "refs", When.NotExists).ConfigureAwait(false))
+        {
+            await db.HashSetAsync(ChatKeys.Blobs.Backfill, [new("cursor", "0"), new("started", Now())]).ConfigureAwait(false);
+        }
+
+        var fields = (await db.HashGetAllAsync(ChatKeys.Blobs.Backfill).ConfigureAwait(false))
+            .ToDictionary(entry => entry.Name.ToString(), entry => entry.Value.ToString(), StringComparer.Ordinal);
+        var phase = fields.GetValueOrDefault("phase") switch
+        {
+            "store" => BlobBackfillPhase.Store,
+            "done" => BlobBackfillPhase.Done,
+            _ => BlobBackfillPhase.References,
+        };
+        return new BlobBackfillState(phase, fields.GetValueOrDefault("cursor") ?? "0", NullIfEmpty(fields.GetValueOrDefault("after")),
+            ParseLong(fields.GetValueOrDefault("refs")), ParseLong(fields.GetValueOrDefault("indexed")));
+    }
+
+    /// <summary>
+    /// One step of rebuilding the references of attachments recorded before the index existed: up to about
+    /// <paramref name="count"/> attachment keys from the scan's saved cursor (<c>SCAN … COUNT</c>). Returns how many
+    /// references it added.
+    /// </summary>
+    public async Task<long> RebuildReferencesStepAsync(string cursor, int count)
+    {
+        var db = Db;
+        var scan = (RedisResult[])(await db.ExecuteAsync("SCAN", cursor, "MATCH", ChatKeys.RoomPrefix + "*:att:*", "COUNT", count)
+            .ConfigureAwait(false))!;
+        var next = (string)scan[0]!;
+        RedisKey[] keys = [ChatKeys.Blobs.Backfill, .. ((RedisResult[])scan[1]!).Select(key => (RedisKey)(string)key!)];
+        return (long)await db.ScriptEvaluateAsync(Backfill(ReferenceScript), keys, [Now(), next]).ConfigureAwait(false);
+    }
+
+    /// <summary>One step of indexing stored blobs: a page of the store's listing (empty: the listing is done). Returns how many it indexed.</summary>
+    public async Task<long> IndexStoredStepAsync(IReadOnlyList<string> page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        RedisValue[] args = [Now(), .. page.Select(sha => (RedisValue)ContentAddress.Require(sha))];
+        return (long)await Db.ScriptEvaluateAsync(Backfill(StoredScript), [ChatKeys.Blobs.Backfill], args).ConfigureAwait(false);
+    }
+
     /// <summary>Takes the sweep lock for <paramref name="hold"/> when no other instance holds it.</summary>
     public Task<bool> TryLockSweepAsync(string owner, TimeSpan hold) =>
         Db.StringSetAsync(ChatKeys.Blobs.SweepLock, owner, hold, When.NotExists);
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static string Backfill(string script) => script
+        .Replace("__ROOM__", ChatKeys.RoomPrefix, StringComparison.Ordinal)
+        .Replace("__REFS__", ChatKeys.Blobs.RefsPrefix, StringComparison.Ordinal)
+        .Replace("__INDEX__", ChatKeys.Blobs.Index, StringComparison.Ordinal)
+        .Replace("__DELETING__", ChatKeys.Blobs.Deleting, StringComparison.Ordinal);
+
+    private static long ParseLong(string? value) =>
+        long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
+
+/// <summary>The steps of the blob index's one-time backfill, in order.</summary>
+public enum BlobBackfillPhase
+{
+    /// <summary>Recording every attachment as a reference of its blob (what uploads before the index did not).</summary>
+    References,
+
+    /// <summary>Indexing the stored blobs the index lacks (then swept by the usual rules).</summary>
+    Store,
+
+    /// <summary>Finished: it does not run again in this deployment (the marker <c>chat:blobs:backfill</c> says so).</summary>
+    Done,
+}
+
+/// <summary>The backfill's saved position and counts (<see cref="ChatKeys.Blobs.Backfill"/>).</summary>
+public sealed record BlobBackfillState(BlobBackfillPhase Phase, string Cursor, string? After, long References, long Indexed);

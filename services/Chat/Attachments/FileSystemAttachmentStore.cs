@@ -66,6 +66,57 @@ public sealed class FileSystemAttachmentStore : IAttachmentStore
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<string>> ListAsync(string? after, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        if (after is not null)
+        {
+            ContentAddress.Require(after);
+        }
+
+        // The walk sha256/ab/cd/abcd… in ordinal order, skipping the folders wholly before 'after'.
+        var found = new List<string>(Math.Min(max, 1024));
+        var top = Path.Combine(root, "sha256");
+        foreach (var first in Sorted(Directory.Exists(top) ? Directory.EnumerateDirectories(top) : []))
+        {
+            if (after is not null && string.CompareOrdinal(first, after[..2]) < 0)
+            {
+                continue;
+            }
+
+            foreach (var second in Sorted(Directory.EnumerateDirectories(Path.Combine(top, first))))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (after is not null && string.CompareOrdinal(first + second, after[..4]) < 0)
+                {
+                    continue;
+                }
+
+                foreach (var name in Sorted(Directory.EnumerateFiles(Path.Combine(top, first, second))))
+                {
+                    if (ContentAddress.IsSha256(name) && name.StartsWith(first + second, StringComparison.Ordinal)
+                        && (after is null || string.CompareOrdinal(name, after) > 0))
+                    {
+                        found.Add(name);
+                        if (found.Count == max)
+                        {
+                            return Task.FromResult<IReadOnlyList<string>>(found);
+                        }
+                    }
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(found);
+    }
+
+    private static List<string> Sorted(IEnumerable<string> paths)
+    {
+        var names = paths.Select(Path.GetFileName).OfType<string>().ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
     public string PathOf(string sha256)
     {
         ContentAddress.Require(sha256);

@@ -17,6 +17,12 @@ public interface IAttachmentStore
 
     /// <summary>Deletes the bytes stored under the hash (nothing when there are none). Only the sweeper calls it (<see cref="BlobSweeper"/>).</summary>
     Task DeleteAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> hashes of stored blobs after <paramref name="after"/> (null: from the first), in
+    /// ordinal order; empty when there are no more. The blob index's backfill lists the store with it, page by page.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListAsync(string? after, int max, CancellationToken cancellationToken);
 }
 
 /// <summary>The shape of a content address.</summary>

@@ -6,7 +6,8 @@ namespace ChatMesh.Chat.Attachments;
 /// <summary>
 /// Reads the sections of a client's <c>multipart/form-data</c> body (the gateway's upload, an inbound hook's files) so
 /// that a body that is not what its content type says — no boundary line, a section cut off, headers past the limit —
-/// ends in <see cref="MalformedMultipartException"/> (answered 400 <c>invalid_request</c>) instead of the reader's
+/// ends in <see cref="MalformedMultipartException"/> (answered 400 <c>invalid_request</c> by the endpoint's
+/// <see cref="Problems.RequestBoundary"/>, the one place that catches it) instead of the reader's
 /// <see cref="IOException"/> / <see cref="InvalidDataException"/> escaping as a server error. Kestrel's own refusals
 /// (<see cref="BadHttpRequestException"/>: a body over the size cap) pass through unchanged.
 /// </summary>

@@ -77,6 +77,42 @@ public sealed class S3AttachmentStore : IAttachmentStore, IDisposable
         await client.DeleteObjectAsync(connection.Bucket, Key(sha256), cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<string>> ListAsync(string? after, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        // ListObjectsV2 lists keys in ordinal (UTF-8 binary) order: start after the last hash indexed (a position that
+        // survives a restart, unlike a continuation token), then follow continuation tokens past keys that are not hashes.
+        var prefix = connection.Prefix + "sha256/";
+        var request = new ListObjectsV2Request
+        {
+            BucketName = connection.Bucket,
+            Prefix = prefix,
+            StartAfter = after is null ? null : Key(after),
+            MaxKeys = Math.Min(max, 1000),
+        };
+        var found = new List<string>();
+        while (true)
+        {
+            var response = await client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in response.S3Objects ?? [])
+            {
+                var name = entry.Key[prefix.Length..];
+                if (ContentAddress.IsSha256(name))
+                {
+                    found.Add(name);
+                }
+            }
+
+            if (found.Count > 0 || response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
+            {
+                return found.Count > max ? found[..max] : found;
+            }
+
+            request.ContinuationToken = response.NextContinuationToken;
+            request.StartAfter = null;
+        }
+    }
+
     public void Dispose() => client.Dispose();
 
     public string Key(string sha256) => connection.Prefix + "sha256/" + ContentAddress.Require(sha256);

@@ -117,5 +117,11 @@ public static class ChatKeys
 
         /// <summary>The sweep lock: one gateway sweeps per interval.</summary>
         public const string SweepLock = "chat:blobs:sweep";
+
+        /// <summary>
+        /// Hash: the one-time backfill of blobs stored before the index existed (<c>phase</c> refs → store → done, the
+        /// <c>cursor</c> of its attachment scan, the last indexed hash <c>after</c>, counts, start and end ms).
+        /// </summary>
+        public const string Backfill = "chat:blobs:backfill";
     }
 }

@@ -57,26 +57,20 @@ internal static partial class AttachmentEndpoints
                 "Send the file as multipart/form-data with one part named 'file'.");
         }
 
+        // A body that is not multipart after all ends in MalformedMultipartException: 400 from the request boundary.
         var reader = new MultipartReader(boundary.ToString(), request.Body) { HeadersLengthLimit = 16 * 1024 };
-        try
+        for (var section = await MultipartSections.NextAsync(reader, cancellationToken); section is not null;
+             section = await MultipartSections.NextAsync(reader, cancellationToken))
         {
-            for (var section = await MultipartSections.NextAsync(reader, cancellationToken); section is not null;
-                 section = await MultipartSections.NextAsync(reader, cancellationToken))
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || !disposition.IsFileDisposition() || !string.Equals(disposition.Name.Value, "file", StringComparison.Ordinal))
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                    || !disposition.IsFileDisposition() || !string.Equals(disposition.Name.Value, "file", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                var (attachment, problem) = await intake.StoreAsync(actor, room, AttachmentIntake.FileNameOf(disposition), section.ContentType,
-                    MultipartSections.BodyOf(section), cancellationToken);
-                return problem ?? (Results<Created<MessageAttachment>, ProblemHttpResult>)TypedResults.Created(DownloadPath(room, attachment!.Id), attachment);
+                continue;
             }
-        }
-        catch (MalformedMultipartException malformed)
-        {
-            return ChatProblems.InvalidRequest(malformed.Message);
+
+            var (attachment, problem) = await intake.StoreAsync(actor, room, AttachmentIntake.FileNameOf(disposition), section.ContentType,
+                MultipartSections.BodyOf(section), cancellationToken);
+            return problem ?? (Results<Created<MessageAttachment>, ProblemHttpResult>)TypedResults.Created(DownloadPath(room, attachment!.Id), attachment);
         }
 
         return ChatProblems.InvalidRequest("The multipart body has no file part named 'file'.");

@@ -23,6 +23,8 @@ internal static class HookReceiver
     public static IEndpointRouteBuilder MapHookReceiver(this IEndpointRouteBuilder routes)
     {
         routes.MapPost(IntegrationPaths.Hooks + "/{token}", ReceiveAsync)
+            // The cap of this post's kind; the boundary also answers a malformed multipart body (400) and Kestrel's refusals.
+            .WithRequestBoundaryPerRequest(CapOf)
             .AllowAnonymous()
             .WithTags("Incoming hooks")
             .WithSummary("Posts {\"text\", \"username\"} (or multipart: 'payload_json' and file parts) into the hook's room as its bot.")
@@ -36,7 +38,7 @@ internal static class HookReceiver
     {
         var limits = options.Value.Inbound;
         var boundary = MultipartBoundary(context.Request);
-        var cap = boundary is null ? limits.MaxBodyBytes : limits.MaxMultipartBytes;
+        var cap = CapOf(limits, boundary);
         using var body = await HookBody.ReadAsync(context, cap, boundary is null ? null : files.SpoolDirectory, cancellationToken);
         if (body is null)
         {
@@ -118,15 +120,9 @@ internal static class HookReceiver
         await RequireCreatorAsync(hook, chat, cancellationToken);
         await using var content = body.OpenRead();
         var reader = new MultipartReader(boundary, content) { HeadersLengthLimit = 16 * 1024 };
-        try
-        {
-            return await ReadSectionsAsync(hook, reader, key, chat, intake, limits, maxFiles, cancellationToken);
-        }
-        catch (MalformedMultipartException malformed)
-        {
-            // Files stored before the bad section stay pending uploads nobody can reference: they expire (PendingTtl).
-            return ChatProblems.InvalidRequest(malformed.Message);
-        }
+        // A bad section ends in MalformedMultipartException, answered 400 by the route's request boundary. Files stored
+        // before it stay pending uploads nobody can reference: they expire (PendingTtl).
+        return await ReadSectionsAsync(hook, reader, key, chat, intake, limits, maxFiles, cancellationToken);
     }
 
     private static async Task<IResult> ReadSectionsAsync(
@@ -219,6 +215,12 @@ internal static class HookReceiver
             ? ChatProblems.InvalidRequest("Idempotency-Key (or webhook-id) must be 1–128 printable ASCII characters.")
             : null;
     }
+
+    /// <summary>The body cap of a hook post: <c>MaxMultipartBytes</c> for a multipart post, else <c>MaxBodyBytes</c>.</summary>
+    private static long CapOf(HttpContext context) =>
+        CapOf(context.RequestServices.GetRequiredService<IOptions<IntegrationOptions>>().Value.Inbound, MultipartBoundary(context.Request));
+
+    private static long CapOf(InboundOptions limits, string? boundary) => boundary is null ? limits.MaxBodyBytes : limits.MaxMultipartBytes;
 
     /// <summary>The boundary of a <c>multipart/form-data</c> request, or null for any other body.</summary>
     private static string? MultipartBoundary(HttpRequest request) =>

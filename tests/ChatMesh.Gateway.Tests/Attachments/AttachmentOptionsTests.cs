@@ -76,6 +76,17 @@ public sealed class AttachmentOptionsTests
         Assert.Contains(key, message);
     }
 
+    [Theory]
+    [InlineData(9, 1000, "Gateway:Attachments:BackfillScanCount")]
+    [InlineData(100_001, 1000, "Gateway:Attachments:BackfillScanCount")]
+    [InlineData(1000, 0, "Gateway:Attachments:BackfillPageSize")]
+    [InlineData(1000, 1001, "Gateway:Attachments:BackfillPageSize")]
+    public void An_out_of_range_backfill_step_stops_the_start_naming_the_key(int scanCount, int pageSize, string key)
+    {
+        var message = Fail(new AttachmentOptions { BackfillScanCount = scanCount, BackfillPageSize = pageSize });
+        Assert.Contains(key, message);
+    }
+
     private static string Fail(AttachmentOptions options)
     {
         var result = Validator.Validate(null, options);
