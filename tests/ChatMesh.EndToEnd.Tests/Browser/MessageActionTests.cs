@@ -72,15 +72,26 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
         await Expect(busyLink.GetByTestId("mention-badge")).ToHaveCountAsync(0);
     }
 
+    /// <summary>
+    /// Types about 3 keys a second, so the text spans more than one of the client's typing announcements (at most one
+    /// per 2 s while typing goes on, as TypingThrottle relays them): an announcement is an ephemeral signal, never
+    /// replayed, and the first can reach bob's instance before his own join (committed, then through the outbox) has put
+    /// the room in his stream; the next one then shows the indicator, as it would to a person.
+    /// </summary>
+    private static Task TypeAsPersonAsync(BrowserUser user, string text) =>
+        user.Page.GetByTestId("composer-input").PressSequentiallyAsync(text, new() { Delay = 350 });
+
     [Fact]
     public async Task Typing_on_the_websocket_shows_an_indicator_to_the_other_user_and_presence_lists_them_online()
     {
         await using var scene = await BrowserRoom.StartAsync(chromium, app, "typing", "ws", "sse");
         var (alice, bob) = (scene.Alice, scene.Bob);
 
-        await alice.Page.GetByTestId("composer-input").PressSequentiallyAsync("typing slowly");
-
+        // Bob looks while alice types, as a person would: the indicator lasts 4 s after an announcement, so looking only
+        // once the typing is over can miss it when the keystrokes are slow (a loaded machine: CI, session 14).
+        var typing = TypeAsPersonAsync(alice, "typing slowly");
         await Expect(bob.Page.GetByTestId("typing-indicator")).ToHaveTextAsync($"{alice.Name} is typing…", new() { Timeout = BrowserUser.LongWaitMs });
+        await typing;
         // Both were connected before sharing the room: the presence snapshot, not a signal, shows each online to the other.
         await Expect(bob.Page.Locator($"[data-testid=person][data-user='{alice.Name}']")).ToHaveAttributeAsync("data-presence", "online");
         await Expect(alice.Page.Locator($"[data-testid=person][data-user='{bob.Name}']")).ToHaveAttributeAsync("data-presence", "online", new() { Timeout = BrowserUser.LongWaitMs });
@@ -94,8 +105,8 @@ public sealed class MessageActionTests(ChromiumFixture chromium, ChatMeshAppFixt
         await using var scene = await BrowserRoom.StartAsync(chromium, app, "typing-" + channel, channel, "ws");
         var (alice, bob) = (scene.Alice, scene.Bob);
 
-        await alice.Page.GetByTestId("composer-input").PressSequentiallyAsync($"typing on {channel}");
-
+        var typing = TypeAsPersonAsync(alice, $"typing on {channel}");
         await Expect(bob.Page.GetByTestId("typing-indicator")).ToHaveTextAsync($"{alice.Name} is typing…", new() { Timeout = BrowserUser.LongWaitMs });
+        await typing;
     }
 }
