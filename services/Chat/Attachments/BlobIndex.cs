@@ -204,7 +204,7 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
             .ConfigureAwait(false))!;
         var next = (string)scan[0]!;
         RedisKey[] keys = [ChatKeys.Blobs.Backfill, .. ((RedisResult[])scan[1]!).Select(key => (RedisKey)(string)key!)];
-        return (long)await db.ScriptEvaluateAsync(Backfill(ReferenceScript), keys, [Now(), next]).ConfigureAwait(false);
+        return (long)await db.ScriptEvaluateAsync(ReferenceStep, keys, [Now(), next]).ConfigureAwait(false);
     }
 
     /// <summary>One step of indexing stored blobs: a page of the store's listing (empty: the listing is done). Returns how many it indexed.</summary>
@@ -212,7 +212,7 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(page);
         RedisValue[] args = [Now(), .. page.Select(sha => (RedisValue)ContentAddress.Require(sha))];
-        return (long)await Db.ScriptEvaluateAsync(Backfill(StoredScript), [ChatKeys.Blobs.Backfill], args).ConfigureAwait(false);
+        return (long)await Db.ScriptEvaluateAsync(StoredStep, [ChatKeys.Blobs.Backfill], args).ConfigureAwait(false);
     }
 
     /// <summary>Takes the sweep lock for <paramref name="hold"/> when no other instance holds it.</summary>
@@ -220,6 +220,10 @@ public sealed class BlobIndex(IConnectionMultiplexer redis, TimeProvider time)
         Db.StringSetAsync(ChatKeys.Blobs.SweepLock, owner, hold, When.NotExists);
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // The backfill scripts with their key names filled in, once.
+    private static readonly string ReferenceStep = Backfill(ReferenceScript);
+    private static readonly string StoredStep = Backfill(StoredScript);
 
     private static string Backfill(string script) => script
         .Replace("__ROOM__", ChatKeys.RoomPrefix, StringComparison.Ordinal)

@@ -15,13 +15,24 @@ public sealed class ChatExceptionFilter : IEndpointFilter
         }
         catch (ChatException exception)
         {
-            if (exception.RetryAfter is { } wait)
-            {
-                // Whole seconds, rounded up, as HTTP requires; retryAfterMs in the body is exact.
-                context.HttpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            return ChatProblemDetails.From(exception);
+            return Answer(context.HttpContext, exception);
         }
+    }
+
+    /// <summary>
+    /// The answer to a refused command: its problem details, and <c>Retry-After</c> when it says when to retry. For a route
+    /// that catches <see cref="ChatException"/> itself instead of going through this filter (legacy's poll).
+    /// </summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Answer(HttpContext http, ChatException exception)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(exception);
+        if (exception.RetryAfter is { } wait)
+        {
+            // Whole seconds, rounded up, as HTTP requires; retryAfterMs in the body is exact.
+            http.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return ChatProblemDetails.From(exception);
     }
 }

@@ -93,7 +93,7 @@ internal static class PollEndpoints
         }
         catch (ChatException exception)
         {
-            return Refused(http, exception);
+            return ChatExceptionFilter.Answer(http, exception);
         }
     }
 
@@ -206,7 +206,7 @@ internal static class PollEndpoints
         }
         catch (ChatException exception)
         {
-            return Refused(http, exception);
+            return ChatExceptionFilter.Answer(http, exception);
         }
     }
 
@@ -222,17 +222,6 @@ internal static class PollEndpoints
                 $"You already hold {settings.MaxHeldPollsPerUser} polls; one poll per queue is enough."),
             _ => QueueProblems.NotFound(id),
         };
-
-    /// <summary>A refused command (<see cref="ChatException"/>), answered as <see cref="ChatExceptionFilter"/> answers the other routes.</summary>
-    private static ProblemHttpResult Refused(HttpContext http, ChatException exception)
-    {
-        if (exception.RetryAfter is { } wait)
-        {
-            http.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        return ChatProblemDetails.From(exception);
-    }
 
     private static ProblemHttpResult CursorBehind(long cursor, long acked) =>
         ChatProblemDetails.Create(StatusCodes.Status400BadRequest, PollErrors.CursorBehindAck,
