@@ -5,9 +5,6 @@ internal static class WebhookKeys
 {
     public const string AllEndpoints = "wh:eps";
 
-    /// <summary>Bumped by every write to any endpoint, with the write: the delivery path's cached endpoint list is current while it stands.</summary>
-    public const string EndpointsRevision = "wh:eps:rev";
-
     /// <summary>Endpoints with deliveries scheduled, scored by when each next needs a look (see <c>DeliveryScripts</c>).</summary>
     public const string Ready = "wh:ready";
 

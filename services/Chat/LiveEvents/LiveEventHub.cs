@@ -164,12 +164,14 @@ public sealed partial class LiveEventHub(
 
     private void DispatchLogged(ChatEventPublished published)
     {
+        // Part of the trace of the action that committed the event: which instance handed it to how many.
+        using var span = ChatTelemetry.StartContinuing("live dispatch", ActivityKind.Internal, published.TraceParent);
+        span.Activity?.SetTag("chatmesh.event_id", published.Id);
+        span.Activity?.SetTag("chatmesh.room", published.Room);
+        var liveEvent = new LiveEvent(published.Id, published.Type, published.Room, published.User, published.Json);
         if (published.User is not null)
         {
-            if (Targets(_byUser, published.User) is { } userTargets)
-            {
-                DispatchTraced(published, userTargets);
-            }
+            Dispatch(in liveEvent, Targets(_byUser, published.User));
         }
         else if (published.Room is not null)
         {
@@ -181,10 +183,7 @@ public sealed partial class LiveEventHub(
                 // Before delivery, so the new member's connections see their own join.
                 Join(member, published.Room);
             }
-            if (Targets(_byRoom, published.Room) is { } roomTargets)
-            {
-                DispatchTraced(published, roomTargets);
-            }
+            Dispatch(in liveEvent, Targets(_byRoom, published.Room));
             if (member is not null && published.Type == ChatEventTypes.MemberLeft)
             {
                 // After delivery, so the leaving member's connections see their own leave.
@@ -192,21 +191,6 @@ public sealed partial class LiveEventHub(
             }
         }
         Interlocked.Exchange(ref _lastDispatchedId, published.Id);
-    }
-
-    /// <summary>
-    /// Hands a logged event to the subscriptions of its room or user on this instance, in a <c>live dispatch</c> span of
-    /// the trace of the action that committed it: which instance handed it to how many. An event nobody here can see
-    /// (no subscription of its room or user on this instance) is not dispatched and gets no span: on an instance whose
-    /// clients are elsewhere, tracing every consumed event was most of what it spent per bus message.
-    /// </summary>
-    private void DispatchTraced(ChatEventPublished published, SubscriberSet targets)
-    {
-        using var span = ChatTelemetry.StartContinuing("live dispatch", ActivityKind.Internal, published.TraceParent);
-        span.Activity?.SetTag("chatmesh.event_id", published.Id);
-        span.Activity?.SetTag("chatmesh.room", published.Room);
-        var liveEvent = new LiveEvent(published.Id, published.Type, published.Room, published.User, published.Json);
-        Dispatch(in liveEvent, targets);
     }
 
     private void Dispatch(in LiveEvent liveEvent, SubscriberSet? targets)

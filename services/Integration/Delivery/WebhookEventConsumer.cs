@@ -22,29 +22,17 @@ public sealed class WebhookEventConsumer(
     {
         ArgumentNullException.ThrowIfNull(context);
         var all = await endpoints.ListAllAsync();
-        if (all.Count == 0)
-        {
-            // No endpoint anywhere: nothing to schedule, nothing to trace (the bus hop is in the trace already).
-            return;
-        }
-
         // Membership is read once per owner and room for the whole batch: every event in it was committed before the batch
         // arrived, so each would read the same state (a room's burst of K-endpoint events cost K reads per event before).
         var membership = new Dictionary<(string Owner, string Room), Task<bool>>();
         var scheduled = false;
         foreach (var chatEvent in context.Message.Events)
         {
-            var candidates = Candidates(all, chatEvent);
-            if (candidates.Count == 0)
-            {
-                continue;
-            }
-
             // Each event's deliveries continue the trace of the action that committed it, even inside a batch.
             using var span = ChatTelemetry.StartContinuing("webhook schedule", ActivityKind.Internal, chatEvent.TraceParent);
             span.Activity?.SetTag("chatmesh.event_id", chatEvent.Id);
             span.Activity?.SetTag("chatmesh.room", chatEvent.Room);
-            scheduled |= await ScheduleAsync(candidates, chatEvent, membership, Activity.Current?.Id, context.CancellationToken);
+            scheduled |= await ScheduleAsync(all, chatEvent, membership, Activity.Current?.Id, context.CancellationToken);
         }
 
         if (scheduled)
@@ -53,14 +41,18 @@ public sealed class WebhookEventConsumer(
         }
     }
 
-    /// <summary>The endpoints whose switch and filters take <paramref name="chatEvent"/> (membership is asked afterwards).</summary>
-    private static List<WebhookEndpoint> Candidates(IReadOnlyList<WebhookEndpoint> all, ChatEventPublished chatEvent) =>
-        [.. all.Where(endpoint => endpoint.Enabled && endpoint.AcceptsType(chatEvent.Type) && (chatEvent.Room is null || endpoint.AcceptsRoom(chatEvent.Room)))];
-
     private async Task<bool> ScheduleAsync(
-        List<WebhookEndpoint> candidates, ChatEventPublished chatEvent, Dictionary<(string Owner, string Room), Task<bool>> membership,
+        IReadOnlyList<WebhookEndpoint> all, ChatEventPublished chatEvent, Dictionary<(string Owner, string Room), Task<bool>> membership,
         string? traceParent, CancellationToken cancellationToken)
     {
+        var candidates = all
+            .Where(endpoint => endpoint.Enabled && endpoint.AcceptsType(chatEvent.Type) && (chatEvent.Room is null || endpoint.AcceptsRoom(chatEvent.Room)))
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            return false;
+        }
+
         // Membership is asked once per owner, all owners at once (pipelined by the multiplexer).
         var owners = candidates.Select(endpoint => endpoint.Owner).Distinct(StringComparer.Ordinal).ToList();
         var sees = await Task.WhenAll(owners.Select(owner => SeesAsync(owner, chatEvent, membership, cancellationToken)));

@@ -6,23 +6,16 @@ namespace ChatMesh.Integration.Endpoints;
 
 /// <summary>
 /// Outbound endpoints in Redis: one hash each, a set per owner and a set of all (read when an event is matched). Every write
-/// bumps the hash's <c>rev</c>, so the delivery path reads an endpoint again only when it changed, and the revision of
-/// all endpoints (<c>wh:eps:rev</c>), so matching reads the list again only when any endpoint changed.
+/// bumps the hash's <c>rev</c>, so the delivery path reads an endpoint again only when it changed.
 /// </summary>
 public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider time)
 {
     // Beyond this many endpoints the in-memory copies are dropped and refilled (a bound, not a tuning knob).
     private const int MaxCached = 10_000;
 
-    // KEYS[1] the endpoint's hash, KEYS[2] the revision of all endpoints.
-    private const string BumpRevision = "redis.call('HINCRBY', KEYS[1], 'rev', 1) redis.call('INCR', KEYS[2]) ";
-
-    private static readonly RedisKey AllRevision = WebhookKeys.EndpointsRevision;
+    private const string BumpRevision = "redis.call('HINCRBY', KEYS[1], 'rev', 1) ";
 
     private readonly ConcurrentDictionary<string, WebhookEndpoint> cache = new(StringComparer.Ordinal);
-
-    // Every endpoint as of a revision of wh:eps:rev (null until first read).
-    private EndpointList? all;
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -36,7 +29,6 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
         _ = batch.HashIncrementAsync(WebhookKeys.Endpoint(endpoint.Id), "rev");
         _ = batch.SetAddAsync(WebhookKeys.UserEndpoints(endpoint.Owner), endpoint.Id);
         _ = batch.SetAddAsync(WebhookKeys.AllEndpoints, endpoint.Id);
-        _ = batch.StringIncrementAsync(AllRevision);
         await batch.ExecuteAsync();
     }
 
@@ -75,26 +67,8 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
 
     public Task<IReadOnlyList<WebhookEndpoint>> ListAsync(string owner) => LoadAsync(WebhookKeys.UserEndpoints(owner));
 
-    /// <summary>
-    /// Every endpoint, as Redis holds them now; the matching step filters them. One <c>GET</c> of the revision of all
-    /// endpoints, and the list (pipelined) only when that changed since the last call: every endpoint write bumps the
-    /// revision in the same transaction or script, so an unchanged revision means an unchanged list. Fine to thousands of
-    /// endpoints. The returned list is shared: do not change it.
-    /// </summary>
-    public async Task<IReadOnlyList<WebhookEndpoint>> ListAllAsync()
-    {
-        // The revision is read before the list: a write in between leaves a list newer than its revision, which the next
-        // call reads again; never an older list under a newer revision.
-        var revision = (long?)await Db.StringGetAsync(AllRevision) ?? 0;
-        if (Volatile.Read(ref all) is { } known && known.Revision == revision)
-        {
-            return known.Endpoints;
-        }
-
-        var endpoints = await LoadAsync(WebhookKeys.AllEndpoints);
-        Volatile.Write(ref all, new EndpointList(revision, endpoints));
-        return endpoints;
-    }
+    /// <summary>Every endpoint (pipelined); the matching step filters them. Fine to thousands of endpoints.</summary>
+    public Task<IReadOnlyList<WebhookEndpoint>> ListAllAsync() => LoadAsync(WebhookKeys.AllEndpoints);
 
     public async Task DeleteAsync(WebhookEndpoint endpoint)
     {
@@ -108,7 +82,6 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
         _ = batch.SortedSetRemoveAsync(WebhookKeys.Ready, endpoint.Id);
         _ = batch.SetRemoveAsync(WebhookKeys.UserEndpoints(endpoint.Owner), endpoint.Id);
         _ = batch.SetRemoveAsync(WebhookKeys.AllEndpoints, endpoint.Id);
-        _ = batch.StringIncrementAsync(AllRevision);
         await batch.ExecuteAsync();
     }
 
@@ -116,7 +89,7 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
     public Task DisableAsync(string id, string reason) =>
         Db.ScriptEvaluateAsync(
             "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'enabled', 0, 'disabledReason', ARGV[1]) " + BumpRevision + "end",
-            [WebhookKeys.Endpoint(id), AllRevision], [reason]);
+            [WebhookKeys.Endpoint(id)], [reason]);
 
     /// <summary>Records a failed attempt; returns when the endpoint started failing without a success since.</summary>
     public async Task<DateTimeOffset> RecordFailureAsync(string id)
@@ -129,14 +102,14 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
             "if v == 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'failingSince', ARGV[1]) " + BumpRevision +
             "v = tonumber(ARGV[1]) end " +
             "return v",
-            [key, AllRevision], [now]);
+            [key], [now]);
         return DateTimeOffset.FromUnixTimeMilliseconds(since == 0 ? now : since);
     }
 
     public Task RecordSuccessAsync(string id) =>
         Db.ScriptEvaluateAsync(
             "if tonumber(redis.call('HGET', KEYS[1], 'failingSince') or '0') ~= 0 then redis.call('HSET', KEYS[1], 'failingSince', 0) " + BumpRevision + "end",
-            [WebhookKeys.Endpoint(id), AllRevision]);
+            [WebhookKeys.Endpoint(id)]);
 
     private async Task<IReadOnlyList<WebhookEndpoint>> LoadAsync(string setKey)
     {
@@ -147,8 +120,6 @@ public sealed class EndpointStore(IConnectionMultiplexer redis, TimeProvider tim
         var hashes = await Task.WhenAll(reads);
         return [.. hashes.Select(WebhookEndpoint.FromHash).OfType<WebhookEndpoint>().OrderBy(endpoint => endpoint.CreatedAt)];
     }
-
-    private sealed record EndpointList(long Revision, IReadOnlyList<WebhookEndpoint> Endpoints);
 
     private static bool IsId(string id) => id.Length == 27 && id.StartsWith("ep_", StringComparison.Ordinal)
         && id.AsSpan(3).ContainsAnyExcept("0123456789abcdef") == false;
