@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -12,7 +11,7 @@ public sealed record PollResponse(IReadOnlyList<JsonElement> Events, long LastEv
 /// Writes <c>{"events":[…],"lastEventId":N,"heartbeat":bool}</c> (+ <c>"reset":true,"head":H</c>), copying each event's
 /// stored wire JSON into the array byte for byte, as every other channel sends it: never parsed or re-serialized. A
 /// one-event answer is the same body for every poll it wakes, a heartbeat the same for every poll at its cursor
-/// (<see cref="SharedAnswer"/>). Every answer has a <c>Content-Length</c> and goes in one write: no chunked framing.
+/// (<see cref="SharedAnswer"/>).
 /// </summary>
 internal sealed class PollResult(PollBatch batch) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
 {
@@ -36,28 +35,12 @@ internal sealed class PollResult(PollBatch batch) : IResult, IEndpointMetadataPr
             return;
         }
 
-        // Any other answer (several events, a reset) is written whole first, so it too goes with a length, in one write:
-        // chunked, Kestrel sent the headers and the body's chunk, then the closing chunk, in a second send.
-        var body = new ArrayBufferWriter<byte>(BodyEstimate(batch));
-        using (var writer = new Utf8JsonWriter(body))
+        await using (var writer = new Utf8JsonWriter(response.BodyWriter))
         {
             SharedAnswer.Write(writer, batch);
         }
 
-        response.ContentLength = body.WrittenCount;
-        await response.BodyWriter.WriteAsync(body.WrittenMemory, httpContext.RequestAborted);
-    }
-
-    // The events' bytes and the envelope around them (the fields, their separators, the numbers).
-    private static int BodyEstimate(PollBatch batch)
-    {
-        var length = 96;
-        foreach (var stored in batch.Events)
-        {
-            length += stored.Json.Length + 1;
-        }
-
-        return length;
+        await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
