@@ -15,9 +15,9 @@ internal static class LongPollScenario
 
     /// <summary>
     /// The legacy service's garbage collector, for the raw floor too: Server GC (its project) with the gen-0 budget the
-    /// AppHost sets on the resource (<c>DOTNET_GCgen0size</c> in AppHost/AppHost.cs; keep the two alike). The floor ran
-    /// with workstation GC and its default budget until session 15, so its memory per held poll left out the budget that
-    /// ChatMesh's figure includes (docs/benchmarks.md, session 15, poll14).
+    /// AppHost sets on the resource (<c>DOTNET_GCgen0size</c> in AppHost/AppHost.cs; keep the two alike), so that the two
+    /// are compared under one collector (it ran with workstation GC and its default budget until session 15;
+    /// docs/benchmarks.md, session 15, poll14).
     /// </summary>
     private static readonly (string Name, string Value)[] LegacyRuntime = [("DOTNET_gcServer", "1"), ("DOTNET_GCgen0size", "0x4000000")];
 
