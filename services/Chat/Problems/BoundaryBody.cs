@@ -65,7 +65,7 @@ internal sealed class BoundaryBody : Stream, IHttpMaxRequestBodySizeFeature
             if (server is { IsReadOnly: false })
             {
                 // The server counts the drain allowance too; past it, its own refusal ends the drain.
-                server.MaxRequestBodySize = value is { } bytes ? bytes + Math.Min(drainBytes, long.MaxValue - bytes) : null;
+                server.MaxRequestBodySize = WithAllowance(value);
             }
         }
     }
@@ -96,7 +96,7 @@ internal sealed class BoundaryBody : Stream, IHttpMaxRequestBodySizeFeature
     public async Task DrainAsync(TimeSpan timeout, TimeProvider time)
     {
         var request = context.Request;
-        var limit = cap is { } bytes ? bytes + Math.Min(drainBytes, long.MaxValue - bytes) : long.MaxValue;
+        var limit = WithAllowance(cap) ?? long.MaxValue;
         if (drainBytes == 0 || timeout == TimeSpan.Zero || declared > limit
             || (read == 0 && request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase)))
         {
@@ -129,6 +129,9 @@ internal sealed class BoundaryBody : Stream, IHttpMaxRequestBodySizeFeature
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>A body size plus the drain allowance (saturating).</summary>
+    private long? WithAllowance(long? bytes) => bytes is { } value ? value + Math.Min(drainBytes, long.MaxValue - value) : null;
 
     public override bool CanRead => true;
 
