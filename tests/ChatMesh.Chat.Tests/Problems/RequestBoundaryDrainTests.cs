@@ -111,7 +111,8 @@ public sealed class RequestBoundaryDrainTests
         for (var i = 0; i < 5; i++)
         {
             // A part whose header line is no header: refused at its first bytes, the rest (past the 64 KiB cap) unread.
-            var content = new StreamContent(new MemoryStream(Encoding.ASCII.GetBytes("--x\r\nthis is no header\r\n\r\n" + new string('a', 200 * 1024))));
+            // Sent fast, the rest would pass Kestrel's count of the cap before the reader saw the header (a 413 instead).
+            var content = new SlowBody(Encoding.ASCII.GetBytes("--x\r\nthis is no header\r\n\r\n"), Encoding.ASCII.GetBytes(new string('a', 200 * 1024)));
             content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
             using var request = new HttpRequestMessage(HttpMethod.Post, "/multipart") { Content = content };
             request.Headers.TransferEncodingChunked = true;
@@ -223,6 +224,24 @@ public sealed class RequestBoundaryDrainTests
     }
 
     internal sealed record Message(string Text);
+
+    /// <summary>A body sent as a slow network does: its first bytes, a pause, then the rest.</summary>
+    private sealed class SlowBody(byte[] head, byte[] rest) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(head);
+            await stream.FlushAsync();
+            await Task.Delay(200);
+            await stream.WriteAsync(rest);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
 
     private sealed record LoopbackServer(WebApplication App, Uri Address) : IAsyncDisposable
     {
