@@ -7,7 +7,7 @@ namespace ChatMesh.Bench;
 /// <summary>Runs the same scenario against each target, side by side, and reports a markdown table.</summary>
 internal static class BenchRunner
 {
-    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
     public static async Task<int> RunAsync(BenchOptions options)
     {

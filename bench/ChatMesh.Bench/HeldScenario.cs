@@ -11,18 +11,29 @@ namespace ChatMesh.Bench;
 /// </summary>
 internal static class HeldScenario
 {
-    public sealed record Result(string Server, string Name, List<FanOut.Step> Steps, double MemoryPerConnection, double IdleCpuPercent, string Notes);
+    public sealed record Result(string Server, string Name, List<FanOut.Step> Steps, double MemoryPerConnection, double IdleCpuPercent, double SettledIdleCpuPercent, string Notes);
+
+    /// <summary>How long after the steps' drain the settled idle window starts (the last answers and re-polls land first).</summary>
+    private static readonly TimeSpan SettleDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A bound on how long after the last message the steps' drain ends: every delivery arrived (a second or two here), or
+    /// none did for <see cref="BenchRunner.DrainTimeout"/>; the settled window's answer count shows when it was exceeded.
+    /// </summary>
+    private static readonly TimeSpan LongestDrain = BenchRunner.DrainTimeout;
 
     /// <summary>
     /// For each server: <paramref name="start"/> it, <paramref name="open"/> <paramref name="count"/> connections and
     /// measure. <paramref name="idleNote"/> and <paramref name="endNote"/> give the scenario's counters at the end of
     /// the idle window and of the steps (printed, and kept as the server's notes). <paramref name="firstTimeout"/>: how
     /// long after it was opened a connection is first answered without traffic (a long-poll's heartbeat), so the idle
-    /// window ends before the first of them (see <see cref="OpenIdleAsync"/>).
+    /// window ends before the first of them (see <see cref="OpenIdleAsync"/>). After the steps the idle CPU is read again
+    /// (<see cref="SettledIdleAsync"/>), once the service has run the traffic's code; <paramref name="answered"/>, when
+    /// given, counts the answers the connections received, so the report can say whether that window held any.
     /// </summary>
     public static async Task<List<Result>> RunAsync<T>(BenchOptions options, string scenario, int count,
         Func<string, CancellationToken, Task<IHeldServer>> start, Func<IHeldServer, int, LatencyRecorder, CancellationToken, Task<T>> open,
-        Func<string> idleNote, Func<string> endNote, CancellationToken cancellationToken, TimeSpan? firstTimeout = null)
+        Func<string> idleNote, Func<string> endNote, CancellationToken cancellationToken, TimeSpan? firstTimeout = null, Func<long>? answered = null)
         where T : class, IAsyncDisposable
     {
         var results = new List<Result>();
@@ -39,8 +50,13 @@ internal static class HeldScenario
                 Console.WriteLine($"   {count} open: {FanOut.Kilobytes(memory)} each (RSS delta), idle CPU {FanOut.Percent(idle)} of one core over {window.TotalSeconds:0.0} s; {idleNotes}");
                 var send = await server.ConnectSenderAsync(cancellationToken);
                 var steps = await FanOut.MeasureAsync(send, recorder, count, options.RatesFor(scenario), options, cancellationToken);
+                var answersBefore = answered?.Invoke() ?? 0;
+                var (settled, settledWindow) = await SettledIdleAsync(server.ProcessId, options.IdleWindow, firstTimeout, cancellationToken);
+                var settledNotes = $"settled idle window {settledWindow.TotalSeconds:0.0} s after the steps{(answered is null ? "" : $", {answered() - answersBefore} answered in it")}";
+                Console.WriteLine($"   after the steps: idle CPU {FanOut.Percent(settled)} of one core; {settledNotes}");
                 var described = await server.DescribeAsync(cancellationToken);
-                results.Add(new Result(key, server.Name, steps, memory, idle, described.Length == 0 ? $"{idleNotes}; {endNote()}" : $"{idleNotes}; {endNote()}; {described}"));
+                var notes = $"{idleNotes}; {settledNotes}; {endNote()}";
+                results.Add(new Result(key, server.Name, steps, memory, idle, settled, described.Length == 0 ? notes : $"{notes}; {described}"));
             }
             finally
             {
@@ -79,16 +95,38 @@ internal static class HeldScenario
         return (memory, await ProcessCpu.IdlePercentAsync(processId, window, cancellationToken), window);
     }
 
+    /// <summary>
+    /// The process's CPU with every connection idle again after the steps: the idle window after the opening is the first
+    /// time the service runs the poll or stream path, and its tiered JIT recompiles that code in the background for tens
+    /// of seconds (measured in session 15: 0.1–0.25 s of JIT compilation in single seconds of that window, legacy at
+    /// 10,000 polls), which is warm-up, not idle cost. This window starts <see cref="SettleDelay"/> after the last
+    /// step's drain; with <paramref name="firstTimeout"/> it is cut (to no less than 3 s) so that it ends before the
+    /// heartbeat answers of the polls re-held after the last message (at least the timeout after it, and the drain that
+    /// followed that message took at most about <see cref="LongestDrain"/>).
+    /// </summary>
+    private static async Task<(double IdleCpuPercent, TimeSpan Window)> SettledIdleAsync(int processId, TimeSpan idleWindow, TimeSpan? firstTimeout, CancellationToken cancellationToken)
+    {
+        await Task.Delay(SettleDelay, cancellationToken);
+        var window = idleWindow;
+        if (firstTimeout is { } timeout)
+        {
+            var left = timeout - LongestDrain - SettleDelay - TimeSpan.FromSeconds(1);
+            window = TimeSpan.FromTicks(Math.Min(idleWindow.Ticks, Math.Max(left.Ticks, TimeSpan.FromSeconds(3).Ticks)));
+        }
+
+        return (await ProcessCpu.IdlePercentAsync(processId, window, cancellationToken), window);
+    }
+
     /// <summary>The servers' rows, each server's notes, and (when ChatMesh and raw both ran) the ratio tables.</summary>
     public static void AppendTables(StringBuilder body, IReadOnlyList<Result> results, string perConnection)
     {
-        body.AppendLine(CultureInfo.InvariantCulture, $"| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | {perConnection} | idle CPU (one core) |");
-        body.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        body.AppendLine(CultureInfo.InvariantCulture, $"| server | messages/s | deliveries/s offered | deliveries/s achieved | p50 ms | p99 ms | p99.9 ms | lost | {perConnection} | idle CPU (one core) | idle CPU after the steps |");
+        body.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var result in results)
         {
             foreach (var step in result.Steps)
             {
-                body.AppendLine(CultureInfo.InvariantCulture, $"| {result.Name} | {step.Cells} | {FanOut.Kilobytes(result.MemoryPerConnection)} | {FanOut.Percent(result.IdleCpuPercent)} |");
+                body.AppendLine(CultureInfo.InvariantCulture, $"| {result.Name} | {step.Cells} | {FanOut.Kilobytes(result.MemoryPerConnection)} | {FanOut.Percent(result.IdleCpuPercent)} | {FanOut.Percent(result.SettledIdleCpuPercent)} |");
             }
         }
 
@@ -118,6 +156,7 @@ internal static class HeldScenario
         body.AppendLine("|---|---|---|---|");
         body.AppendLine(CultureInfo.InvariantCulture, $"| {perConnection} | {FanOut.Kilobytes(chatMesh.MemoryPerConnection)} | {FanOut.Kilobytes(raw.MemoryPerConnection)} | {Ratio(chatMesh.MemoryPerConnection, raw.MemoryPerConnection)} |");
         body.AppendLine(CultureInfo.InvariantCulture, $"| idle CPU (one core) | {FanOut.Percent(chatMesh.IdleCpuPercent)} | {FanOut.Percent(raw.IdleCpuPercent)} | {Ratio(chatMesh.IdleCpuPercent, raw.IdleCpuPercent)} |");
+        body.AppendLine(CultureInfo.InvariantCulture, $"| idle CPU after the steps | {FanOut.Percent(chatMesh.SettledIdleCpuPercent)} | {FanOut.Percent(raw.SettledIdleCpuPercent)} | {Ratio(chatMesh.SettledIdleCpuPercent, raw.SettledIdleCpuPercent)} |");
     }
 
     /// <summary><paramref name="chatMesh"/> ÷ <paramref name="raw"/>, or a dash where the floor measured nothing (e.g. 0 % idle CPU).</summary>

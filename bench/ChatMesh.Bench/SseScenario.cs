@@ -13,6 +13,9 @@ internal static class SseScenario
 {
     private const int DefaultStreamsPerUser = 10;
 
+    /// <summary>The notification service's garbage collector (workstation, its project), for the raw floor too.</summary>
+    private static readonly (string Name, string Value)[] NotificationRuntime = [("DOTNET_gcServer", "0")];
+
     public static async Task<int> RunAsync(BenchOptions options)
     {
         var report = ScenarioReport.Begin("SSE");
@@ -22,7 +25,7 @@ internal static class SseScenario
             {
                 SseStream.ResetCounters();
                 return server == "raw"
-                    ? await RawFeedTarget.StartAsync("raw Kestrel SSE", token)
+                    ? await RawFeedTarget.StartAsync("raw Kestrel SSE", token, NotificationRuntime)
                     : await ServiceUnderTest.StartAsync("ChatMesh (SSE)", "notification", "ChatMesh.Notifi", users, notification =>
                     {
                         if (options.PerUser > DefaultStreamsPerUser)

@@ -1,9 +1,10 @@
 namespace ChatMesh.Bench.Targets;
 
 /// <summary>
-/// <see cref="RawFeedServer"/> (raw Kestrel SSE and long-poll) in its own process, with workstation GC as ChatMesh's
-/// notification and legacy services run: receivers use the same clients as on ChatMesh, without a token; messages are
-/// posted with <c>POST /send</c> on a connection of their own.
+/// <see cref="RawFeedServer"/> (raw Kestrel SSE and long-poll) in its own process, with the garbage collector settings
+/// of the ChatMesh service it is compared with (<c>runtime</c>: SSE the notification service's, long-poll legacy's):
+/// receivers use the same clients as on ChatMesh, without a token; messages are posted with <c>POST /send</c> on a
+/// connection of their own.
 /// </summary>
 internal sealed class RawFeedTarget : IHeldServer
 {
@@ -25,10 +26,10 @@ internal sealed class RawFeedTarget : IHeldServer
 
     public HttpClient Http { get; }
 
-    public static async Task<RawFeedTarget> StartAsync(string name, CancellationToken cancellationToken)
+    public static async Task<RawFeedTarget> StartAsync(string name, CancellationToken cancellationToken, params (string Name, string Value)[] runtime)
     {
-        Console.WriteLine($"== {name}: starting");
-        return new RawFeedTarget(name, await ChildServer.StartAsync("--raw-feed-server", cancellationToken, ("DOTNET_gcServer", "0")));
+        Console.WriteLine($"== {name}: starting ({string.Join(", ", runtime.Select(setting => $"{setting.Name}={setting.Value}"))})");
+        return new RawFeedTarget(name, await ChildServer.StartAsync("--raw-feed-server", cancellationToken, runtime));
     }
 
     public string? ReceiverToken(int user) => null;

@@ -2,6 +2,8 @@ using ChatMesh.Chat.Attachments;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ChatMesh.Chat.Problems;
 
@@ -14,12 +16,16 @@ namespace ChatMesh.Chat.Problems;
 /// (the Development default), throws <see cref="BadHttpRequestException"/>. Both cases are handled here, and so is a
 /// <c>multipart/form-data</c> body that is not what its content type says (<see cref="MalformedMultipartException"/>
 /// from <see cref="MultipartSections"/>: 400 <c>invalid_request</c>) for every endpoint that reads one (the gateway's
-/// upload, inbound hooks). A body over the cap stays a 413; one declared over the cap is answered before it is read. Every
-/// 413 of these endpoints says <c>Connection: close</c> (the server does not read the rest of the body, so it cannot keep
-/// the connection).
+/// upload, inbound hooks). A body over the cap stays a 413; one declared over the cap is answered before it is read.
+/// Every refusal (4xx, 5xx) of these endpoints that leaves the body unread, the boundary's or the endpoint's own, says
+/// <c>Connection: close</c>, and after the answer the rest of the body is read and discarded, at most
+/// <see cref="RequestBoundaryOptions.DrainBytes"/> past the cap and for at most <see cref="RequestBoundaryOptions.DrainTimeout"/>
+/// (<see cref="BoundaryBody"/>), so a client still sending reads the answer rather than a reset.
 /// </summary>
 public static class RequestBoundary
 {
+    private static readonly RequestBoundaryOptions Defaults = new();
+
     /// <param name="builder">The endpoints (usually a route group) to wrap.</param>
     /// <param name="maxBodyBytes">The body cap, read per request from the request's services (options can be reloaded).</param>
     public static TBuilder WithRequestBoundary<TBuilder>(this TBuilder builder, Func<IServiceProvider, long> maxBodyBytes)
@@ -47,35 +53,49 @@ public static class RequestBoundary
 
     private static async Task InvokeAsync(HttpContext context, RequestDelegate inner, long maxBytes)
     {
-
-        // Kestrel enforces the cap while the body is read, also for a chunked body that declares no length.
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-        {
-            sizeFeature.MaxRequestBodySize = maxBytes;
-        }
-
-        // A 413 leaves the rest of the body unread, and Kestrel's drain of it after the answer stops at the same cap and
-        // closes the connection: without saying so (Kestrel's own 413 does, an endpoint's or this boundary's would not),
-        // a keep-alive client sends its next request on a connection the server is closing and gets no answer ("the
-        // response ended prematurely"). So every 413 through here says Connection: close.
+        // A body is read through a count of its own (Kestrel's own one is set the drain allowance higher): it refuses
+        // past the cap as Kestrel does, also a chunked body that declares no length, and knows whether the body was read
+        // to its end when the answer starts.
+        BoundaryBody? body = null;
+        RequestBoundaryOptions? drain = null;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
         {
-            context.Response.OnStarting(static state =>
-            {
-                var response = (HttpResponse)state;
-                if (response.StatusCode == StatusCodes.Status413PayloadTooLarge)
-                {
-                    response.Headers.Connection = "close";
-                }
-
-                return Task.CompletedTask;
-            }, context.Response);
+            drain = context.RequestServices.GetService<IOptions<RequestBoundaryOptions>>()?.Value ?? Defaults;
+            body = BoundaryBody.Install(context, maxBytes, drain.DrainBytes);
         }
 
+        try
+        {
+            await AnswerAsync(context, inner, maxBytes);
+        }
+        catch when (body is not null)
+        {
+            // Whatever answers this further out (the exception handler) is left to Kestrel, which drains an unread body
+            // itself on a kept connection.
+            body.Abandon();
+            throw;
+        }
+
+        // A refusal of a body not read to its end said Connection: close (BoundaryBody.OnAnswer). Kestrel would close at
+        // once with the rest unread, and a client still sending would get a TCP reset, often before it reads the answer
+        // (aspnetcore#23840). So the answer goes out in full, then the rest is read and discarded, bounded in bytes and
+        // time (Chat:RequestBoundary), and only then is the connection closed.
+        if (body is not null && drain is not null && context.Response.StatusCode >= StatusCodes.Status400BadRequest && !body.Ended)
+        {
+            await context.Response.CompleteAsync();
+            if (body.MustDrain)
+            {
+                await body.DrainAsync(drain.DrainTimeout,
+                    context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System);
+            }
+        }
+    }
+
+    private static async Task AnswerAsync(HttpContext context, RequestDelegate inner, long maxBytes)
+    {
         if (context.Request.ContentLength > maxBytes)
         {
-            // Answered before the body is read (the Connection: close above).
+            // Answered before the body is read.
             await ChatProblems.PayloadTooLarge(maxBytes).ExecuteAsync(context);
             return;
         }

@@ -1,7 +1,6 @@
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Rooms;
-using ChatMesh.Chat.Tests.Infrastructure;
 using ChatMesh.Gateway.Search;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -13,7 +12,7 @@ namespace ChatMesh.Gateway.Tests.Search;
 /// The indexer and the search against a real redis-server and a real index folder: messages written through the chat
 /// service become searchable, a restart catches up from the outbox, and an index the outbox has left behind is rebuilt.
 /// </summary>
-public sealed class SearchIndexerTests(RedisProcess redisProcess) : SearchRedisTestBase(redisProcess, "chatmesh-indexer-")
+public sealed class SearchIndexerTests(SearchRedis redis) : SearchRedisTestBase(redis, "chatmesh-indexer-")
 {
     [Fact]
     public async Task Messages_become_searchable_edits_and_deletes_follow_and_leaving_hides_the_room()

@@ -4,7 +4,6 @@ using System.Text.Json;
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Problems;
 using ChatMesh.Chat.Rooms;
-using ChatMesh.Chat.Tests.Infrastructure;
 using ChatMesh.Gateway.Search;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -17,11 +16,12 @@ using StackExchange.Redis;
 namespace ChatMesh.Gateway.Tests.Search;
 
 /// <summary>
-/// <c>/operations/search</c> on a real Kestrel host with the gateway's search composition, a real redis-server and index
-/// folder: off without an operator key, refused without the key, a rebuild on demand while searches keep answering from the
-/// old index, and a second rebuild refused with 409 while the first runs.
+/// <c>/operations/search</c> on a real Kestrel host with the gateway's search composition, a real redis-server of the
+/// class's own (<see cref="SearchRedis"/>) and index folder: off without an operator key, refused without the key, a
+/// rebuild on demand while searches keep answering from the old index, and a second rebuild refused with 409 while the
+/// first runs.
 /// </summary>
-public sealed class SearchOperationsTests(RedisProcess redisProcess) : SearchRedisTestBase(redisProcess, "chatmesh-operations-")
+public sealed class SearchOperationsTests(SearchRedis redis) : SearchRedisTestBase(redis, "chatmesh-operations-")
 {
     private const string Key = "operator-key-for-the-tests-0123456789";
     [Fact]
@@ -37,7 +37,7 @@ public sealed class SearchOperationsTests(RedisProcess redisProcess) : SearchRed
     public async Task A_request_without_the_operator_key_or_with_another_is_refused_with_401()
     {
         await using var gateway = await StartAsync(Key);
-        // A new index folder is rebuilt at start (from the whole shared Redis, which other tests fill): let it finish first.
+        // A new index folder is rebuilt at start: let it finish first.
         var before = await WaitForStatusAsync(gateway, status => status.State == SearchRebuildStates.Idle && status.FinishedAt is not null);
 
         foreach (var (method, path) in new[] { (HttpMethod.Get, "/operations/search"), (HttpMethod.Post, "/operations/search/rebuild") })

@@ -1,7 +1,6 @@
 using ChatMesh.Chat.EventLog;
 using ChatMesh.Chat.Hosting;
 using ChatMesh.Chat.Outbox;
-using ChatMesh.Chat.Tests.Infrastructure;
 using ChatMesh.Gateway.Search;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +12,7 @@ namespace ChatMesh.Gateway.Tests.Search;
 /// The search indexer tails the outbox on a connection of its own; it runs on the configured
 /// <c>Chat:Redis:SocketScheduler</c> like the shared one (before, it always ran on the library's dedicated threads).
 /// </summary>
-public sealed class SearchRedisConnectionTests(RedisProcess redisProcess) : SearchRedisTestBase(redisProcess, "chatmesh-search-redis-")
+public sealed class SearchRedisConnectionTests(SearchRedis redis) : SearchRedisTestBase(redis, "chatmesh-search-redis-")
 {
     [Theory]
     [InlineData(null, false)]

@@ -1,15 +1,14 @@
 using ChatMesh.Chat.EventLog;
-using ChatMesh.Chat.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace ChatMesh.Gateway.Tests.Search;
 
 /// <summary>
-/// What the search tests on a real redis-server share: a connection, the chat service over it, an index folder of their
-/// own (deleted afterwards) and names unique to the test, so tests on the shared Redis do not see each other's rooms.
+/// What the search tests on a real redis-server share: a connection to the class's own server (<see cref="SearchRedis"/>),
+/// the chat service over it, an index folder of their own (deleted afterwards) and names unique to the test.
 /// </summary>
-public abstract class SearchRedisTestBase(RedisProcess redisProcess, string folderPrefix) : IAsyncLifetime
+public abstract class SearchRedisTestBase(SearchRedis redisServer, string folderPrefix) : IAsyncLifetime, IClassFixture<SearchRedis>
 {
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
 
@@ -25,7 +24,7 @@ public abstract class SearchRedisTestBase(RedisProcess redisProcess, string fold
 
     public async ValueTask InitializeAsync()
     {
-        Redis = await redisProcess.ConnectAsync();
+        Redis = await redisServer.ConnectAsync();
         Chat = new RedisChatService(Redis, Options.Create(new ChatOptions()), TimeProvider.System);
     }
 
