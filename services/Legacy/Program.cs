@@ -5,6 +5,7 @@ using ChatMesh.Chat.Security;
 using ChatMesh.Chat.LiveEvents;
 using ChatMesh.Chat.Outbox;
 using ChatMesh.Legacy.Hosting;
+using ChatMesh.Legacy.Identity;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,6 +17,9 @@ builder.AddChatAuthentication();
 builder.AddLegacyPolling();
 
 var app = builder.Build();
+
+// Authentication of a re-poll from the validated-token cache; everything else the framework's way (Identity/).
+app.UseLegacyAuthentication();
 
 // Unhandled failures and bodiless error answers (unknown route, wrong method) get problem details too.
 app.UseExceptionHandler();

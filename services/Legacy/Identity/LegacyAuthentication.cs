@@ -35,4 +35,20 @@ internal static class LegacyAuthentication
         services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, AuthenticatedUserPolicyEvaluator>());
         return services;
     }
+
+    /// <summary>
+    /// The authentication and authorization middleware, where WebApplication would add the framework's (after routing,
+    /// before the rest of the pipeline): authentication is <see cref="CachedTokenAuthenticationMiddleware"/>, which
+    /// authenticates a cached token itself and hands every other request to the framework's middleware.
+    /// </summary>
+    public static IApplicationBuilder UseLegacyAuthentication(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        // The property UseAuthentication sets: WebApplication then adds no authentication middleware of its own.
+        app.Properties[AuthenticationMiddlewareSetKey] = true;
+        app.UseMiddleware<CachedTokenAuthenticationMiddleware>();
+        return app.UseAuthorization();
+    }
+
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 }

@@ -174,6 +174,29 @@ public sealed class CachedJwtBearerHandlerTests
         Assert.Equal(2, host.Validations);
     }
 
+    [Fact]
+    public async Task A_re_poll_with_a_cached_token_is_authenticated_without_the_frameworks_handler()
+    {
+        await using var host = await AuthHost.StartAsync();
+        var token = await host.AcceptedTokenAsync("ivan");
+        var handlers = host.Handlers;
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("ivan", await host.GetUserAsync("/poll/me", token));
+        }
+
+        // The browser's query token on the allowed path is the same cache entry.
+        Assert.Equal("ivan", await host.GetUserAsync($"/poll/me?access_token={token}", bearer: null));
+        Assert.Equal(handlers, host.Handlers);
+        Assert.Equal(1, host.Validations);
+
+        // A refusal is the framework's: its handler answers (and challenges) again.
+        host.Revoke(token);
+        await AssertRefusedAsync(await host.GetAsync("/poll/me", token), ChatAuthErrors.TokenRevoked);
+        Assert.True(host.Handlers > handlers);
+    }
+
     public static TheoryData<string> Requests() =>
     [
         "valid", "no token", "forged", "not a jwt", "revoked", "expired", "query token where none is allowed", "other policy",
@@ -200,6 +223,91 @@ public sealed class CachedJwtBearerHandlerTests
         Assert.Equal(request is "valid" ? HttpStatusCode.OK : request is "other policy" ? HttpStatusCode.Forbidden : HttpStatusCode.Unauthorized, actual.Status);
     }
 
+    public static TheoryData<string> CachedRequests() =>
+    [
+        "valid", "valid again", "valid query token", "no token", "forged", "not a jwt", "revoked", "expired",
+        "expired within the skew", "query token where none is allowed", "two query tokens", "other policy",
+        "header and query token",
+    ];
+
+    /// <summary>
+    /// Legacy's authentication as a whole (the cached-token middleware, the handler's cache, the shared policy evaluator)
+    /// answers every request exactly as the framework's JwtBearer alone does: status, <c>WWW-Authenticate</c> and problem
+    /// details, for tokens the instance has cached (then revoked, expired, or used where they are not accepted) and others.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CachedRequests))]
+    public async Task Legacys_authentication_answers_as_jwt_bearer_alone(string request)
+    {
+        await using var framework = await AuthHost.StartAsync(framework: true);
+        await using var legacy = await AuthHost.StartAsync();
+
+        var expected = await CachedAnswerAsync(framework, request);
+        var actual = await CachedAnswerAsync(legacy, request);
+
+        Assert.Equal(expected, actual);
+        var status = request switch
+        {
+            "valid" or "valid again" or "valid query token" or "expired within the skew" or "header and query token" => HttpStatusCode.OK,
+            "other policy" => HttpStatusCode.Forbidden,
+            _ => HttpStatusCode.Unauthorized,
+        };
+        Assert.Equal(status, actual.Status);
+    }
+
+    private static async Task<(HttpStatusCode Status, string? Challenge, string Body)> CachedAnswerAsync(AuthHost host, string request)
+    {
+        // Every case starts from a token this host accepted once (cached where a cache is on).
+        var token = await host.AcceptedTokenAsync("judy");
+        var (path, bearer) = request switch
+        {
+            "valid" or "revoked" or "expired" or "expired within the skew" => ("/poll/me", token),
+            "valid again" => ("/poll/me", token),
+            "valid query token" => ($"/poll/me?access_token={token}", null),
+            "no token" => ("/poll/me", null),
+            "forged" => ("/poll/me", token[..^4] + "AAAA"),
+            "not a jwt" => ("/poll/me", "not-a-token"),
+            "query token where none is allowed" => ($"/api/me?access_token={token}", null),
+            "two query tokens" => ($"/poll/me?access_token={token}&access_token={token}", null),
+            "other policy" => ("/poll/admin", token),
+            "header and query token" => ($"/poll/me?access_token=not-a-token", token),
+            _ => throw new ArgumentOutOfRangeException(nameof(request)),
+        };
+        if (request is "valid again")
+        {
+            Assert.Equal("judy", await host.GetUserAsync(path, bearer));
+        }
+        else if (request is "revoked")
+        {
+            host.Revoke(token);
+        }
+        else if (request is "expired")
+        {
+            host.Time.Now = Start + ChatAuthOptions.DefaultTokenLifetime + ChatAuthOptions.DefaultClockSkew + TimeSpan.FromSeconds(1);
+        }
+        else if (request is "expired within the skew")
+        {
+            host.Time.Now = Start + ChatAuthOptions.DefaultTokenLifetime + TimeSpan.FromSeconds(1);
+        }
+
+        return await ReadAnswerAsync(host, path, bearer);
+    }
+
+    private static async Task<(HttpStatusCode Status, string? Challenge, string Body)> ReadAnswerAsync(AuthHost host, string path, string? bearer)
+    {
+        using var response = await host.GetAsync(path, bearer);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        // A problem's traceId names the request, so it differs between any two requests.
+        if (body.StartsWith('{'))
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(body)!.AsObject();
+            json.Remove("traceId");
+            body = json.ToJsonString();
+        }
+
+        return (response.StatusCode, response.Headers.WwwAuthenticate.ToString(), body);
+    }
+
     private static async Task<(HttpStatusCode Status, string? Challenge, string Body)> AnswerAsync(AuthHost host, string request)
     {
         var token = host.Issue("henry");
@@ -224,17 +332,7 @@ public sealed class CachedJwtBearerHandlerTests
             host.Time.Now = Start + ChatAuthOptions.DefaultTokenLifetime + ChatAuthOptions.DefaultClockSkew + TimeSpan.FromSeconds(1);
         }
 
-        using var response = await host.GetAsync(path, bearer);
-        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        // A problem's traceId names the request, so it differs between any two requests.
-        if (body.StartsWith('{'))
-        {
-            var json = System.Text.Json.Nodes.JsonNode.Parse(body)!.AsObject();
-            json.Remove("traceId");
-            body = json.ToJsonString();
-        }
-
-        return (response.StatusCode, response.Headers.WwwAuthenticate.ToString(), body);
+        return await ReadAnswerAsync(host, path, bearer);
     }
 
     private static void AssertValidatedOnceAndCached(AuthHost host)
@@ -282,6 +380,9 @@ public sealed class CachedJwtBearerHandlerTests
 
         public int Validations => _counter.Count;
 
+        /// <summary>JwtBearer handlers the framework's authentication created (one per request it authenticates).</summary>
+        public int Handlers => _counter.Handlers;
+
         public IPolicyEvaluator PolicyEvaluator
         {
             get
@@ -291,8 +392,18 @@ public sealed class CachedJwtBearerHandlerTests
             }
         }
 
-        public static async Task<AuthHost> StartAsync(int cacheSize = 100, bool frameworkPolicyEvaluator = false)
+        /// <summary>
+        /// A host authenticating as legacy does; <paramref name="framework"/>: as the framework alone does (JwtBearer's own
+        /// middleware, handler path and policy evaluator, no cache), the reference every refusal is compared with.
+        /// </summary>
+        public static async Task<AuthHost> StartAsync(int cacheSize = 100, bool frameworkPolicyEvaluator = false, bool framework = false)
         {
+            if (framework)
+            {
+                cacheSize = 0;
+                frameworkPolicyEvaluator = true;
+            }
+
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
             builder.Configuration["Auth:SigningKey"] = "a-test-signing-key-of-at-least-32-bytes!";
@@ -309,6 +420,11 @@ public sealed class CachedJwtBearerHandlerTests
                 }
             });
 
+            builder.Services.Replace(ServiceDescriptor.Transient(provider =>
+            {
+                counter.CountHandler();
+                return ActivatorUtilities.CreateInstance<CachedJwtBearerHandler>(provider);
+            }));
             if (frameworkPolicyEvaluator)
             {
                 // As before AuthenticatedUserPolicyEvaluator: the framework's evaluator, built per request.
@@ -316,6 +432,11 @@ public sealed class CachedJwtBearerHandlerTests
             }
 
             var app = builder.Build();
+            if (!framework)
+            {
+                app.UseLegacyAuthentication();
+            }
+
             app.MapGet("/poll/me", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
             app.MapGet("/poll/admin", (ClaimsPrincipal user) => user.GetUserId())
                 .RequireAuthorization(policy => policy.RequireClaim("role", "admin"));
@@ -372,10 +493,15 @@ public sealed class CachedJwtBearerHandlerTests
     private sealed class ValidationCounter
     {
         private int _count;
+        private int _handlers;
 
         public int Count => Volatile.Read(ref _count);
 
+        public int Handlers => Volatile.Read(ref _handlers);
+
         public void Increment() => Interlocked.Increment(ref _count);
+
+        public void CountHandler() => Interlocked.Increment(ref _handlers);
     }
 
     private sealed class CountingTokenHandler(TokenHandler inner, ValidationCounter counter) : TokenHandler
