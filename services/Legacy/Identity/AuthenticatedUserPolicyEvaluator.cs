@@ -43,7 +43,7 @@ internal sealed class AuthenticatedUserPolicyEvaluator : IPolicyEvaluator
         policy.Requirements is [DenyAnonymousAuthorizationRequirement];
 
     // DenyAnonymousAuthorizationRequirement's own test: some identity of the user is authenticated.
-    private static bool IsAuthenticated(System.Security.Claims.ClaimsPrincipal? user)
+    internal static bool IsAuthenticated(System.Security.Claims.ClaimsPrincipal? user)
     {
         if (user?.Identity is null)
         {

@@ -38,17 +38,18 @@ internal static class LegacyAuthentication
 
     /// <summary>
     /// The authentication and authorization middleware, where WebApplication would add the framework's (after routing,
-    /// before the rest of the pipeline): authentication is <see cref="CachedTokenAuthenticationMiddleware"/>, which
-    /// authenticates a cached token itself and hands every other request to the framework's middleware.
+    /// before the rest of the pipeline): <see cref="CachedTokenAuthenticationMiddleware"/>, which authenticates (and, for the
+    /// default policy, authorizes) a cached token itself and hands every other request to the framework's two middleware.
     /// </summary>
     public static IApplicationBuilder UseLegacyAuthentication(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        // The property UseAuthentication sets: WebApplication then adds no authentication middleware of its own.
+        // The properties UseAuthentication and UseAuthorization set: WebApplication then adds neither middleware of its own.
         app.Properties[AuthenticationMiddlewareSetKey] = true;
-        app.UseMiddleware<CachedTokenAuthenticationMiddleware>();
-        return app.UseAuthorization();
+        app.Properties[AuthorizationMiddlewareSetKey] = true;
+        return app.UseMiddleware<CachedTokenAuthenticationMiddleware>();
     }
 
     private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+    private const string AuthorizationMiddlewareSetKey = "__AuthorizationMiddlewareSet";
 }

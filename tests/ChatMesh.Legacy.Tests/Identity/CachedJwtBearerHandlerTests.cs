@@ -227,7 +227,7 @@ public sealed class CachedJwtBearerHandlerTests
     [
         "valid", "valid again", "valid query token", "no token", "forged", "not a jwt", "revoked", "expired",
         "expired within the skew", "query token where none is allowed", "two query tokens", "other policy",
-        "header and query token",
+        "header and query token", "anonymous route", "route without authorization", "unknown route",
     ];
 
     /// <summary>
@@ -248,8 +248,10 @@ public sealed class CachedJwtBearerHandlerTests
         Assert.Equal(expected, actual);
         var status = request switch
         {
-            "valid" or "valid again" or "valid query token" or "expired within the skew" or "header and query token" => HttpStatusCode.OK,
+            "valid" or "valid again" or "valid query token" or "expired within the skew" or "header and query token"
+                or "anonymous route" or "route without authorization" => HttpStatusCode.OK,
             "other policy" => HttpStatusCode.Forbidden,
+            "unknown route" => HttpStatusCode.NotFound,
             _ => HttpStatusCode.Unauthorized,
         };
         Assert.Equal(status, actual.Status);
@@ -271,6 +273,9 @@ public sealed class CachedJwtBearerHandlerTests
             "two query tokens" => ($"/poll/me?access_token={token}&access_token={token}", null),
             "other policy" => ("/poll/admin", token),
             "header and query token" => ($"/poll/me?access_token=not-a-token", token),
+            "anonymous route" => ("/poll/open", token),
+            "route without authorization" => ("/poll/public", token),
+            "unknown route" => ("/poll/nowhere", token),
             _ => throw new ArgumentOutOfRangeException(nameof(request)),
         };
         if (request is "valid again")
@@ -441,6 +446,9 @@ public sealed class CachedJwtBearerHandlerTests
             app.MapGet("/poll/admin", (ClaimsPrincipal user) => user.GetUserId())
                 .RequireAuthorization(policy => policy.RequireClaim("role", "admin"));
             app.MapGet("/api/me", (ClaimsPrincipal user) => user.GetUserId()).RequireAuthorization();
+            // The user is known on a route that does not require one, as the framework's middleware leaves it.
+            app.MapGet("/poll/open", (ClaimsPrincipal user) => user.Identity?.Name ?? "nobody").RequireAuthorization().AllowAnonymous();
+            app.MapGet("/poll/public", (ClaimsPrincipal user) => user.Identity?.Name ?? "nobody");
             app.MapGet("/poll/hold", async (HttpContext http) =>
             {
                 await Task.Delay(TimeSpan.FromMinutes(1), http.RequestAborted);
